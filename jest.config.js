@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  // The stand-in Functions host provides the module the real worker injects at run time.
+  moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/test/support/functionsCore.ts' },
+  testTimeout: 60000,
+};
