@@ -1,0 +1,34 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { ConfigError, getConfig } from '../shared/config';
+import { createJobQueue, type JobQueue } from '../shared/queue/jobQueue';
+import { acceptDelivery } from '../shared/webhook/acceptDelivery';
+
+let queue: JobQueue | undefined;
+
+/** Receives Azure DevOps service-hook deliveries and queues review jobs. */
+export async function handleWebhook(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  let config;
+  try {
+    config = getConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    context.error(error.message);
+    // 503 keeps Azure DevOps retrying (and the subscription off probation) while an operator fixes the settings.
+    return { status: 503, jsonBody: { accepted: false, reason: 'the app is not configured; see its logs' } };
+  }
+  queue ??= createJobQueue(config.queue.connection, config.queue.name);
+  const jobs = queue;
+  const outcome = await acceptDelivery(
+    { header: (name) => request.headers.get(name), body: await request.text() },
+    { config, enqueue: (job) => jobs.send(job), log: context, now: () => new Date() },
+  );
+  return { status: outcome.status, jsonBody: outcome.body };
+}
+
+app.http('webhook', {
+  route: 'azure_webhooks',
+  methods: ['POST'],
+  // Function keys cannot be set on an Azure DevOps service hook's URL reliably; the handler authenticates instead.
+  authLevel: 'anonymous',
+  handler: handleWebhook,
+});

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/**
+ * Zod schemas for the Azure DevOps service-hook deliveries the app subscribes to. They name only the fields the app
+ * reads and pass everything else through, because Azure DevOps adds fields over time and older deliveries lack some
+ * (no resourceVersion or resourceContainers before 2017, null messages when a subscription sends none).
+ */
+
+const identity = z.looseObject({
+  id: z.string().min(1),
+  displayName: z.string().optional(),
+  uniqueName: z.string().optional(),
+});
+
+const repository = z.looseObject({
+  id: z.string().min(1),
+  name: z.string(),
+  url: z.string().url(),
+  project: z.looseObject({ id: z.string().min(1), name: z.string() }),
+});
+
+const pullRequestStatus = z.enum(['active', 'abandoned', 'completed', 'notSet', 'all']);
+
+export const pullRequestResource = z.looseObject({
+  repository,
+  pullRequestId: z.number().int().positive(),
+  status: pullRequestStatus,
+  createdBy: identity,
+  title: z.string(),
+  description: z.string().optional(),
+  sourceRefName: z.string(),
+  targetRefName: z.string(),
+  isDraft: z.boolean().optional(),
+  lastMergeSourceCommit: z.looseObject({ commitId: z.string() }).optional(),
+});
+
+const comment = z.looseObject({
+  id: z.number().int().nonnegative(),
+  parentCommentId: z.number().int().nonnegative().optional(),
+  author: identity,
+  content: z.string().optional(),
+  commentType: z.string().optional(),
+  _links: z.looseObject({
+    threads: z.looseObject({ href: z.string().url() }),
+  }),
+});
+
+const container = z.looseObject({ id: z.string().optional(), baseUrl: z.string().optional() });
+
+const envelope = z.looseObject({
+  id: z.string().min(1, 'id is required'),
+  eventType: z.string().min(1, 'eventType is required'),
+  resource: z.unknown().refine((value) => value !== undefined && value !== null, 'resource is required'),
+  resourceContainers: z
+    .looseObject({ collection: container.optional(), account: container.optional(), project: container.optional() })
+    .optional(),
+  createdDate: z.string().optional(),
+});
+
+export const pullRequestCreatedEvent = envelope.extend({
+  eventType: z.literal('git.pullrequest.created'),
+  resource: pullRequestResource,
+});
+export const pullRequestUpdatedEvent = envelope.extend({
+  eventType: z.literal('git.pullrequest.updated'),
+  resource: pullRequestResource,
+});
+export const pullRequestCommentedEvent = envelope.extend({
+  eventType: z.literal('ms.vss-code.git-pullrequest-comment-event'),
+  resource: z.looseObject({ comment, pullRequest: pullRequestResource }),
+});
+
+export type PullRequestResource = z.infer<typeof pullRequestResource>;
+export type PullRequestCreatedEvent = z.infer<typeof pullRequestCreatedEvent>;
+export type PullRequestUpdatedEvent = z.infer<typeof pullRequestUpdatedEvent>;
+export type PullRequestCommentedEvent = z.infer<typeof pullRequestCommentedEvent>;
+export type ServiceHookEvent = PullRequestCreatedEvent | PullRequestUpdatedEvent | PullRequestCommentedEvent;
+
+const eventSchemas = {
+  'git.pullrequest.created': pullRequestCreatedEvent,
+  'git.pullrequest.updated': pullRequestUpdatedEvent,
+  'ms.vss-code.git-pullrequest-comment-event': pullRequestCommentedEvent,
+} as const;
+
+export type ParsedDelivery =
+  | { kind: 'event'; event: ServiceHookEvent }
+  /** A well-formed delivery of an event type the app does not subscribe to. */
+  | { kind: 'unhandled'; eventId: string; eventType: string }
+  /** Not JSON, not a service-hook envelope, or a subscribed event whose resource is malformed. */
+  | { kind: 'malformed'; reason: string };
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+/** Parses a raw delivery body into a typed event, without throwing. */
+export function parseServiceHookEvent(body: string): ParsedDelivery {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    return { kind: 'malformed', reason: `body is not valid JSON (${(error as Error).message})` };
+  }
+  const head = envelope.safeParse(json);
+  if (!head.success) {
+    return { kind: 'malformed', reason: `not a service-hook event: ${describeIssues(head.error)}` };
+  }
+  const schema = eventSchemas[head.data.eventType as keyof typeof eventSchemas];
+  if (schema === undefined) {
+    return { kind: 'unhandled', eventId: head.data.id, eventType: head.data.eventType };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    return { kind: 'malformed', reason: `malformed ${head.data.eventType} event: ${describeIssues(parsed.error)}` };
+  }
+  return { kind: 'event', event: parsed.data };
+}
+
+/** The pull request an event is about: the resource itself, or the commented pull request. */
+export function pullRequestOf(event: ServiceHookEvent): PullRequestResource {
+  return event.eventType === 'ms.vss-code.git-pullrequest-comment-event' ? event.resource.pullRequest : event.resource;
+}
+
+/** The comment event names its thread only in this link: `.../pullRequests/{id}/threads/{threadId}`. */
+export function threadIdOf(event: PullRequestCommentedEvent): number | undefined {
+  const match = /\/threads\/(\d+)(?:[/?#]|$)/.exec(event.resource.comment._links.threads.href);
+  return match ? Number(match[1]) : undefined;
+}

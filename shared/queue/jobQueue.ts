@@ -1,0 +1,43 @@
+import { QueueClient, RestError } from '@azure/storage-queue';
+import type { QueueConnection } from '../config';
+import { encodeReviewJob, type ReviewJob } from './reviewJob';
+
+export interface JobQueue {
+  send(job: ReviewJob): Promise<void>;
+  /** Resolves when the queue answers; rejects with the reason otherwise. */
+  checkReachable(): Promise<void>;
+}
+
+function createQueueClient(connection: QueueConnection, name: string): QueueClient {
+  if ('connectionString' in connection) return new QueueClient(connection.connectionString, name);
+  // Identity-based connection (no account keys in Azure). Loaded only here: @azure/identity is large.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
+  const credential = new DefaultAzureCredential({ managedIdentityClientId: connection.clientId });
+  return new QueueClient(`${connection.queueServiceUri.replace(/\/+$/, '')}/${name}`, credential);
+}
+
+function isQueueNotFound(error: unknown): boolean {
+  return error instanceof RestError && error.statusCode === 404;
+}
+
+/** The review queue as the webhook sees it: enqueue a job, check the queue is there. */
+export function createJobQueue(connection: QueueConnection, name: string): JobQueue {
+  const client = createQueueClient(connection, name);
+  return {
+    async send(job) {
+      const message = encodeReviewJob(job);
+      try {
+        await client.sendMessage(message);
+      } catch (error) {
+        // Infrastructure pre-creates the queue in Azure; a fresh local emulator does not have it yet.
+        if (!isQueueNotFound(error)) throw error;
+        await client.createIfNotExists();
+        await client.sendMessage(message);
+      }
+    },
+    async checkReachable() {
+      await client.getProperties();
+    },
+  };
+}

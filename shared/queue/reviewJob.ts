@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/**
+ * The compact message the webhook puts on the review queue. It carries identifiers only: the worker reloads
+ * everything else from Azure DevOps, so a stale or replayed message can never make it act on old data.
+ */
+export const reviewJobSchema = z.object({
+  version: z.literal(1),
+  /** The service-hook event id, for de-duplication of retried deliveries. */
+  eventId: z.string().min(1),
+  eventType: z.string().min(1),
+  kind: z.enum(['pullRequest', 'comment']),
+  projectId: z.string().min(1),
+  repositoryId: z.string().min(1),
+  pullRequestId: z.number().int().positive(),
+  /** The source commit the event saw, when it names one. */
+  sourceCommitId: z.string().optional(),
+  commentId: z.number().int().nonnegative().optional(),
+  threadId: z.number().int().positive().optional(),
+  /** Who caused the event (PR author or comment author). */
+  actorId: z.string().optional(),
+  enqueuedAt: z.string(),
+});
+
+export type ReviewJob = z.infer<typeof reviewJobSchema>;
+
+/** The Functions queue trigger reads messages as base64 (host.json `messageEncoding`), so that is what we write. */
+export function encodeReviewJob(job: ReviewJob): string {
+  return Buffer.from(JSON.stringify(job), 'utf8').toString('base64');
+}
+
+/** Validates what the queue trigger handed over: the host gives a parsed object for JSON messages. */
+export function parseReviewJob(message: unknown): ReviewJob {
+  const value = typeof message === 'string' ? JSON.parse(message) : message;
+  const parsed = reviewJobSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new Error(`Not a review job: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}

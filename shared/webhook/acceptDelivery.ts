@@ -1,0 +1,109 @@
+import type { AppConfig } from '../config';
+import {
+  parseServiceHookEvent,
+  pullRequestOf,
+  threadIdOf,
+  type ServiceHookEvent,
+} from '../events/serviceHookEvent';
+import type { ReviewJob } from '../queue/reviewJob';
+import { authenticateDelivery, type HeaderLookup } from './authenticateDelivery';
+import { organizationKey } from './organization';
+
+export interface Delivery {
+  header: HeaderLookup;
+  body: string;
+}
+
+export interface DeliveryOutcome {
+  status: 202 | 400 | 401 | 503;
+  body: { accepted: boolean; reason: string; eventId?: string };
+}
+
+export interface DeliveryDependencies {
+  config: Pick<AppConfig, 'webhook' | 'azureDevOps'>;
+  enqueue: (job: ReviewJob) => Promise<void>;
+  log: { info(message: string): void; warn(message: string): void };
+  now: () => Date;
+}
+
+const ignored = (reason: string, eventId: string): DeliveryOutcome => ({
+  status: 202,
+  body: { accepted: false, reason, eventId },
+});
+
+/** The organizations a delivery names: its resource containers and its repository's URL. */
+function organizationsNamedBy(event: ServiceHookEvent): string[] {
+  const containers = event.resourceContainers ?? {};
+  const urls = [containers.collection?.baseUrl, containers.account?.baseUrl, containers.project?.baseUrl];
+  urls.push(pullRequestOf(event).repository.url);
+  return urls.filter((url): url is string => url !== undefined).map(organizationKey);
+}
+
+function jobFor(event: ServiceHookEvent, now: Date): ReviewJob {
+  const pullRequest = pullRequestOf(event);
+  const common = {
+    version: 1 as const,
+    eventId: event.id,
+    eventType: event.eventType,
+    projectId: pullRequest.repository.project.id,
+    repositoryId: pullRequest.repository.id,
+    pullRequestId: pullRequest.pullRequestId,
+    sourceCommitId: pullRequest.lastMergeSourceCommit?.commitId,
+    enqueuedAt: now.toISOString(),
+  };
+  if (event.eventType === 'ms.vss-code.git-pullrequest-comment-event') {
+    return {
+      ...common,
+      kind: 'comment',
+      commentId: event.resource.comment.id,
+      threadId: threadIdOf(event),
+      actorId: event.resource.comment.author.id,
+    };
+  }
+  return { ...common, kind: 'pullRequest', actorId: pullRequest.createdBy.id };
+}
+
+/**
+ * Authenticates, validates and acknowledges one service-hook delivery, enqueueing a review job for the ones the app
+ * acts on. Only genuinely malformed or unauthenticated requests get a 4xx: Azure DevOps puts a subscription on
+ * probation after other errors and then drops events for hours.
+ */
+export async function acceptDelivery(delivery: Delivery, deps: DeliveryDependencies): Promise<DeliveryOutcome> {
+  const auth = authenticateDelivery(delivery.header, deps.config.webhook);
+  if (!auth.ok) {
+    deps.log.warn(`Rejected delivery: ${auth.reason}`);
+    return { status: 401, body: { accepted: false, reason: auth.reason } };
+  }
+
+  const parsed = parseServiceHookEvent(delivery.body);
+  if (parsed.kind === 'malformed') {
+    deps.log.warn(`Rejected delivery: ${parsed.reason}`);
+    return { status: 400, body: { accepted: false, reason: parsed.reason } };
+  }
+  if (parsed.kind === 'unhandled') {
+    return ignored(`event type ${parsed.eventType} is not handled`, parsed.eventId);
+  }
+
+  const { event } = parsed;
+  const expected = organizationKey(deps.config.azureDevOps.orgUrl);
+  const foreign = organizationsNamedBy(event).find((organization) => organization !== expected);
+  if (foreign !== undefined) {
+    deps.log.warn(`Ignored event ${event.id}: it names organization ${foreign}, not the configured ${expected}`);
+    return ignored('event is from an organization this app is not configured for', event.id);
+  }
+  const pullRequest = pullRequestOf(event);
+  if (pullRequest.status !== 'active') {
+    return ignored(`pull request ${pullRequest.pullRequestId} is ${pullRequest.status}`, event.id);
+  }
+
+  const job = jobFor(event, deps.now());
+  try {
+    await deps.enqueue(job);
+  } catch (error) {
+    deps.log.warn(`Could not enqueue event ${event.id}: ${(error as Error).message}`);
+    // 503 is one of the statuses Azure DevOps retries without putting the subscription on probation.
+    return { status: 503, body: { accepted: false, reason: 'review queue unavailable; retry later', eventId: event.id } };
+  }
+  deps.log.info(`Accepted ${event.eventType} ${event.id} for pull request ${job.pullRequestId}`);
+  return { status: 202, body: { accepted: true, reason: 'queued for review', eventId: event.id } };
+}
