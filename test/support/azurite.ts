@@ -60,10 +60,9 @@ export async function startAzuriteQueue(): Promise<AzuriteQueue> {
       '--disableTelemetry',
       '--loose',
       '--silent',
-      '--location',
-      workspace,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its working directory is a scratch folder, so nothing it might write lands in the checkout.
+    { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));

@@ -1,0 +1,187 @@
+import { QueueClient } from '@azure/storage-queue';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startAzuriteQueue, type AzuriteQueue } from '../support/azurite';
+import { startFunctionsHost, type FunctionsHost } from '../support/functionsHost';
+
+/**
+ * The webhook and health functions as Azure Functions runs them: real registrations under the stand-in host, real
+ * Storage queue (Azurite), real HTTP requests shaped like Azure DevOps deliveries.
+ */
+
+const samples = path.join(__dirname, '../fixtures/service-hooks');
+const ORG = 'https://dev.azure.com/ttchong';
+const USER = 'azure-devops';
+const PASSWORD = 'hook-password-7f3a';
+const PREVIOUS_PASSWORD = 'hook-password-old-19c2';
+const HEADER_SECRET = 'header-secret-55d1';
+
+let azurite: AzuriteQueue;
+let host: FunctionsHost;
+let queue: QueueClient;
+
+const sample = (file: string) => readFileSync(path.join(samples, file), 'utf8');
+const createdSample = sample('zulip__git.pullrequest.created__opened.json');
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const goodHeaders = { authorization: basic(USER, PASSWORD), 'x-ado-reviewer-secret': HEADER_SECRET };
+
+function withRepositoryUrl(url: string): string {
+  const delivery = JSON.parse(createdSample);
+  delivery.resource.repository.url = url;
+  return JSON.stringify(delivery);
+}
+
+async function deliver(body: string, headers: Record<string, string> = goodHeaders) {
+  const response = await fetch(`${host.url}/azure_webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> };
+}
+
+async function drainQueue(): Promise<unknown[]> {
+  const jobs: unknown[] = [];
+  for (;;) {
+    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
+    if (receivedMessageItems.length === 0) return jobs;
+    for (const message of receivedMessageItems) {
+      jobs.push(JSON.parse(Buffer.from(message.messageText, 'base64').toString('utf8')));
+      await queue.deleteMessage(message.messageId, message.popReceipt);
+    }
+  }
+}
+
+beforeAll(async () => {
+  azurite = await startAzuriteQueue();
+  Object.assign(process.env, {
+    AZURE_DEVOPS_ORG_URL: ORG,
+    AZURE_DEVOPS_BOT_TOKEN: 'pat-never-logged',
+    OPENAI_API_KEYS: 'sk-never-logged',
+    WEBHOOK_USERNAME: USER,
+    WEBHOOK_PASSWORD: PASSWORD,
+    WEBHOOK_PREVIOUS_PASSWORD: PREVIOUS_PASSWORD,
+    WEBHOOK_HEADER_NAME: 'X-Ado-Reviewer-Secret',
+    WEBHOOK_HEADER_SECRET: HEADER_SECRET,
+    AzureWebJobsStorage: azurite.connectionString,
+    REVIEW_QUEUE_NAME: 'webhook-test-jobs',
+  });
+  host = await startFunctionsHost({
+    appRoot: path.join(__dirname, '../..'),
+    entryModules: [require.resolve('../../functions/webhook'), require.resolve('../../functions/health')],
+  });
+  queue = new QueueClient(azurite.connectionString, 'webhook-test-jobs');
+});
+
+afterAll(async () => {
+  await host?.close();
+  await azurite?.stop();
+});
+
+let queueDown = false;
+
+afterEach(async () => {
+  if (!queueDown) await drainQueue();
+});
+
+describe('POST /azure_webhooks', () => {
+  it('enqueues a compact, base64-encoded job for a real PR-created delivery and answers 202', async () => {
+    const response = await deliver(createdSample);
+    expect(response).toEqual({
+      status: 202,
+      body: { accepted: true, reason: 'queued for review', eventId: 'd1e96858-24cd-4064-9e08-0c55db2ff3fa' },
+    });
+    const jobs = await drainQueue();
+    expect(jobs).toEqual([
+      {
+        version: 1,
+        eventId: 'd1e96858-24cd-4064-9e08-0c55db2ff3fa',
+        eventType: 'git.pullrequest.created',
+        kind: 'pullRequest',
+        projectId: '068d2409-14eb-4d8a-88bf-c8a9e7f5b4e2',
+        repositoryId: '98f0ce59-a912-43d5-96d2-bc0942a03f7b',
+        pullRequestId: 1,
+        sourceCommitId: '8b913c8e0d0492952bd215da12df9a422182e9c5',
+        actorId: '107e08c7-2725-675e-a1b0-281729035ea6',
+        enqueuedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      },
+    ]);
+  });
+
+  it.each([
+    ['no credentials', {}],
+    ['a wrong user name', { ...goodHeaders, authorization: basic('someone-else', PASSWORD) }],
+    ['a wrong password', { ...goodHeaders, authorization: basic(USER, 'not-the-password') }],
+    ['no header secret', { authorization: basic(USER, PASSWORD) }],
+    ['a wrong header secret', { ...goodHeaders, 'x-ado-reviewer-secret': 'nope' }],
+  ])('answers 401 to %s and enqueues nothing', async (_name, headers) => {
+    const response = await deliver(createdSample, headers);
+    expect(response.status).toBe(401);
+    expect(await drainQueue()).toEqual([]);
+  });
+
+  it('accepts the previous password so a rotation drops nothing', async () => {
+    const response = await deliver(createdSample, { ...goodHeaders, authorization: basic(USER, PREVIOUS_PASSWORD) });
+    expect(response.status).toBe(202);
+    expect(await drainQueue()).toHaveLength(1);
+  });
+
+  it.each([
+    ['malformed JSON', '{"id": "x", ', /not valid JSON/],
+    ['a body that is not an envelope', JSON.stringify({ hello: 'world' }), /not a service-hook event/],
+    ['a subscribed event with a broken resource', createdSample.replace('"status": "active"', '"status": 7'), /resource.status/],
+  ])('answers 400 with a one-line reason to %s', async (_name, body, reason) => {
+    const response = await deliver(body);
+    expect(response.status).toBe(400);
+    expect(response.body.reason).toMatch(reason);
+    expect(String(response.body.reason)).not.toContain('\n');
+    expect(await drainQueue()).toEqual([]);
+  });
+
+  it.each([
+    ['another event type', sample('zulip__git.pullrequest.merged__completed_succeeded.json'), /not handled/],
+    ['a completed pull request', sample('tingle-dependabot__git.pullrequest.updated__completed_vote10_messages_null.json').replace(/dependabot\//g, 'ttchong/'), /is completed/],
+    ['another organization', createdSample.replace(/dev\.azure\.com\/ttchong/g, 'dev.azure.com/evil'), /organization/],
+    ['a repository URL pointing elsewhere', withRepositoryUrl('https://attacker.example/_apis/git/repositories/r'), /organization/],
+  ])('answers 202 without enqueueing for %s', async (_name, body, reason) => {
+    const response = await deliver(body);
+    expect(response.status).toBe(202);
+    expect(response.body).toMatchObject({ accepted: false, reason: expect.stringMatching(reason) });
+    expect(await drainQueue()).toEqual([]);
+  });
+
+  it('never logs a credential', () => {
+    const logged = host.logs.map((entry) => entry.message).join('\n');
+    expect(logged).toMatch(/Rejected delivery/);
+    for (const secret of [PASSWORD, PREVIOUS_PASSWORD, HEADER_SECRET, 'pat-never-logged', 'sk-never-logged', 'not-the-password']) {
+      expect(logged).not.toContain(secret);
+    }
+  });
+});
+
+describe('GET /health', () => {
+  it('reports valid configuration and a reachable queue, without values', async () => {
+    const response = await fetch(`${host.url}/health`);
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(JSON.parse(text)).toEqual({
+      status: 'healthy',
+      configuration: { valid: true },
+      queue: { name: 'webhook-test-jobs', reachable: true },
+    });
+    expect(text).not.toMatch(new RegExp([PASSWORD, HEADER_SECRET, 'pat-never-logged'].join('|')));
+  });
+});
+
+describe('when the queue is down', () => {
+  it('answers 503 so Azure DevOps retries, and health says unhealthy', async () => {
+    await azurite.stop();
+    queueDown = true;
+    const response = await deliver(createdSample);
+    expect(response.status).toBe(503);
+    expect(response.body.reason).toMatch(/retry/);
+    const health = await fetch(`${host.url}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'unhealthy', queue: { reachable: false } });
+  });
+});
