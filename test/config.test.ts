@@ -1,4 +1,6 @@
-import { ConfigError, parseConfig } from '../shared/config';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, parseConfig, settingNames } from '../shared/config';
 
 const valid = {
   AZURE_DEVOPS_ORG_URL: 'https://dev.azure.com/contoso/',
@@ -83,5 +85,14 @@ describe('parseConfig', () => {
     })();
     expect(message).toMatch(/LLM_TIMEOUT/);
     expect(message).not.toMatch(/secret|pat\b/);
+  });
+});
+
+describe('local.settings.json.example', () => {
+  it('documents every setting the config module reads', () => {
+    const example = JSON.parse(readFileSync(path.join(__dirname, '../local.settings.json.example'), 'utf8')) as {
+      Values: Record<string, string>;
+    };
+    expect(settingNames.filter((name) => !(name in example.Values) && !name.startsWith('AzureWebJobsStorage__'))).toEqual([]);
   });
 });

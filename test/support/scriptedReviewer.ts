@@ -1,0 +1,68 @@
+import type { ChatRequest } from './llmServer';
+
+/**
+ * A deterministic stand-in for the model, for the demo and sandbox: it reads the diff in the review prompt the way
+ * the model is asked to, and flags a few well-known smells on added lines. It proves the plumbing, not the judgement.
+ */
+
+const rules: { pattern: RegExp; severity: 'high' | 'medium' | 'low'; comment: string; fix?: (line: string) => string }[] = [
+  {
+    pattern: /\beval\s*\(/,
+    severity: 'high',
+    comment: '`eval` runs arbitrary code; parse the input instead.',
+    fix: (line) => line.replace(/\beval\s*\(/, 'JSON.parse('),
+  },
+  {
+    pattern: /[^=!]==[^=]/,
+    severity: 'medium',
+    comment: 'Loose equality coerces types; use `===`.',
+    fix: (line) => line.replace(/([^=!])==([^=])/, '$1===$2'),
+  },
+  { pattern: /console\.log\(/, severity: 'low', comment: 'Leftover debug logging.' },
+  { pattern: /\bTODO\b/, severity: 'low', comment: 'Unfinished work is being merged; track it in a work item.' },
+];
+
+interface Finding {
+  path: string;
+  startLine: number;
+  endLine: number;
+  severity: string;
+  comment: string;
+  suggestion: string | null;
+}
+
+export function scriptedReview(request: ChatRequest): string {
+  const prompt = request.body.messages.find((message) => message.role === 'user')?.content ?? '';
+  const findings: Finding[] = [];
+  const files: string[] = [];
+  let path = '';
+  for (const line of prompt.split('\n')) {
+    const header = /^\+\+\+ b(\/.*)$/.exec(line);
+    if (header) {
+      path = header[1];
+      files.push(path);
+      continue;
+    }
+    const added = /^\+\s*(\d+) (.*)$/.exec(line);
+    if (!added || path === '') continue;
+    const rule = rules.find((candidate) => candidate.pattern.test(added[2]));
+    if (rule === undefined) continue;
+    const lineNumber = Number(added[1]);
+    findings.push({
+      path,
+      startLine: lineNumber,
+      endLine: lineNumber,
+      severity: rule.severity,
+      comment: rule.comment,
+      suggestion: rule.fix ? rule.fix(added[2]) : null,
+    });
+  }
+  return JSON.stringify({
+    summary: `This pull request changes ${files.length} file${files.length === 1 ? '' : 's'}.`,
+    walkthrough: files.map((file) => ({ path: file, change: 'Updated.' })),
+    verdict: findings.some((finding) => finding.severity === 'high')
+      ? 'Not ready: fix the high-severity finding first.'
+      : 'Looks reasonable after the small fixes below.',
+    findings,
+  });
+}
