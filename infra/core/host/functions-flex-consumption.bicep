@@ -1,0 +1,93 @@
+@description('Name of the function app.')
+param name string
+
+@description('Name of its Flex Consumption (FC1) plan.')
+param planName string
+
+@description('Azure region of the plan and the app.')
+param location string
+
+@description('Tags applied to the plan.')
+param tags object
+
+@description('Tags applied to the app (azd finds the app to deploy to by its azd-service-name tag).')
+param appTags object
+
+@description('Resource id of the user-assigned identity the app runs as.')
+param identityResourceId string
+
+@description('Blob container URL the deployment package is uploaded to.')
+param deploymentContainerUrl string
+
+@description('Language worker of the app.')
+@allowed(['dotnet-isolated', 'java', 'node', 'powershell', 'python', 'custom'])
+param runtimeName string
+
+@description('Major version of the language worker.')
+param runtimeVersion string
+
+@description('Memory of each instance.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('Upper bound on instances the platform may scale out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    // Flex Consumption runs on Linux only.
+    reserved: true
+  }
+}
+
+resource app 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: appTags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityResourceId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          // The platform pulls the package with the app's identity, so no storage key or SAS is involved.
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityResourceId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: runtimeName
+        version: runtimeVersion
+      }
+    }
+  }
+}
+
+output name string = app.name
+output resourceId string = app.id
+output defaultHostName string = app.properties.defaultHostName

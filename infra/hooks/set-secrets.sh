@@ -1,0 +1,106 @@
+#!/bin/sh
+# azd postprovision hook: stores the ado-reviewer secrets in Key Vault without ever printing them.
+#
+# For every secret-backed setting (KEY_VAULT_SECRET_NAMES, an output of infra/main.bicep: "SETTING=secret-name"
+# pairs), the value comes from the environment variable named like the setting (AZURE_DEVOPS_BOT_TOKEN,
+# OPENAI_API_KEYS, WEBHOOK_PASSWORD, WEBHOOK_PREVIOUS_PASSWORD, AZURE_DEVOPS_CLIENT_SECRET) or, for a required
+# secret that Key Vault does not hold yet, from a hidden prompt when a terminal is attached. A secret already in
+# Key Vault is left alone unless a new value is supplied, so later `azd provision` runs ask nothing.
+# Values reach `az` through a file only the current user can read, never through the command line or the output.
+set -eu
+
+: "${AZURE_KEY_VAULT_NAME:?is not set: run this through azd (postprovision hook) after provisioning}"
+: "${KEY_VAULT_SECRET_NAMES:?is not set: run this through azd (postprovision hook) after provisioning}"
+
+# The app cannot start without these; the others are optional (rotation window, OAuth client credentials).
+required_settings="AZURE_DEVOPS_BOT_TOKEN OPENAI_API_KEYS WEBHOOK_PASSWORD"
+# A fresh role assignment can take minutes to reach Key Vault.
+attempts="${SET_SECRETS_ATTEMPTS:-12}"
+retry_seconds="${SET_SECRETS_RETRY_SECONDS:-15}"
+
+umask 077
+workdir=$(mktemp -d)
+restore_terminal() {
+  if [ -t 0 ]; then stty echo 2>/dev/null || true; fi
+}
+trap 'restore_terminal; rm -rf "$workdir"' EXIT
+trap 'exit 130' INT TERM
+
+is_required() {
+  case " $required_settings " in
+    *" $1 "*) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+secret_exists() {
+  az keyvault secret show --vault-name "$AZURE_KEY_VAULT_NAME" --name "$1" --query id --output none \
+    >/dev/null 2>&1
+}
+
+# Reads one line without echoing it; the prompt goes to stderr, the value into the named file.
+prompt_hidden() {
+  printf '%s (input hidden, empty to skip): ' "$1" >&2
+  stty -echo
+  IFS= read -r answer || answer=""
+  stty echo
+  printf '\n' >&2
+  printf '%s' "$answer" >"$2"
+  answer=""
+}
+
+store_secret() {
+  attempt=1
+  until az keyvault secret set --vault-name "$AZURE_KEY_VAULT_NAME" --name "$1" --file "$2" --encoding utf-8 \
+    --output none 2>"$workdir/error"; do
+    if [ "$attempt" -ge "$attempts" ]; then
+      cat "$workdir/error" >&2
+      return 1
+    fi
+    echo "  Key Vault refused the write; waiting ${retry_seconds}s for the role assignment to take effect..." >&2
+    sleep "$retry_seconds"
+    attempt=$((attempt + 1))
+  done
+}
+
+missing=""
+for pair in $KEY_VAULT_SECRET_NAMES; do
+  setting=${pair%%=*}
+  secret_name=${pair#*=}
+  case "$setting" in
+    '' | *[!A-Z0-9_]*)
+      echo "KEY_VAULT_SECRET_NAMES: unexpected entry '$pair'" >&2
+      exit 1
+      ;;
+  esac
+  value_file="$workdir/value"
+  # Indirect expansion of the variable named like the setting; setting names come from our own template.
+  eval "value=\${$setting:-}"
+  if [ -n "$value" ]; then
+    printf '%s' "$value" >"$value_file"
+  elif secret_exists "$secret_name"; then
+    echo "$setting: kept the value already in Key Vault ($secret_name)."
+    continue
+  elif ! is_required "$setting"; then
+    continue
+  elif [ -t 0 ]; then
+    prompt_hidden "$setting" "$value_file"
+  else
+    : >"$value_file"
+  fi
+  value=""
+
+  if [ ! -s "$value_file" ]; then
+    if is_required "$setting"; then missing="$missing $setting"; fi
+    continue
+  fi
+  store_secret "$secret_name" "$value_file"
+  rm -f "$value_file"
+  echo "$setting: stored in Key Vault as $secret_name."
+done
+
+if [ -n "$missing" ]; then
+  echo "Missing required secrets:$missing" >&2
+  echo "Export them (or run interactively) and re-run: azd hooks run postprovision" >&2
+  exit 1
+fi

@@ -1,0 +1,441 @@
+/**
+ * The azd infrastructure (infra/*.bicep) checked with the real Bicep CLI: every file builds, the linter reports
+ * nothing, and the template behaves as the app needs. Behaviour is read from `bicep snapshot`, which evaluates the
+ * compiled ARM JSON of main.bicep with concrete parameters (resolved names, conditions and loops); the checks that
+ * no secret passes through parameters or outputs read the compiled ARM JSON itself.
+ *
+ * Bicep is looked up in BICEP_PATH, .tools/bicep/bicep (.ci/install-bicep.sh), PATH, then ~/.azure/bin/bicep (the
+ * copy `az bicep` runs). Without it the suite is skipped with a warning, and fails when CI is set.
+ */
+import { execFile } from 'node:child_process';
+import {
+  accessSync,
+  constants,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parseConfig, settingNames } from '../../shared/config';
+
+const execFileAsync = promisify(execFile);
+const repoRoot = path.resolve(__dirname, '../..');
+const infraDir = path.join(repoRoot, 'infra');
+const mainBicep = path.join(infraDir, 'main.bicep');
+
+/**
+ * Settings shared/config.ts reads that the Function App deliberately does not carry as app settings.
+ * secret-backed: the value lives in Key Vault; the app setting <NAME>_SECRET_NAME names the secret.
+ * local-only: development or alternative setups only (docs/deployment.md says so); must not be set in Azure.
+ */
+const settingsOutsideAppSettings: Record<string, 'secret-backed' | 'local-only'> = {
+  AZURE_DEVOPS_BOT_TOKEN: 'secret-backed',
+  OPENAI_API_KEYS: 'secret-backed',
+  WEBHOOK_PASSWORD: 'secret-backed',
+  WEBHOOK_PREVIOUS_PASSWORD: 'secret-backed',
+  // Azure deploys basic auth for the service hooks; the header alternative is for other hosts.
+  WEBHOOK_HEADER_NAME: 'local-only',
+  WEBHOOK_HEADER_SECRET: 'local-only',
+  WEBHOOK_AUTH_DISABLED: 'local-only',
+  // A connection string (Azurite); Azure uses the identity-based AzureWebJobsStorage__* settings.
+  AzureWebJobsStorage: 'local-only',
+};
+
+/** Secret-backed settings the code does not read directly yet but the deployment provisions a secret name for. */
+const extraSecretNameSettings = ['AZURE_DEVOPS_CLIENT_SECRET_SECRET_NAME'];
+
+const builtInRoles = {
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+};
+
+/** Words that mark a parameter or output as holding a secret value. */
+const secretValueWords = /password|token|apikey|clientsecret|connectionstring|accesskey|sastoken/i;
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function findBicep(): string | undefined {
+  if (process.env.BICEP_PATH) return process.env.BICEP_PATH;
+  const onPath = (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'bicep'));
+  const candidates = [
+    path.join(repoRoot, '.tools/bicep/bicep'),
+    ...onPath,
+    path.join(homedir(), '.azure/bin/bicep'),
+  ];
+  return candidates.find(isExecutable);
+}
+
+interface PredictedResource {
+  id: string;
+  type: string;
+  name: string;
+  location?: string;
+  kind?: string;
+  sku?: { name?: string; tier?: string };
+  tags?: Record<string, string>;
+  identity?: { type: string; userAssignedIdentities?: Record<string, unknown> };
+  properties?: Record<string, unknown>;
+}
+
+interface Snapshot {
+  predictedResources: PredictedResource[];
+  outputs: Record<string, unknown>;
+}
+
+interface ArmTemplate {
+  parameters?: Record<string, { type: string; defaultValue?: unknown }>;
+  outputs?: Record<string, { type: string; value: unknown }>;
+  resources: ArmResource[] | Record<string, ArmResource>;
+}
+
+interface ArmResource {
+  type: string;
+  properties?: { template?: ArmTemplate };
+}
+
+/** The template and the templates of all its modules (nested deployments). */
+function allTemplates(template: ArmTemplate): ArmTemplate[] {
+  const resources = Array.isArray(template.resources)
+    ? template.resources
+    : Object.values(template.resources);
+  return [
+    template,
+    ...resources.flatMap((resource) =>
+      resource.type === 'Microsoft.Resources/deployments' && resource.properties?.template
+        ? allTemplates(resource.properties.template)
+        : [],
+    ),
+  ];
+}
+
+function bicepFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return bicepFiles(full);
+    return entry.name.endsWith('.bicep') ? [full] : [];
+  });
+}
+
+/** A Bicep literal for a .bicepparam value. */
+function bicepLiteral(value: string | boolean): string {
+  return typeof value === 'boolean'
+    ? String(value)
+    : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+const bicep = findBicep();
+const missingBicep =
+  'Bicep CLI not found (BICEP_PATH, .tools/bicep/bicep, PATH, ~/.azure/bin/bicep): run .ci/install-bicep.sh';
+
+if (!bicep && process.env.CI) {
+  describe('infra (Bicep)', () => {
+    it('needs the Bicep CLI', () => {
+      throw new Error(missingBicep);
+    });
+  });
+} else if (!bicep) {
+  console.warn(`Skipping test/infra/bicep.test.ts: ${missingBicep}`);
+  describe.skip('infra (Bicep)', () => {
+    it('needs the Bicep CLI', () => undefined);
+  });
+} else {
+  const bicepPath = bicep;
+  const workDir = mkdtempSync(path.join(tmpdir(), 'ado-reviewer-bicep-'));
+  const run = (args: string[], cwd = repoRoot) =>
+    execFileAsync(bicepPath, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+
+  const sample = {
+    environmentName: 'ci',
+    location: 'westeurope',
+    subscriptionId: '00000000-0000-0000-0000-000000000001',
+    tenantId: '00000000-0000-0000-0000-000000000002',
+    principalId: '00000000-0000-0000-0000-0000000000aa',
+    azureDevOpsOrgUrl: 'https://dev.azure.com/contoso',
+  };
+
+  async function snapshot(name: string, params: Record<string, string | boolean>): Promise<Snapshot> {
+    const paramFile = path.join(workDir, `${name}.bicepparam`);
+    const lines = [
+      `using '${path.relative(workDir, mainBicep).split(path.sep).join('/')}'`,
+      ...Object.entries(params).map(([key, value]) => `param ${key} = ${bicepLiteral(value)}`),
+    ];
+    writeFileSync(paramFile, `${lines.join('\n')}\n`);
+    await run([
+      'snapshot',
+      paramFile,
+      '--subscription-id',
+      sample.subscriptionId,
+      '--tenant-id',
+      sample.tenantId,
+      '--location',
+      sample.location,
+      '--deployment-name',
+      name,
+    ]);
+    return JSON.parse(readFileSync(path.join(workDir, `${name}.snapshot.json`), 'utf8')) as Snapshot;
+  }
+
+  const baseParams = {
+    environmentName: sample.environmentName,
+    location: sample.location,
+    principalId: sample.principalId,
+    azureDevOpsOrgUrl: sample.azureDevOpsOrgUrl,
+  };
+
+  let build: { stdout: string; stderr: string };
+  let lint: { stdout: string; stderr: string };
+  let compiled: ArmTemplate;
+  let defaults: Snapshot;
+  let switchedOn: Snapshot;
+
+  beforeAll(async () => {
+    const buildDir = path.join(workDir, 'build');
+    [build, lint, defaults, switchedOn] = await Promise.all([
+      run(['build', '--pattern', 'infra/**/*.bicep', '--outdir', buildDir]),
+      run(['lint', '--pattern', 'infra/**/*.bicep']),
+      snapshot('defaults', baseParams),
+      snapshot('switched-on', {
+        ...baseParams,
+        principalId: '',
+        keyVaultPurgeProtection: true,
+        keyVaultEventsEnabled: true,
+      }),
+    ]);
+    compiled = JSON.parse(readFileSync(path.join(buildDir, 'main.json'), 'utf8')) as ArmTemplate;
+  });
+
+  afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+  const resourcesOf = (snap: Snapshot, type: string) =>
+    snap.predictedResources.filter((r) => r.type === type);
+  const only = (snap: Snapshot, type: string) => {
+    const found = resourcesOf(snap, type);
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+  const appSettingsOf = (snap: Snapshot) =>
+    only(snap, 'Microsoft.Web/sites/config').properties as Record<string, string>;
+  const roleIdOf = (assignment: PredictedResource) =>
+    String(assignment.properties?.roleDefinitionId).split('/').pop();
+
+  describe('infra (Bicep)', () => {
+    it('builds every .bicep file without errors', () => {
+      const built = readdirSync(path.join(workDir, 'build'), { recursive: true, encoding: 'utf8' }).filter(
+        (file) => file.endsWith('.json'),
+      );
+      expect(built).toHaveLength(bicepFiles(infraDir).length);
+      expect(build.stderr).not.toMatch(/\bError\b/);
+    });
+
+    it('lints every .bicep file with no warning, with the analyzer rules raised to warnings', () => {
+      expect(`${lint.stdout}${lint.stderr}`.trim()).toBe('');
+      const config = JSON.parse(readFileSync(path.join(infraDir, 'bicepconfig.json'), 'utf8')) as {
+        analyzers: { core: { rules: Record<string, { level: string }> } };
+      };
+      const levels = Object.values(config.analyzers.core.rules).map((rule) => rule.level);
+      expect(levels.length).toBeGreaterThan(20);
+      expect(new Set(levels)).toEqual(new Set(['warning']));
+    });
+
+    it('feeds main.bicep the azd variables and only parameters it declares', () => {
+      const file = JSON.parse(readFileSync(path.join(infraDir, 'main.parameters.json'), 'utf8')) as {
+        parameters: Record<string, { value: unknown }>;
+      };
+      const declared = compiled.parameters ?? {};
+      expect(file.parameters.environmentName.value).toBe('${AZURE_ENV_NAME}');
+      expect(file.parameters.location.value).toBe('${AZURE_LOCATION}');
+      expect(file.parameters.principalId.value).toBe('${AZURE_PRINCIPAL_ID}');
+      for (const name of Object.keys(file.parameters)) expect(Object.keys(declared)).toContain(name);
+      const required = Object.entries(declared).filter(([, p]) => p.defaultValue === undefined);
+      for (const [name] of required) expect(Object.keys(file.parameters)).toContain(name);
+    });
+
+    it('creates the azd resource group and tags every resource with the environment', () => {
+      const group = only(defaults, 'Microsoft.Resources/resourceGroups');
+      expect(group.name).toBe(`rg-${sample.environmentName}`);
+      const tracked = defaults.predictedResources.filter((r) => r.location !== undefined);
+      expect(tracked.length).toBeGreaterThan(8);
+      for (const resource of tracked) expect(resource.tags?.['azd-env-name']).toBe(sample.environmentName);
+      const app = only(defaults, 'Microsoft.Web/sites');
+      expect(app.tags?.['azd-service-name']).toBe('api');
+    });
+
+    it('keeps secrets in a Key Vault with RBAC authorization, soft delete and optional purge protection', () => {
+      const vault = only(defaults, 'Microsoft.KeyVault/vaults');
+      expect(vault.properties).toMatchObject({ enableRbacAuthorization: true, enableSoftDelete: true });
+      expect(vault.properties?.accessPolicies ?? []).toEqual([]);
+      expect(vault.properties?.enablePurgeProtection ?? false).toBe(false);
+      expect(only(switchedOn, 'Microsoft.KeyVault/vaults').properties?.enablePurgeProtection).toBe(true);
+    });
+
+    it('denies shared-key access to storage and pre-creates the review queue and its poison queue', () => {
+      const storage = only(defaults, 'Microsoft.Storage/storageAccounts');
+      expect(storage.properties).toMatchObject({ allowSharedKeyAccess: false, allowBlobPublicAccess: false });
+
+      const codeDefault = parseConfig({
+        AZURE_DEVOPS_ORG_URL: sample.azureDevOpsOrgUrl,
+        AZURE_DEVOPS_BOT_TOKEN: 'unused',
+        OPENAI_API_KEYS: 'unused',
+        WEBHOOK_AUTH_DISABLED: 'true',
+        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      }).queue.name;
+      const queueNames = resourcesOf(defaults, 'Microsoft.Storage/storageAccounts/queueServices/queues').map(
+        (queue) => queue.name.split('/').pop(),
+      );
+      expect(queueNames.sort()).toEqual([codeDefault, `${codeDefault}-poison`].sort());
+      expect(appSettingsOf(defaults).REVIEW_QUEUE_NAME).toBe(codeDefault);
+    });
+
+    it('runs the app on Flex Consumption with Node 22 as its user-assigned identity', () => {
+      const plan = only(defaults, 'Microsoft.Web/serverfarms');
+      expect(plan.sku).toMatchObject({ name: 'FC1', tier: 'FlexConsumption' });
+      const app = only(defaults, 'Microsoft.Web/sites');
+      const identity = only(defaults, 'Microsoft.ManagedIdentity/userAssignedIdentities');
+      expect(app.kind).toBe('functionapp,linux');
+      expect(app.identity?.type).toBe('UserAssigned');
+      expect(Object.keys(app.identity?.userAssignedIdentities ?? {})).toEqual([identity.id]);
+      expect(app.properties?.functionAppConfig).toMatchObject({
+        runtime: { name: 'node', version: '22' },
+        deployment: {
+          storage: {
+            type: 'blobContainer',
+            authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identity.id },
+          },
+        },
+      });
+    });
+
+    it('connects to storage and Application Insights through the identity', () => {
+      const settings = appSettingsOf(defaults);
+      const storage = only(defaults, 'Microsoft.Storage/storageAccounts');
+      expect(settings).not.toHaveProperty('AzureWebJobsStorage');
+      expect(settings.AzureWebJobsStorage__accountName).toBe(storage.name);
+      expect(settings.AzureWebJobsStorage__credential).toBe('managedidentity');
+      const identity = only(defaults, 'Microsoft.ManagedIdentity/userAssignedIdentities');
+      // Values known only at deployment stay ARM expressions in the snapshot: check what they refer to.
+      expect(settings.AzureWebJobsStorage__clientId).toContain(identity.id);
+      expect(settings.AzureWebJobsStorage__queueServiceUri).toContain(storage.id);
+      expect(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toContain('ClientId={0};Authorization=AAD');
+      expect(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toContain(identity.id);
+      expect(only(defaults, 'Microsoft.Insights/components').properties?.DisableLocalAuth).toBe(true);
+      expect(only(defaults, 'Microsoft.OperationalInsights/workspaces').properties?.features).toMatchObject({
+        disableLocalAuth: true,
+      });
+    });
+
+    it('gives the app every setting shared/config.ts reads, secrets by Key Vault name only', () => {
+      const settings = appSettingsOf(defaults);
+      const secretNames = defaults.outputs.KEY_VAULT_SECRET_NAMES;
+      for (const name of Object.keys(settingsOutsideAppSettings)) expect(settingNames).toContain(name);
+      for (const name of settingNames) {
+        const kind = settingsOutsideAppSettings[name];
+        if (kind === undefined) {
+          expect(settings).toHaveProperty([name]);
+        } else {
+          expect(settings).not.toHaveProperty([name]);
+          if (kind === 'secret-backed') {
+            expect(settings[`${name}_SECRET_NAME`]).toMatch(/^[a-z0-9-]+$/);
+            expect(secretNames).toContain(`${name}=${settings[`${name}_SECRET_NAME`]}`);
+          }
+        }
+      }
+      for (const name of extraSecretNameSettings) expect(settings[name]).toMatch(/^[a-z0-9-]+$/);
+      expect(settings.KEY_VAULT_URI).toContain('Microsoft.KeyVault/vaults');
+      expect(settings.AZURE_DEVOPS_ORG_URL).toBe(sample.azureDevOpsOrgUrl);
+    });
+
+    it('documents every setting the app does not get in Azure', () => {
+      const docs = readFileSync(path.join(repoRoot, 'docs/deployment.md'), 'utf8');
+      for (const name of Object.keys(settingsOutsideAppSettings)) expect(docs).toContain(name);
+    });
+
+    it('assigns exactly the expected built-in roles, each with a reason', () => {
+      const assignments = resourcesOf(defaults, 'Microsoft.Authorization/roleAssignments');
+      const identity = only(defaults, 'Microsoft.ManagedIdentity/userAssignedIdentities');
+      const toApp = assignments.filter((a) => String(a.properties?.principalId).includes(identity.id));
+      const toDeployer = assignments.filter((a) => a.properties?.principalId === sample.principalId);
+      expect(toApp.length + toDeployer.length).toBe(assignments.length);
+
+      expect(new Set(toApp.map(roleIdOf))).toEqual(
+        new Set([
+          builtInRoles.keyVaultSecretsUser,
+          builtInRoles.storageBlobDataOwner,
+          builtInRoles.storageQueueDataContributor,
+          builtInRoles.monitoringMetricsPublisher,
+        ]),
+      );
+      expect(toDeployer.map(roleIdOf)).toEqual([builtInRoles.keyVaultSecretsOfficer]);
+      for (const assignment of assignments) {
+        expect(String(assignment.properties?.roleDefinitionId)).toMatch(
+          /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Authorization\/roleDefinitions\/[0-9a-f-]{36}$/,
+        );
+        expect(String(assignment.properties?.description).length).toBeGreaterThan(10);
+      }
+      const queueScoped = toApp.filter((a) => roleIdOf(a) === builtInRoles.storageQueueDataContributor);
+      expect(
+        queueScoped.map((a) => a.id.split('/providers/Microsoft.Authorization/')[0].split('/').pop()).sort(),
+      ).toEqual(
+        resourcesOf(defaults, 'Microsoft.Storage/storageAccounts/queueServices/queues')
+          .map((queue) => queue.name.split('/').pop())
+          .sort(),
+      );
+
+      const withoutDeployer = resourcesOf(switchedOn, 'Microsoft.Authorization/roleAssignments').map(
+        roleIdOf,
+      );
+      expect(withoutDeployer).not.toContain(builtInRoles.keyVaultSecretsOfficer);
+    });
+
+    it('routes Key Vault secret events to keyVaultSecretEvents only once switched on', () => {
+      expect(resourcesOf(defaults, 'Microsoft.EventGrid/systemTopics/eventSubscriptions')).toEqual([]);
+
+      const vault = only(switchedOn, 'Microsoft.KeyVault/vaults');
+      const app = only(switchedOn, 'Microsoft.Web/sites');
+      const topic = only(switchedOn, 'Microsoft.EventGrid/systemTopics');
+      expect(topic.properties).toMatchObject({ source: vault.id, topicType: 'Microsoft.KeyVault.vaults' });
+      const subscription = only(switchedOn, 'Microsoft.EventGrid/systemTopics/eventSubscriptions');
+      expect(subscription.properties).toMatchObject({
+        destination: {
+          endpointType: 'AzureFunction',
+          properties: { resourceId: `${app.id}/functions/keyVaultSecretEvents` },
+        },
+      });
+      const filter = subscription.properties?.filter as { includedEventTypes: string[] };
+      expect(filter.includedEventTypes.sort()).toEqual(
+        ['Microsoft.KeyVault.SecretNearExpiry', 'Microsoft.KeyVault.SecretNewVersionCreated'].sort(),
+      );
+    });
+
+    it('passes no secret value through parameters or outputs', () => {
+      const templates = allTemplates(compiled);
+      expect(templates.length).toBeGreaterThan(5);
+      for (const template of templates) {
+        for (const [name, parameter] of Object.entries(template.parameters ?? {})) {
+          expect(parameter.type.toLowerCase()).not.toMatch(/^secure/);
+          expect(name).not.toMatch(secretValueWords);
+        }
+      }
+      for (const name of Object.keys(compiled.outputs ?? {})) {
+        if (!/_NAMES?$/.test(name)) expect(name).not.toMatch(secretValueWords);
+      }
+      // list*() would copy keys or SAS tokens of a resource into the deployment (and its history).
+      expect(JSON.stringify(compiled)).not.toMatch(/\blist[A-Z]\w*\(/);
+      expect(Object.keys(defaults.outputs)).toContain('AZURE_KEY_VAULT_NAME');
+      expect(defaults.outputs.WEBHOOK_URL).toContain('/azure_webhooks');
+    });
+  });
+}
