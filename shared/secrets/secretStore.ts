@@ -1,0 +1,146 @@
+import type { TokenCredential } from '@azure/identity';
+import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
+
+export interface SecretStore {
+  /** The secret's current value; undefined when it does not exist or is disabled. */
+  get(name: string): Promise<string | undefined>;
+  /** Drops the cached value(s) so the next get fetches again (after a SecretNewVersionCreated event). */
+  invalidate(name?: string): void;
+}
+
+export interface KeyVaultSecretStoreOptions {
+  /** `https://<vault>.vault.azure.net` */
+  vaultUri: string;
+  credential: TokenCredential;
+  /** How long a value is served from memory; default 5 minutes. */
+  ttlMs?: number;
+  now?: () => number;
+  clientOptions?: SecretClientOptions;
+}
+
+const DEFAULT_TTL_MS = 5 * 60 * 1000;
+/**
+ * A missing or disabled secret is remembered briefly: optional secrets (the previous webhook password) are read on
+ * every delivery, and asking Key Vault each time would cost a round trip per request for nothing.
+ */
+const MISSING_TTL_MS = 30 * 1000;
+/**
+ * Secrets are read on the webhook's path, which must answer Azure DevOps quickly: a few short retries rather than
+ * the SDK's default back-off of up to a minute.
+ */
+const retryOptions = { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 };
+
+type CacheEntry =
+  | { state: 'fetching'; value: Promise<string | undefined> }
+  | { state: 'fetched'; value: string | undefined; expiresAt: number };
+
+/** The SDK's RestError (from @azure/core-rest-pipeline, which the app does not depend on directly). */
+interface RestError extends Error {
+  code?: string;
+  statusCode?: number;
+  details?: { error?: { innerError?: { code?: string } } };
+}
+
+const isRestError = (error: unknown): error is RestError =>
+  error instanceof Error && error.name === 'RestError';
+
+/** 404, or 403 with the inner error code SecretDisabled: what Key Vault answers for a missing or disabled secret. */
+function isMissingOrDisabled(error: RestError): boolean {
+  return (
+    error.statusCode === 404 ||
+    (error.statusCode === 403 && error.details?.error?.innerError?.code === 'SecretDisabled')
+  );
+}
+
+/** Secrets read from Key Vault, cached in memory, one request per name at a time. */
+export function createKeyVaultSecretStore(options: KeyVaultSecretStoreOptions): SecretStore {
+  const client = new SecretClient(options.vaultUri, options.credential, {
+    retryOptions,
+    ...options.clientOptions,
+  });
+  const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+  const missingTtlMs = Math.min(ttlMs, MISSING_TTL_MS);
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, CacheEntry>();
+
+  async function fetchSecret(name: string): Promise<string | undefined> {
+    try {
+      return (await client.getSecret(name)).value;
+    } catch (error) {
+      if (isRestError(error) && isMissingOrDisabled(error)) return undefined;
+      // Name the secret and the kind of failure only; the details (never a value) stay in the cause.
+      const reason = isRestError(error)
+        ? `${error.code ?? 'no error code'}, HTTP ${error.statusCode ?? 'no response'}`
+        : (error as Error).name;
+      throw new Error(`Could not read Key Vault secret "${name}" from ${options.vaultUri} (${reason})`, {
+        cause: error,
+      });
+    }
+  }
+
+  return {
+    get(name) {
+      const entry = entries.get(name);
+      if (entry?.state === 'fetching') return entry.value;
+      if (entry?.state === 'fetched' && now() < entry.expiresAt) return Promise.resolve(entry.value);
+
+      // Only the entry this fetch created may record its outcome: after an invalidate (or a newer fetch) the map
+      // holds something else, and this fetch's answer may predate the new version.
+      const fetching: CacheEntry = {
+        state: 'fetching',
+        value: fetchSecret(name).then(
+          (value) => {
+            if (entries.get(name) === fetching) {
+              const ttl = value === undefined ? missingTtlMs : ttlMs;
+              entries.set(name, { state: 'fetched', value, expiresAt: now() + ttl });
+            }
+            return value;
+          },
+          (error: unknown) => {
+            if (entries.get(name) === fetching) entries.delete(name);
+            throw error;
+          },
+        ),
+      };
+      entries.set(name, fetching);
+      return fetching.value;
+    },
+    invalidate(name) {
+      if (name === undefined) entries.clear();
+      else entries.delete(name);
+    },
+  };
+}
+
+/**
+ * `@azure/identity`'s DefaultAzureCredential: the app's managed identity in Azure (`clientId` picks the
+ * user-assigned one), developer sign-ins (Azure CLI, azd, VS Code) locally.
+ */
+export function createDefaultCredential(clientId?: string): TokenCredential {
+  // Loaded on first use: @azure/identity is large, and local runs with literal values never need it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
+  return new DefaultAzureCredential(clientId === undefined ? {} : { managedIdentityClientId: clientId });
+}
+
+let processStore: { store: SecretStore | undefined } | undefined;
+
+/**
+ * The store shared by everything in this process (the functions and the configuration), built on first use;
+ * undefined when no vault is configured.
+ */
+export function getProcessSecretStore(): SecretStore | undefined {
+  if (processStore === undefined) {
+    // The one read of process.env outside shared/config.ts, limited to KEY_VAULT_URI and AZURE_CLIENT_ID: the Key
+    // Vault event function needs the store even when the rest of the configuration is invalid.
+    const vaultUri = process.env.KEY_VAULT_URI?.trim() || undefined;
+    const clientId = process.env.AZURE_CLIENT_ID?.trim() || undefined;
+    processStore = {
+      store:
+        vaultUri === undefined
+          ? undefined
+          : createKeyVaultSecretStore({ vaultUri, credential: createDefaultCredential(clientId) }),
+    };
+  }
+  return processStore.store;
+}

@@ -1,0 +1,273 @@
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import type { SecretClientOptions } from '@azure/keyvault-secrets';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { LookupAddress, LookupOptions } from 'node:dns';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { Agent, createServer, type ServerOptions } from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * A local stand-in for Azure Key Vault's secrets API as `@azure/keyvault-secrets` calls it: `GET
+ * /secrets/{name}/{version?}?api-version=…`, with Key Vault's bearer challenge (a request without the token gets 401
+ * and a `WWW-Authenticate` naming the tenant and resource), its error shapes (404 SecretNotFound, 403 SecretDisabled)
+ * and a new version per `setSecret`. It serves HTTPS under a `*.vault.azure.net` host name: the `clientOptions` it
+ * hands out carry an agent that resolves that host to this server and trusts its self-signed certificate, so the
+ * SDK's check that the challenge's resource matches the vault's domain stays on, as in production.
+ */
+
+/** The host name the test vault is addressed by; only `clientOptions.agent` resolves it (to 127.0.0.1). */
+const VAULT_HOST = 'ado-reviewer-test.vault.azure.net';
+const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
+
+export interface VaultRequest {
+  method: string;
+  path: string;
+  /** The secret named in the path, when the path is a secret's. */
+  secretName?: string;
+  /** Whether the request carried the token the test credential issues (else it was challenged). */
+  authenticated: boolean;
+  status: number;
+}
+
+export interface TokenRequest {
+  scopes: string[];
+  tenantId?: string;
+}
+
+export interface KeyVaultTestServer {
+  /** `https://<name>.vault.azure.net:<port>`, reachable only through `clientOptions`. */
+  vaultUri: string;
+  /** The tenant the challenge names. */
+  tenantId: string;
+  /** Options for `SecretClient`: an agent that reaches this server and trusts its certificate. */
+  clientOptions: SecretClientOptions;
+  /** A credential issuing the one token this server accepts; it records what it was asked for. */
+  credential: TokenCredential;
+  tokenRequests: TokenRequest[];
+  /** Every request, challenged or not, in arrival order. */
+  requests: VaultRequest[];
+  /** How many authenticated GETs reached the secret `name` (challenged attempts not counted). */
+  secretReads(name: string): number;
+  /** Stores `value` as a new version of `name`, which becomes the current one. */
+  setSecret(name: string, value: string, attributes?: { enabled?: boolean; expiresOn?: Date }): void;
+  /** Answers reads of `name` with this HTTP status (Key Vault's error shape) until cleared with `undefined`. */
+  failReads(name: string, status: number | undefined): void;
+  /**
+   * Holds the answer to the next authenticated read of `name`: the answer is decided when the request arrives
+   * (`arrived` resolves) and sent on `release()`, so a test can act while a read is in flight.
+   */
+  holdNextRead(name: string): { arrived: Promise<void>; release(): void };
+  close(): Promise<void>;
+}
+
+interface SecretVersion {
+  version: string;
+  value: string;
+  enabled: boolean;
+  expiresOn?: Date;
+  created: number;
+}
+
+const run = promisify(execFile);
+
+/** A throwaway self-signed certificate for the vault's host, made with the openssl CLI (no npm package needed). */
+async function createCertificate(): Promise<Pick<ServerOptions, 'key' | 'cert'> & { cert: Buffer }> {
+  const directory = await mkdtemp(path.join(tmpdir(), 'key-vault-server-'));
+  const keyFile = path.join(directory, 'key.pem');
+  const certFile = path.join(directory, 'cert.pem');
+  try {
+    await run('openssl', [
+      ...[
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+      ],
+      ...['-subj', `/CN=${VAULT_HOST}`, '-addext', `subjectAltName=DNS:${VAULT_HOST}`],
+      ...['-keyout', keyFile, '-out', certFile],
+    ]);
+    return { key: await readFile(keyFile), cert: await readFile(certFile) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error(
+        'The Key Vault test server needs the openssl command on PATH to make its TLS certificate',
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/** DNS for the test agent: the vault's host is this machine; nothing else resolves. */
+function resolveVaultHost(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  if (hostname !== VAULT_HOST) {
+    callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '');
+  } else if (options.all) {
+    callback(null, [{ address: '127.0.0.1', family: 4 }]);
+  } else {
+    callback(null, '127.0.0.1', 4);
+  }
+}
+
+const unixSeconds = (date: Date | number) => Math.floor(new Date(date).getTime() / 1000);
+
+export async function startKeyVaultServer(
+  options: { challengeResource?: string } = {},
+): Promise<KeyVaultTestServer> {
+  const tenantId = randomUUID();
+  const token = `test-access-token-${randomUUID()}`;
+  const challengeResource = options.challengeResource ?? KEY_VAULT_RESOURCE;
+  const secrets = new Map<string, SecretVersion[]>();
+  const failures = new Map<string, number>();
+  const holds = new Map<string, { arrived: () => void; released: Promise<void> }>();
+  const requests: VaultRequest[] = [];
+  const tokenRequests: TokenRequest[] = [];
+  let vaultUri = '';
+
+  const { key, cert } = await createCertificate();
+  const server = createServer({ key, cert }, (request, response) => {
+    const url = new URL(request.url ?? '/', vaultUri);
+    const secretPath = /^\/secrets\/([^/]+)(?:\/([^/]*))?$/.exec(url.pathname);
+    const secretName = secretPath === null ? undefined : decodeURIComponent(secretPath[1]);
+    const version = secretPath?.[2] || undefined;
+    const authenticated = request.headers.authorization === `Bearer ${token}`;
+    const hold = authenticated && secretName !== undefined ? holds.get(secretName) : undefined;
+    if (secretName !== undefined && hold !== undefined) holds.delete(secretName);
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      hold?.arrived();
+      requests.push({
+        method: request.method ?? '',
+        path: url.pathname,
+        ...(secretName === undefined ? {} : { secretName }),
+        authenticated,
+        status,
+      });
+      const send = () => {
+        response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+        response.end(JSON.stringify(body));
+      };
+      if (hold === undefined) send();
+      else void hold.released.then(send);
+    };
+    const error = (status: number, code: string, message: string, innerCode?: string) =>
+      reply(status, {
+        error: { code, message, ...(innerCode === undefined ? {} : { innererror: { code: innerCode } }) },
+      });
+
+    if (!authenticated) {
+      const challenge = `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="${challengeResource}"`;
+      const message = request.headers.authorization
+        ? 'AKV10032: Invalid issuer.'
+        : 'AKV10000: Request is missing a Bearer or PoP token.';
+      return reply(401, { error: { code: 'Unauthorized', message } }, { 'www-authenticate': challenge });
+    }
+    if (!url.searchParams.get('api-version')) {
+      return error(400, 'BadParameter', 'The api-version query parameter is required.');
+    }
+    if (request.method !== 'GET' || secretName === undefined) {
+      return error(400, 'BadParameter', 'This test vault implements GET /secrets/{name}/{version?} only.');
+    }
+    const failure = failures.get(secretName);
+    if (failure === 403) {
+      // What Key Vault answers a caller without the "Key Vault Secrets User" role.
+      return error(
+        403,
+        'Forbidden',
+        'Caller is not authorized to perform action on resource.',
+        'ForbiddenByRbac',
+      );
+    }
+    if (failure !== undefined)
+      return error(failure, 'InternalServerError', 'Scripted failure of the test vault.');
+
+    const versions = secrets.get(secretName) ?? [];
+    const wanted = version ? versions.find((candidate) => candidate.version === version) : versions.at(-1);
+    if (wanted === undefined) {
+      const id = version ? `${secretName}/${version}` : secretName;
+      return error(404, 'SecretNotFound', `A secret with (name/id) ${id} was not found in this key vault.`);
+    }
+    if (!wanted.enabled) {
+      return error(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', 'SecretDisabled');
+    }
+    reply(200, {
+      value: wanted.value,
+      id: `${vaultUri}/secrets/${secretName}/${wanted.version}`,
+      attributes: {
+        enabled: wanted.enabled,
+        created: wanted.created,
+        updated: wanted.created,
+        ...(wanted.expiresOn === undefined ? {} : { exp: unixSeconds(wanted.expiresOn) }),
+        recoveryLevel: 'Recoverable+Purgeable',
+        recoverableDays: 90,
+      },
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  vaultUri = `https://${VAULT_HOST}:${port}`;
+  const agent = new Agent({ ca: cert, lookup: resolveVaultHost, keepAlive: true });
+
+  return {
+    vaultUri,
+    tenantId,
+    clientOptions: { agent },
+    credential: {
+      async getToken(scopes: string | string[], tokenOptions?: GetTokenOptions): Promise<AccessToken> {
+        tokenRequests.push({ scopes: [scopes].flat(), tenantId: tokenOptions?.tenantId });
+        return { token, expiresOnTimestamp: Date.now() + 60 * 60 * 1000 };
+      },
+    },
+    tokenRequests,
+    requests,
+    secretReads: (name) =>
+      requests.filter((entry) => entry.method === 'GET' && entry.secretName === name && entry.authenticated)
+        .length,
+    setSecret(name, value, attributes = {}) {
+      const versions = secrets.get(name) ?? [];
+      versions.push({
+        version: randomUUID().replace(/-/g, ''),
+        value,
+        enabled: attributes.enabled ?? true,
+        expiresOn: attributes.expiresOn,
+        created: unixSeconds(Date.now()),
+      });
+      secrets.set(name, versions);
+    },
+    failReads(name, status) {
+      if (status === undefined) failures.delete(name);
+      else failures.set(name, status);
+    },
+    holdNextRead(name) {
+      let arrived!: () => void;
+      let release!: () => void;
+      const arrival = new Promise<void>((resolve) => (arrived = resolve));
+      holds.set(name, { arrived, released: new Promise<void>((resolve) => (release = resolve)) });
+      return { arrived: arrival, release };
+    },
+    async close() {
+      agent.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}
