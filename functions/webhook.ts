@@ -1,7 +1,10 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { ConfigError, getConfig } from '../shared/config';
 import { createJobQueue, type JobQueue } from '../shared/queue/jobQueue';
+import { createSecretReader } from '../shared/secrets/readSecret';
+import { getProcessSecretStore } from '../shared/secrets/secretStore';
 import { acceptDelivery } from '../shared/webhook/acceptDelivery';
+import { resolveWebhookCredentials } from '../shared/webhook/authenticateDelivery';
 
 let queue: JobQueue | undefined;
 
@@ -18,9 +21,16 @@ export async function handleWebhook(request: HttpRequest, context: InvocationCon
   }
   queue ??= createJobQueue(config.queue.connection, config.queue.name);
   const jobs = queue;
+  const credentials = await resolveWebhookCredentials(config.webhook, createSecretReader(getProcessSecretStore()));
   const outcome = await acceptDelivery(
     { header: (name) => request.headers.get(name), body: await request.text() },
-    { config, enqueue: (job) => jobs.send(job), log: context, now: () => new Date() },
+    {
+      credentials,
+      organizationUrl: config.azureDevOps.orgUrl,
+      enqueue: (job) => jobs.send(job),
+      log: context,
+      now: () => new Date(),
+    },
   );
   return { status: outcome.status, jsonBody: outcome.body };
 }

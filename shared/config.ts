@@ -31,16 +31,6 @@ const positiveInt = (fallback: number) =>
       return parsed;
     });
 
-const commaList = z
-  .string()
-  .optional()
-  .transform((value) =>
-    (value ?? '')
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== ''),
-  );
-
 const httpUrl = z
   .string()
   .trim()
@@ -55,14 +45,22 @@ const queueName = z
   .transform((value) => (value === undefined || value.trim() === '' ? 'review-jobs' : value.trim()))
   .pipe(z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid Storage queue name'));
 
-const environmentSchema = z.object({
+const keyVaultSchema = z.object({
+  KEY_VAULT_URI: httpUrl.optional(),
+  /** The user-assigned managed identity the app runs as (Azure sets it from the template). */
+  AZURE_CLIENT_ID: optionalString,
+});
+
+const environmentSchema = keyVaultSchema.extend({
   AZURE_DEVOPS_ORG_URL: httpUrl,
-  AZURE_DEVOPS_BOT_TOKEN: z.string().min(1, 'is required'),
+  AZURE_DEVOPS_BOT_TOKEN: optionalString,
+  AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME: optionalString,
   AZURE_DEVOPS_BOT_USERNAME: optionalString,
 
   LLM_PROVIDER: z.enum(['openai']).default('openai'),
   LLM_TIMEOUT: positiveInt(120_000),
-  OPENAI_API_KEYS: commaList.refine((keys) => keys.length > 0, 'must list at least one key'),
+  OPENAI_API_KEYS: optionalString,
+  OPENAI_API_KEYS_SECRET_NAME: optionalString,
   OPENAI_BASE_URL: httpUrl.optional(),
   OPENAI_ORG_ID: optionalString,
   OPENAI_PROJECT_ID: optionalString,
@@ -70,7 +68,9 @@ const environmentSchema = z.object({
 
   WEBHOOK_USERNAME: optionalString,
   WEBHOOK_PASSWORD: optionalString,
+  WEBHOOK_PASSWORD_SECRET_NAME: optionalString,
   WEBHOOK_PREVIOUS_PASSWORD: optionalString,
+  WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME: optionalString,
   WEBHOOK_HEADER_NAME: optionalString,
   WEBHOOK_HEADER_SECRET: optionalString,
   WEBHOOK_AUTH_DISABLED: booleanSetting(false),
@@ -87,28 +87,43 @@ const environmentSchema = z.object({
 
 type Environment = z.infer<typeof environmentSchema>;
 
+/**
+ * Where a secret comes from: a literal value in the environment (local use), or the name of a Key Vault secret read
+ * at run time (in Azure), so that rotating it in Key Vault takes effect without a redeploy.
+ */
+export type SecretSource = { value: string } | { keyVaultSecret: string };
+
 export interface WebhookAuthConfig {
   disabled: boolean;
   username?: string;
-  passwords: string[];
+  password?: SecretSource;
+  /** Still accepted while the password is rotated. */
+  previousPassword?: SecretSource;
   headerName?: string;
   headerSecret?: string;
+}
+
+export interface KeyVaultConfig {
+  uri: string;
+  clientId?: string;
 }
 
 export type QueueConnection = { connectionString: string } | { queueServiceUri: string; clientId?: string };
 
 export interface AppConfig {
-  azureDevOps: { orgUrl: string; token: string; botUsername?: string };
+  azureDevOps: { orgUrl: string; token: SecretSource; botUsername?: string };
   llm: {
     provider: 'openai';
     timeoutMs: number;
-    apiKeys: string[];
+    /** Comma-separated once resolved. */
+    apiKeys: SecretSource;
     baseUrl?: string;
     organization?: string;
     project?: string;
     model: string;
   };
   webhook: WebhookAuthConfig;
+  keyVault?: KeyVaultConfig;
   queue: { connection: QueueConnection; name: string };
   review: { maxFiles: number; maxFileBytes: number; maxPromptChars: number };
 }
@@ -121,20 +136,49 @@ export class ConfigError extends Error {
 }
 
 /** Cross-field rules zod cannot express per field; each returns a problem sentence or nothing. */
-function crossFieldProblems(env: Environment): string[] {
+function secretSource(value: string | undefined, secretName: string | undefined): SecretSource | undefined {
+  if (value !== undefined) return { value };
+  return secretName === undefined ? undefined : { keyVaultSecret: secretName };
+}
+
+const SECRETS = [
+  ['AZURE_DEVOPS_BOT_TOKEN', true],
+  ['OPENAI_API_KEYS', true],
+  ['WEBHOOK_PASSWORD', false],
+  ['WEBHOOK_PREVIOUS_PASSWORD', false],
+] as const;
+
+type Presence = Record<string, string | undefined>;
+
+/** Runs on the raw environment (blank counts as unset) so its problems are reported even when zod's fail too. */
+function crossFieldProblems(env: Presence): string[] {
   const problems: string[] = [];
-  const hasBasic = env.WEBHOOK_USERNAME !== undefined || env.WEBHOOK_PASSWORD !== undefined;
+  for (const [name, required] of SECRETS) {
+    const value = env[name];
+    const secretName = env[`${name}_SECRET_NAME`];
+    if (value !== undefined && secretName !== undefined) {
+      problems.push(`${name} and ${name}_SECRET_NAME: set one, not both`);
+    } else if (secretName !== undefined && env.KEY_VAULT_URI === undefined) {
+      problems.push(`KEY_VAULT_URI: required to read ${name}_SECRET_NAME from Key Vault`);
+    } else if (required && value === undefined && secretName === undefined) {
+      problems.push(`${name}: is required (or ${name}_SECRET_NAME with KEY_VAULT_URI)`);
+    }
+  }
+  const hasPassword = env.WEBHOOK_PASSWORD !== undefined || env.WEBHOOK_PASSWORD_SECRET_NAME !== undefined;
+  const hasPrevious =
+    env.WEBHOOK_PREVIOUS_PASSWORD !== undefined || env.WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME !== undefined;
+  const hasBasic = env.WEBHOOK_USERNAME !== undefined || hasPassword;
   const hasHeader = env.WEBHOOK_HEADER_NAME !== undefined || env.WEBHOOK_HEADER_SECRET !== undefined;
-  if (hasBasic && (env.WEBHOOK_USERNAME === undefined || env.WEBHOOK_PASSWORD === undefined)) {
+  if (hasBasic && (env.WEBHOOK_USERNAME === undefined || !hasPassword)) {
     problems.push('WEBHOOK_USERNAME and WEBHOOK_PASSWORD: set both or neither');
   }
   if (hasHeader && (env.WEBHOOK_HEADER_NAME === undefined || env.WEBHOOK_HEADER_SECRET === undefined)) {
     problems.push('WEBHOOK_HEADER_NAME and WEBHOOK_HEADER_SECRET: set both or neither');
   }
-  if (env.WEBHOOK_PREVIOUS_PASSWORD !== undefined && env.WEBHOOK_PASSWORD === undefined) {
+  if (hasPrevious && !hasPassword) {
     problems.push('WEBHOOK_PREVIOUS_PASSWORD: only meaningful together with WEBHOOK_PASSWORD');
   }
-  if (!env.WEBHOOK_AUTH_DISABLED && !hasBasic && !hasHeader) {
+  if (env.WEBHOOK_AUTH_DISABLED === undefined && !hasBasic && !hasHeader) {
     problems.push(
       'WEBHOOK_USERNAME/WEBHOOK_PASSWORD (or WEBHOOK_HEADER_NAME/WEBHOOK_HEADER_SECRET): required so deliveries ' +
         'can be authenticated; set WEBHOOK_AUTH_DISABLED=true only for local development',
@@ -148,25 +192,28 @@ function crossFieldProblems(env: Environment): string[] {
 
 export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
   const result = environmentSchema.safeParse(source);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
-    );
-  }
+  const present: Presence = Object.fromEntries(
+    Object.entries(source).map(([name, value]) => [name, value?.trim() === '' ? undefined : value]),
+  );
+  const problems = [
+    ...(result.success
+      ? []
+      : result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`)),
+    ...crossFieldProblems({ ...present, WEBHOOK_AUTH_DISABLED: result.data?.WEBHOOK_AUTH_DISABLED ? 'true' : undefined }),
+  ];
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const env = result.data;
-  const problems = crossFieldProblems(env);
-  if (problems.length > 0) throw new ConfigError(problems);
 
   return {
     azureDevOps: {
       orgUrl: env.AZURE_DEVOPS_ORG_URL,
-      token: env.AZURE_DEVOPS_BOT_TOKEN,
+      token: secretSource(env.AZURE_DEVOPS_BOT_TOKEN, env.AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME) as SecretSource,
       botUsername: env.AZURE_DEVOPS_BOT_USERNAME,
     },
     llm: {
       provider: env.LLM_PROVIDER,
       timeoutMs: env.LLM_TIMEOUT,
-      apiKeys: env.OPENAI_API_KEYS,
+      apiKeys: secretSource(env.OPENAI_API_KEYS, env.OPENAI_API_KEYS_SECRET_NAME) as SecretSource,
       baseUrl: env.OPENAI_BASE_URL,
       organization: env.OPENAI_ORG_ID,
       project: env.OPENAI_PROJECT_ID,
@@ -175,12 +222,12 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
     webhook: {
       disabled: env.WEBHOOK_AUTH_DISABLED,
       username: env.WEBHOOK_USERNAME,
-      passwords: [env.WEBHOOK_PASSWORD, env.WEBHOOK_PREVIOUS_PASSWORD].filter(
-        (password): password is string => password !== undefined,
-      ),
+      password: secretSource(env.WEBHOOK_PASSWORD, env.WEBHOOK_PASSWORD_SECRET_NAME),
+      previousPassword: secretSource(env.WEBHOOK_PREVIOUS_PASSWORD, env.WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME),
       headerName: env.WEBHOOK_HEADER_NAME,
       headerSecret: env.WEBHOOK_HEADER_SECRET,
     },
+    keyVault: env.KEY_VAULT_URI === undefined ? undefined : { uri: env.KEY_VAULT_URI, clientId: env.AZURE_CLIENT_ID },
     queue: {
       connection:
         env.AzureWebJobsStorage !== undefined
@@ -213,6 +260,23 @@ export function getConfig(): AppConfig {
   }
   if ('error' in cached) throw cached.error;
   return cached.config;
+}
+
+let cachedKeyVault: { config: KeyVaultConfig | undefined } | undefined;
+
+/**
+ * Just the Key Vault settings, valid on their own: the Key Vault event function needs them even while the rest of
+ * the configuration is invalid (for instance because a secret it names has not been set yet).
+ */
+export function getKeyVaultConfig(): KeyVaultConfig | undefined {
+  if (cachedKeyVault === undefined) {
+    const parsed = keyVaultSchema.safeParse(process.env);
+    const env = parsed.success ? parsed.data : {};
+    cachedKeyVault = {
+      config: env.KEY_VAULT_URI === undefined ? undefined : { uri: env.KEY_VAULT_URI, clientId: env.AZURE_CLIENT_ID },
+    };
+  }
+  return cachedKeyVault.config;
 }
 
 /** The names of every setting the app reads, for documentation and the infrastructure checks. */

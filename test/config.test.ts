@@ -25,14 +25,17 @@ describe('parseConfig', () => {
   it('reads a complete environment with defaults', () => {
     const config = parseConfig(valid);
     expect(config.azureDevOps.orgUrl).toBe('https://dev.azure.com/contoso');
-    expect(config.llm).toMatchObject({ provider: 'openai', timeoutMs: 120000, apiKeys: ['key-1', 'key-2'] });
+    expect(config.azureDevOps.token).toEqual({ value: 'pat' });
+    expect(config.llm).toMatchObject({ provider: 'openai', timeoutMs: 120000, apiKeys: { value: 'key-1, key-2' } });
     expect(config.webhook).toEqual({
       disabled: false,
       username: 'ado',
-      passwords: ['secret'],
+      password: { value: 'secret' },
+      previousPassword: undefined,
       headerName: undefined,
       headerSecret: undefined,
     });
+    expect(config.keyVault).toBeUndefined();
     expect(config.queue).toEqual({ connection: { connectionString: 'UseDevelopmentStorage=true' }, name: 'review-jobs' });
   });
 
@@ -57,9 +60,37 @@ describe('parseConfig', () => {
   });
 
   it('accepts a previous password only with a current one, and pairs of header settings', () => {
-    expect(parseConfig({ ...valid, WEBHOOK_PREVIOUS_PASSWORD: 'old' }).webhook.passwords).toEqual(['secret', 'old']);
+    expect(parseConfig({ ...valid, WEBHOOK_PREVIOUS_PASSWORD: 'old' }).webhook.previousPassword).toEqual({ value: 'old' });
+    expect(problemsOf({ ...valid, WEBHOOK_PASSWORD: '', WEBHOOK_PREVIOUS_PASSWORD: 'old' })).toContain(
+      'WEBHOOK_PREVIOUS_PASSWORD: only meaningful together with WEBHOOK_PASSWORD',
+    );
     expect(problemsOf({ ...valid, WEBHOOK_HEADER_NAME: 'X-Secret' })).toEqual([
       'WEBHOOK_HEADER_NAME and WEBHOOK_HEADER_SECRET: set both or neither',
+    ]);
+  });
+
+  it('reads secrets from Key Vault when a secret name is given instead of a value', () => {
+    const { AZURE_DEVOPS_BOT_TOKEN: _token, OPENAI_API_KEYS: _keys, WEBHOOK_PASSWORD: _password, ...rest } = valid;
+    const inAzure = {
+      ...rest,
+      KEY_VAULT_URI: 'https://kv-ado.vault.azure.net/',
+      AZURE_CLIENT_ID: 'identity-client-id',
+      AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME: 'azure-devops-pat',
+      OPENAI_API_KEYS_SECRET_NAME: 'openai-api-keys',
+      WEBHOOK_PASSWORD_SECRET_NAME: 'webhook-password',
+      WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME: 'webhook-previous-password',
+    };
+    const config = parseConfig(inAzure);
+    expect(config.keyVault).toEqual({ uri: 'https://kv-ado.vault.azure.net', clientId: 'identity-client-id' });
+    expect(config.azureDevOps.token).toEqual({ keyVaultSecret: 'azure-devops-pat' });
+    expect(config.llm.apiKeys).toEqual({ keyVaultSecret: 'openai-api-keys' });
+    expect(config.webhook.password).toEqual({ keyVaultSecret: 'webhook-password' });
+    expect(config.webhook.previousPassword).toEqual({ keyVaultSecret: 'webhook-previous-password' });
+
+    const { KEY_VAULT_URI: _uri, ...withoutVault } = inAzure;
+    expect(problemsOf(withoutVault)).toContain('KEY_VAULT_URI: required to read AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME from Key Vault');
+    expect(problemsOf({ ...inAzure, AZURE_DEVOPS_BOT_TOKEN: 'pat' })).toEqual([
+      'AZURE_DEVOPS_BOT_TOKEN and AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME: set one, not both',
     ]);
   });
 

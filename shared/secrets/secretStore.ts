@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
+import { getKeyVaultConfig } from '../config';
 
 export interface SecretStore {
   /** The secret's current value; undefined when it does not exist or is disabled. */
@@ -126,20 +127,17 @@ export function createDefaultCredential(clientId?: string): TokenCredential {
 let processStore: { store: SecretStore | undefined } | undefined;
 
 /**
- * The store shared by everything in this process (the functions and the configuration), built on first use;
- * undefined when no vault is configured.
+ * The store shared by everything in this process (the functions and the review), built on first use from the Key
+ * Vault settings; undefined when no vault is configured.
  */
 export function getProcessSecretStore(): SecretStore | undefined {
   if (processStore === undefined) {
-    // The one read of process.env outside shared/config.ts, limited to KEY_VAULT_URI and AZURE_CLIENT_ID: the Key
-    // Vault event function needs the store even when the rest of the configuration is invalid.
-    const vaultUri = process.env.KEY_VAULT_URI?.trim() || undefined;
-    const clientId = process.env.AZURE_CLIENT_ID?.trim() || undefined;
+    const vault = getKeyVaultConfig();
     processStore = {
       store:
-        vaultUri === undefined
+        vault === undefined
           ? undefined
-          : createKeyVaultSecretStore({ vaultUri, credential: createDefaultCredential(clientId) }),
+          : createKeyVaultSecretStore({ vaultUri: vault.uri, credential: createDefaultCredential(vault.clientId) }),
     };
   }
   return processStore.store;

@@ -1,4 +1,3 @@
-import type { AppConfig } from '../config';
 import {
   parseServiceHookEvent,
   pullRequestOf,
@@ -6,7 +5,7 @@ import {
   type ServiceHookEvent,
 } from '../events/serviceHookEvent';
 import type { ReviewJob } from '../queue/reviewJob';
-import { authenticateDelivery, type HeaderLookup } from './authenticateDelivery';
+import { authenticateDelivery, type HeaderLookup, type WebhookCredentials } from './authenticateDelivery';
 import { organizationKey } from './organization';
 
 export interface Delivery {
@@ -20,7 +19,9 @@ export interface DeliveryOutcome {
 }
 
 export interface DeliveryDependencies {
-  config: Pick<AppConfig, 'webhook' | 'azureDevOps'>;
+  credentials: WebhookCredentials;
+  /** The configured organization: the only one whose events are acted on. */
+  organizationUrl: string;
   enqueue: (job: ReviewJob) => Promise<void>;
   log: { info(message: string): void; warn(message: string): void };
   now: () => Date;
@@ -69,7 +70,7 @@ function jobFor(event: ServiceHookEvent, now: Date): ReviewJob {
  * probation after other errors and then drops events for hours.
  */
 export async function acceptDelivery(delivery: Delivery, deps: DeliveryDependencies): Promise<DeliveryOutcome> {
-  const auth = authenticateDelivery(delivery.header, deps.config.webhook);
+  const auth = authenticateDelivery(delivery.header, deps.credentials);
   if (!auth.ok) {
     deps.log.warn(`Rejected delivery: ${auth.reason}`);
     return { status: 401, body: { accepted: false, reason: auth.reason } };
@@ -85,7 +86,7 @@ export async function acceptDelivery(delivery: Delivery, deps: DeliveryDependenc
   }
 
   const { event } = parsed;
-  const expected = organizationKey(deps.config.azureDevOps.orgUrl);
+  const expected = organizationKey(deps.organizationUrl);
   const foreign = organizationsNamedBy(event).find((organization) => organization !== expected);
   if (foreign !== undefined) {
     deps.log.warn(`Ignored event ${event.id}: it names organization ${foreign}, not the configured ${expected}`);

@@ -1,5 +1,33 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { WebhookAuthConfig } from '../config';
+import type { SecretReader } from '../secrets/readSecret';
+
+/** The webhook credentials with their secrets resolved, for one delivery. */
+export interface WebhookCredentials {
+  disabled: boolean;
+  username?: string;
+  passwords: string[];
+  headerName?: string;
+  headerSecret?: string;
+}
+
+/** Reads the current (and previous) password, from Key Vault when configured so, through the cache. */
+export async function resolveWebhookCredentials(
+  config: WebhookAuthConfig,
+  read: SecretReader,
+): Promise<WebhookCredentials> {
+  const sources = [config.password, config.previousPassword].filter((source) => source !== undefined);
+  const passwords = (await Promise.all(sources.map(read))).filter(
+    (password): password is string => password !== undefined && password !== '',
+  );
+  return {
+    disabled: config.disabled,
+    username: config.username,
+    passwords,
+    headerName: config.headerName,
+    headerSecret: config.headerSecret,
+  };
+}
 
 export type HeaderLookup = (name: string) => string | null | undefined;
 
@@ -24,7 +52,7 @@ function basicCredentials(header: string | null | undefined): { username: string
  * Checks a delivery's credentials: basic auth (current or previous password, so a rotation drops nothing) and/or a
  * shared header secret. The reasons name what failed, never what was sent.
  */
-export function authenticateDelivery(header: HeaderLookup, auth: WebhookAuthConfig): AuthenticationResult {
+export function authenticateDelivery(header: HeaderLookup, auth: WebhookCredentials): AuthenticationResult {
   if (auth.disabled) return { ok: true };
 
   if (auth.username !== undefined) {
@@ -36,6 +64,7 @@ export function authenticateDelivery(header: HeaderLookup, auth: WebhookAuthConf
       .map((password) => secretsEqual(credentials.password, password))
       .reduce((any, matches) => any || matches, false);
     if (!userMatches || !passwordMatches) return { ok: false, reason: 'invalid credentials' };
+    // A password secret missing from Key Vault leaves no password at all: nothing can match, so this fails closed.
   }
 
   if (auth.headerName !== undefined && auth.headerSecret !== undefined) {

@@ -1,11 +1,11 @@
 import { authenticateDelivery } from '../../shared/webhook/authenticateDelivery';
-import type { WebhookAuthConfig } from '../../shared/config';
+import type { WebhookCredentials } from '../../shared/webhook/authenticateDelivery';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const headers = (values: Record<string, string>) => (name: string) => values[name.toLowerCase()];
 
-const basicAuth: WebhookAuthConfig = { disabled: false, username: 'ado', passwords: ['current-pw', 'previous-pw'] };
-const headerAuth: WebhookAuthConfig = {
+const basicAuth: WebhookCredentials = { disabled: false, username: 'ado', passwords: ['current-pw', 'previous-pw'] };
+const headerAuth: WebhookCredentials = {
   disabled: false,
   passwords: [],
   headerName: 'X-Hook-Secret',
@@ -39,7 +39,7 @@ describe('authenticateDelivery', () => {
     ['nothing configured (fails closed)', { disabled: false, passwords: [] }, { authorization: basic('a', 'b') }, false],
     ['auth explicitly disabled', { disabled: true, passwords: [] }, {}, true],
   ])('%s', (_name, config, given, accepted) => {
-    const result = authenticateDelivery(headers(given), config as WebhookAuthConfig);
+    const result = authenticateDelivery(headers(given), config as WebhookCredentials);
     expect(result.ok).toBe(accepted);
     if (!result.ok) expect(result.reason).not.toMatch(/current-pw|previous-pw|header-value|guess/);
   });
