@@ -1,0 +1,245 @@
+import { getPersonalAccessTokenHandler, WebApi } from 'azure-devops-node-api';
+import type { IGitApi } from 'azure-devops-node-api/GitApi';
+import {
+  CommentThreadStatus,
+  GitStatusState,
+  GitVersionType,
+  PullRequestStatus,
+  VersionControlChangeType,
+  type GitPullRequestChange,
+  type GitPullRequestCommentThread,
+} from 'azure-devops-node-api/interfaces/GitInterfaces';
+import type {
+  ChangeKind,
+  FileChange,
+  PullRequestDetails,
+  PullRequestPlatform,
+  ReviewThread,
+  StatusState,
+} from '../review/platform';
+
+/** The most changes Azure DevOps returns per page (`$top` max); fewer round trips for large PRs. */
+const CHANGES_PAGE_SIZE = 2000;
+
+const statusStates: Record<StatusState, GitStatusState> = {
+  pending: GitStatusState.Pending,
+  succeeded: GitStatusState.Succeeded,
+  failed: GitStatusState.Failed,
+  error: GitStatusState.Error,
+};
+
+const pullRequestStatuses: Record<PullRequestStatus, PullRequestDetails['status']> = {
+  [PullRequestStatus.NotSet]: 'notSet',
+  [PullRequestStatus.Active]: 'active',
+  [PullRequestStatus.Abandoned]: 'abandoned',
+  [PullRequestStatus.Completed]: 'completed',
+  [PullRequestStatus.All]: 'all',
+};
+
+function changeFlags(changeType: unknown): string[] {
+  if (typeof changeType === 'string') return changeType.split(',').map((flag) => flag.trim().toLowerCase());
+  if (typeof changeType !== 'number') return [];
+  return Object.entries(VersionControlChangeType)
+    .filter(([name, bit]) => typeof bit === 'number' && bit !== 0 && name !== 'All' && (changeType & bit) === bit)
+    .map(([name]) => name.toLowerCase());
+}
+
+function changeKind(flags: string[]): ChangeKind {
+  if (flags.includes('delete')) return 'delete';
+  if (flags.includes('add') || flags.includes('undelete') || flags.includes('branch')) return 'add';
+  if (flags.includes('rename') || flags.includes('sourcerename')) return 'rename';
+  if (flags.includes('edit') || flags.includes('encoding')) return 'edit';
+  return 'other';
+}
+
+function toFileChange(entry: GitPullRequestChange): FileChange | undefined {
+  const item = entry.item as { path?: string; isFolder?: boolean } | undefined;
+  // A deleted file's entry may name it only in originalPath.
+  const path = item?.path ?? entry.originalPath;
+  if (path === undefined || entry.changeTrackingId === undefined) return undefined;
+  const flags = changeFlags(entry.changeType);
+  const kind = changeKind(flags);
+  return {
+    changeTrackingId: entry.changeTrackingId,
+    changeFlags: flags,
+    kind,
+    path,
+    originalPath: kind === 'rename' ? entry.originalPath : undefined,
+    isFolder: item?.isFolder === true,
+  };
+}
+
+/** Thread properties come back as `{ key: { $type, $value } }`; they are written the same way. */
+function readProperties(properties: unknown): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (properties === null || typeof properties !== 'object') return result;
+  for (const [key, value] of Object.entries(properties as Record<string, unknown>)) {
+    const raw = value !== null && typeof value === 'object' && '$value' in value ? value.$value : value;
+    if (raw !== undefined && raw !== null) result[key] = String(raw);
+  }
+  return result;
+}
+
+function writeProperties(properties: Record<string, string>): Record<string, { $type: string; $value: string }> {
+  return Object.fromEntries(
+    Object.entries(properties).map(([key, value]) => [key, { $type: 'System.String', $value: value }]),
+  );
+}
+
+function toReviewThread(thread: GitPullRequestCommentThread): ReviewThread {
+  const first = thread.comments?.find((comment) => comment.parentCommentId === 0 || comment.parentCommentId === undefined);
+  return {
+    id: thread.id as number,
+    properties: readProperties(thread.properties),
+    firstCommentId: first?.id,
+    firstCommentAuthorId: first?.author?.id,
+    firstCommentContent: first?.content,
+  };
+}
+
+async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/** Azure DevOps through its official Node client; the organization URL always comes from configuration. */
+export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRequestPlatform {
+  const connection = new WebApi(orgUrl, getPersonalAccessTokenHandler(token));
+  let gitApi: Promise<IGitApi> | undefined;
+  const git = () => (gitApi ??= connection.getGitApi());
+
+  return {
+    async getPullRequest(ref) {
+      const pr = await (await git()).getPullRequest(ref.repositoryId, ref.pullRequestId, ref.projectId);
+      const status = pullRequestStatuses[pr.status ?? PullRequestStatus.NotSet] ?? 'notSet';
+      return {
+        title: pr.title ?? '',
+        description: pr.description ?? '',
+        status,
+        isDraft: pr.isDraft === true,
+        sourceRefName: pr.sourceRefName ?? '',
+        targetRefName: pr.targetRefName ?? '',
+        authorId: pr.createdBy?.id ?? '',
+      };
+    },
+
+    async listIterations(ref) {
+      const iterations = await (await git()).getPullRequestIterations(ref.repositoryId, ref.pullRequestId, ref.projectId);
+      return iterations
+        .filter((iteration) => iteration.id !== undefined && iteration.sourceRefCommit?.commitId !== undefined)
+        .map((iteration) => ({
+          id: iteration.id as number,
+          sourceCommitId: iteration.sourceRefCommit?.commitId as string,
+          targetCommitId: iteration.targetRefCommit?.commitId ?? '',
+          commonCommitId: iteration.commonRefCommit?.commitId ?? '',
+        }))
+        .sort((a, b) => a.id - b.id);
+    },
+
+    async listIterationChanges(ref, iterationId, compareTo) {
+      const changes: FileChange[] = [];
+      let skip = 0;
+      for (;;) {
+        const page = await (
+          await git()
+        ).getPullRequestIterationChanges(
+          ref.repositoryId,
+          ref.pullRequestId,
+          iterationId,
+          ref.projectId,
+          CHANGES_PAGE_SIZE,
+          skip,
+          compareTo,
+        );
+        for (const entry of page.changeEntries ?? []) {
+          const change = toFileChange(entry);
+          if (change !== undefined) changes.push(change);
+        }
+        // The service says where the next page starts; absent or zero means this was the last one.
+        if (!page.nextSkip || (page.changeEntries ?? []).length === 0) return changes;
+        skip = page.nextSkip;
+      }
+    },
+
+    async getFileContent(ref, path, commitId) {
+      try {
+        const stream = await (await git()).getItemContent(
+          ref.repositoryId,
+          path,
+          ref.projectId,
+          undefined,
+          undefined,
+          false,
+          false,
+          false,
+          { version: commitId, versionType: GitVersionType.Commit },
+          true,
+        );
+        return await readStream(stream);
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        throw error;
+      }
+    },
+
+    async listThreads(ref) {
+      const threads = await (await git()).getThreads(ref.repositoryId, ref.pullRequestId, ref.projectId);
+      return threads.filter((thread) => thread.id !== undefined && thread.isDeleted !== true).map(toReviewThread);
+    },
+
+    async createThread(ref, thread) {
+      const created = await (await git()).createThread(
+        {
+          comments: [{ parentCommentId: 0, content: thread.content, commentType: 1 }],
+          status: thread.status === 'active' ? CommentThreadStatus.Active : CommentThreadStatus.Closed,
+          properties: writeProperties(thread.properties),
+          threadContext: thread.position && {
+            filePath: thread.position.filePath,
+            rightFileStart: { line: thread.position.startLine, offset: 1 },
+            rightFileEnd: { line: thread.position.endLine, offset: thread.position.endOffset },
+          },
+          pullRequestThreadContext: thread.position && {
+            changeTrackingId: thread.position.changeTrackingId,
+            iterationContext: {
+              firstComparingIteration: 1,
+              secondComparingIteration: thread.position.iterationId,
+            },
+          },
+        },
+        ref.repositoryId,
+        ref.pullRequestId,
+        ref.projectId,
+      );
+      return toReviewThread(created);
+    },
+
+    async updateComment(ref, threadId, commentId, content) {
+      await (await git()).updateComment({ content }, ref.repositoryId, ref.pullRequestId, threadId, commentId, ref.projectId);
+    },
+
+    async updateThreadProperties(ref, threadId, properties) {
+      await (await git()).updateThread(
+        { properties: writeProperties(properties) },
+        ref.repositoryId,
+        ref.pullRequestId,
+        threadId,
+        ref.projectId,
+      );
+    },
+
+    async setStatus(ref, status) {
+      const body = {
+        state: statusStates[status.state],
+        description: status.description,
+        context: { genre: status.genre, name: status.name },
+      };
+      const api = await git();
+      if (status.iterationId !== undefined) {
+        await api.createPullRequestIterationStatus(body, ref.repositoryId, ref.pullRequestId, status.iterationId, ref.projectId);
+      } else {
+        await api.createPullRequestStatus(body, ref.repositoryId, ref.pullRequestId, ref.projectId);
+      }
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import { diffLines, splitLines, type DiffHunk } from '../diff/lineDiff';
+import { decodeFileContent } from '../diff/fileContent';
+import type { FileChange, PullRequestIteration, PullRequestPlatform, PullRequestRef } from './platform';
+
+export interface ReviewedFile {
+  change: FileChange;
+  hunks: DiffHunk[];
+  /** Right-side lines, for anchoring comments and measuring offsets. */
+  newLines: string[];
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+export interface CollectedChanges {
+  files: ReviewedFile[];
+  skipped: SkippedFile[];
+}
+
+export interface CollectLimits {
+  maxFiles: number;
+  maxFileBytes: number;
+  /** Parallel content downloads. */
+  concurrency?: number;
+}
+
+async function mapWithConcurrency<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+type Side = { lines: string[] } | { skip: string };
+
+async function readSide(
+  platform: PullRequestPlatform,
+  ref: PullRequestRef,
+  path: string | undefined,
+  commitId: string,
+  maxFileBytes: number,
+): Promise<Side> {
+  if (path === undefined) return { lines: [] };
+  const bytes = await platform.getFileContent(ref, path, commitId);
+  if (bytes === undefined) return { lines: [] };
+  if (bytes.byteLength > maxFileBytes) return { skip: `larger than ${maxFileBytes} bytes` };
+  const decoded = decodeFileContent(bytes);
+  if (decoded.kind === 'binary') return { skip: 'binary file' };
+  if (decoded.kind === 'undecodable') return { skip: decoded.reason };
+  return { lines: splitLines(decoded.text).lines };
+}
+
+/**
+ * Fetches both sides of every changed file and diffs them. Left is the iteration's merge base (or, for an
+ * incremental comparison, the earlier iteration's source commit); right is the iteration's source commit.
+ */
+export async function collectChanges(
+  platform: PullRequestPlatform,
+  ref: PullRequestRef,
+  iteration: PullRequestIteration,
+  changes: FileChange[],
+  limits: CollectLimits,
+  leftCommitId: string = iteration.commonCommitId,
+): Promise<CollectedChanges> {
+  const skipped: SkippedFile[] = [];
+  const files = changes.filter((change) => !change.isFolder);
+  const reviewable = files.slice(0, limits.maxFiles);
+  for (const change of files.slice(limits.maxFiles)) {
+    skipped.push({ path: change.path, reason: `over the limit of ${limits.maxFiles} files per review` });
+  }
+
+  type Collected = { skip: SkippedFile } | { file: ReviewedFile };
+  const collected = await mapWithConcurrency(reviewable, limits.concurrency ?? 8, async (change): Promise<Collected> => {
+    if (change.kind === 'other') return { skip: { path: change.path, reason: `change type ${change.changeFlags.join(', ')}` } };
+    const leftPath = change.kind === 'add' ? undefined : (change.originalPath ?? change.path);
+    const rightPath = change.kind === 'delete' ? undefined : change.path;
+    const [left, right] = await Promise.all([
+      readSide(platform, ref, leftPath, leftCommitId, limits.maxFileBytes),
+      readSide(platform, ref, rightPath, iteration.sourceCommitId, limits.maxFileBytes),
+    ]);
+    if ('skip' in left) return { skip: { path: change.path, reason: left.skip } };
+    if ('skip' in right) return { skip: { path: change.path, reason: right.skip } };
+    const hunks = diffLines(left.lines, right.lines);
+    return { file: { change, hunks, newLines: right.lines } };
+  });
+
+  const reviewed: ReviewedFile[] = [];
+  for (const item of collected) {
+    if ('skip' in item) skipped.push(item.skip);
+    else if (item.file.hunks.length > 0) reviewed.push(item.file);
+  }
+  return { files: reviewed, skipped };
+}

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import type { FoldedFinding, InlineFinding } from './anchorFindings';
+import type { SkippedFile } from './collectChanges';
+import type { ReviewAnswer } from './prompt';
+
+/** Thread property keys: how the bot recognises its own threads (together with its identity, never by text). */
+export const PROPERTY = {
+  kind: 'ado-reviewer.kind',
+  fingerprint: 'ado-reviewer.fingerprint',
+  iteration: 'ado-reviewer.iteration',
+} as const;
+
+const severityLabel = { high: '🔴 High', medium: '🟠 Medium', low: '🟡 Low' } as const;
+
+/** Stable across redeliveries of the same review: file, cited code and the finding's words. */
+export function findingFingerprint(item: InlineFinding): string {
+  const cited = item.file.newLines.slice(item.startLine - 1, item.endLine).map((line) => line.trim());
+  return createHash('sha256')
+    .update(JSON.stringify([item.file.change.path, cited, item.finding.severity, item.finding.comment.trim()]))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+export function renderFindingComment(item: InlineFinding): string {
+  const lines = [`**${severityLabel[item.finding.severity]}** — ${item.finding.comment.trim()}`];
+  if (item.finding.suggestion !== null && item.finding.suggestion.trim() !== '') {
+    lines.push('', '```suggestion', item.finding.suggestion.replace(/\n$/, ''), '```');
+  }
+  return lines.join('\n');
+}
+
+export interface SummaryInput {
+  answer: ReviewAnswer;
+  iterationId: number;
+  sourceCommitId: string;
+  inlineCount: number;
+  folded: FoldedFinding[];
+  skipped: SkippedFile[];
+  omittedPaths: string[];
+}
+
+const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+export function renderSummaryComment(input: SummaryInput): string {
+  const { answer } = input;
+  const lines = ['## ado-reviewer summary', '', answer.summary.trim(), ''];
+  if (answer.walkthrough.length > 0) {
+    lines.push('### Walkthrough', '', '| File | Change |', '| --- | --- |');
+    for (const entry of answer.walkthrough) lines.push(`| \`${escapeCell(entry.path)}\` | ${escapeCell(entry.change)} |`);
+    lines.push('');
+  }
+  lines.push('### Verdict', '', answer.verdict.trim(), '');
+  lines.push(`${input.inlineCount} inline finding${input.inlineCount === 1 ? '' : 's'} posted on changed lines.`, '');
+  if (input.folded.length > 0) {
+    lines.push('### Other findings', '');
+    for (const { finding, reason } of input.folded) {
+      lines.push(
+        `- **${severityLabel[finding.severity]}** \`${finding.path}\` lines ${finding.startLine}–${finding.endLine} ` +
+          `(${reason}): ${finding.comment.trim()}`,
+      );
+    }
+    lines.push('');
+  }
+  const notReviewed = [
+    ...input.skipped.map((file) => `- \`${file.path}\`: ${file.reason}`),
+    ...input.omittedPaths.map((path) => `- \`${path}\`: did not fit in the review prompt`),
+  ];
+  if (notReviewed.length > 0) lines.push('### Not reviewed', '', ...notReviewed, '');
+  lines.push(`<sub>Reviewed iteration ${input.iterationId} (${input.sourceCommitId.slice(0, 8)}).</sub>`);
+  return lines.join('\n');
+}

@@ -1,0 +1,92 @@
+/**
+ * What the review needs from the code host, as plain data. Azure DevOps implements it (azure-devops/); the review
+ * core depends only on this interface, so it can be driven by any implementation that speaks the same contract.
+ */
+
+export interface PullRequestRef {
+  projectId: string;
+  repositoryId: string;
+  pullRequestId: number;
+}
+
+export interface PullRequestDetails {
+  title: string;
+  description: string;
+  status: 'active' | 'abandoned' | 'completed' | 'notSet' | 'all';
+  isDraft: boolean;
+  sourceRefName: string;
+  targetRefName: string;
+  authorId: string;
+}
+
+export interface PullRequestIteration {
+  id: number;
+  /** The PR's source branch head at this iteration: the right side of the diff. */
+  sourceCommitId: string;
+  targetCommitId: string;
+  /** The merge base of source and target: the left side, so target-branch work is never "reverted". */
+  commonCommitId: string;
+}
+
+export type ChangeKind = 'add' | 'edit' | 'delete' | 'rename' | 'other';
+
+export interface FileChange {
+  changeTrackingId: number;
+  /** Every flag Azure DevOps reported (e.g. `edit`, `rename`), and the kind the review acts on. */
+  changeFlags: string[];
+  kind: ChangeKind;
+  /** Path with a leading `/`, as Azure DevOps spells it. */
+  path: string;
+  /** The path on the left side when the file was renamed. */
+  originalPath?: string;
+  isFolder: boolean;
+}
+
+export interface ThreadPosition {
+  filePath: string;
+  /** Right-side (source commit) lines, 1-based, inclusive; `endOffset` is the UTF-16 length of the end line + 1. */
+  startLine: number;
+  endLine: number;
+  endOffset: number;
+  iterationId: number;
+  changeTrackingId: number;
+}
+
+export interface ReviewThread {
+  id: number;
+  properties: Record<string, string>;
+  firstCommentId?: number;
+  firstCommentAuthorId?: string;
+  firstCommentContent?: string;
+}
+
+export interface NewThread {
+  content: string;
+  position?: ThreadPosition;
+  properties: Record<string, string>;
+  status: 'active' | 'closed';
+}
+
+export type StatusState = 'pending' | 'succeeded' | 'failed' | 'error';
+
+export interface PullRequestStatusUpdate {
+  state: StatusState;
+  description: string;
+  iterationId?: number;
+  genre: string;
+  name: string;
+}
+
+export interface PullRequestPlatform {
+  getPullRequest(ref: PullRequestRef): Promise<PullRequestDetails>;
+  listIterations(ref: PullRequestRef): Promise<PullRequestIteration[]>;
+  /** Every change of an iteration (all pages), optionally against an earlier iteration. */
+  listIterationChanges(ref: PullRequestRef, iterationId: number, compareTo?: number): Promise<FileChange[]>;
+  /** A file's bytes at a commit, or undefined when it does not exist there. */
+  getFileContent(ref: PullRequestRef, path: string, commitId: string): Promise<Uint8Array | undefined>;
+  listThreads(ref: PullRequestRef): Promise<ReviewThread[]>;
+  createThread(ref: PullRequestRef, thread: NewThread): Promise<ReviewThread>;
+  updateComment(ref: PullRequestRef, threadId: number, commentId: number, content: string): Promise<void>;
+  updateThreadProperties(ref: PullRequestRef, threadId: number, properties: Record<string, string>): Promise<void>;
+  setStatus(ref: PullRequestRef, status: PullRequestStatusUpdate): Promise<void>;
+}

@@ -1,0 +1,192 @@
+import { QueueClient } from '@azure/storage-queue';
+import { openSamplePullRequest, SAMPLE_FEATURE, startSandbox, type Sandbox } from '../support/sandbox';
+import type { ChatRequest } from '../support/llmServer';
+
+/**
+ * A service-hook delivery becomes a posted review, end to end: Azure DevOps test server → webhook (stand-in host)
+ * → Azurite queue → review function → real azure-devops-node-api and openai clients → threads and statuses.
+ */
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ retryDelayMs: 200 });
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+async function settle() {
+  // Bot comments fire comment events, which are queue jobs too: settle until both sides are quiet.
+  for (let round = 0; round < 3; round++) {
+    await sandbox.devops.settled();
+    await sandbox.host.settled(60_000);
+  }
+}
+
+const lineOf = (file: string, needle: string) =>
+  (SAMPLE_FEATURE[file] as string).split('\n').findIndex((line) => line.includes(needle)) + 1;
+
+const threadsOf = (repositoryId: string, pullRequestId: number) => sandbox.devops.threads(repositoryId, pullRequestId) as Json[];
+const isSummary = (thread: Json) => thread.properties?.['ado-reviewer.kind']?.$value === 'summary';
+const inlineThreads = (threads: Json[]) => threads.filter((thread) => thread.threadContext?.filePath !== undefined);
+
+const promptOf = (request: ChatRequest) => request.body.messages.find((message) => message.role === 'user')?.content ?? '';
+
+describe('a pull request with added, edited and deleted files', () => {
+  let repositoryId: string;
+  let pullRequestId: number;
+
+  beforeAll(async () => {
+    ({ repositoryId, pullRequestId } = await openSamplePullRequest(sandbox));
+    await settle();
+  });
+
+  it('gets exactly one summary thread', () => {
+    const summaries = threadsOf(repositoryId, pullRequestId).filter(isSummary);
+    expect(summaries).toHaveLength(1);
+    const content = summaries[0].comments[0].content as string;
+    expect(content).toMatch(/^## ado-reviewer summary/);
+    expect(content).toContain('### Walkthrough');
+    expect(content).toContain('`/src/discounts.ts`');
+    expect(content).toContain('### Verdict');
+    expect(content).toMatch(/3 inline findings posted/);
+  });
+
+  it('gets inline threads on exactly the changed lines that the findings cite', () => {
+    const inline = inlineThreads(threadsOf(repositoryId, pullRequestId));
+    const placed = inline
+      .map((thread) => ({
+        path: thread.threadContext.filePath,
+        start: thread.threadContext.rightFileStart,
+        end: thread.threadContext.rightFileEnd,
+      }))
+      .sort((a, b) => `${a.path}${a.start.line}`.localeCompare(`${b.path}${b.start.line}`));
+    const endOffset = (file: string, line: number) => (SAMPLE_FEATURE[file] as string).split('\n')[line - 1].length + 1;
+    const cartLine = lineOf('src/cart.ts', 'coupon == undefined');
+    const evalLine = lineOf('src/discounts.ts', 'eval(');
+    const logLine = lineOf('src/discounts.ts', 'console.log');
+    expect(placed).toEqual([
+      { path: '/src/cart.ts', start: { line: cartLine, offset: 1 }, end: { line: cartLine, offset: endOffset('src/cart.ts', cartLine) } },
+      { path: '/src/discounts.ts', start: { line: evalLine, offset: 1 }, end: { line: evalLine, offset: endOffset('src/discounts.ts', evalLine) } },
+      { path: '/src/discounts.ts', start: { line: logLine, offset: 1 }, end: { line: logLine, offset: endOffset('src/discounts.ts', logLine) } },
+    ]);
+  });
+
+  it('ties each inline thread to the iteration and the file change', async () => {
+    const inline = inlineThreads(threadsOf(repositoryId, pullRequestId));
+    const { WebApi, getPersonalAccessTokenHandler } = await import('azure-devops-node-api');
+    const git = await new WebApi(sandbox.devops.orgUrl, getPersonalAccessTokenHandler(sandbox.devops.token)).getGitApi();
+    const changes = await git.getPullRequestIterationChanges(repositoryId, pullRequestId, 1, 'demo');
+    const trackingIds = new Map(changes.changeEntries?.map((entry) => [entry.item?.path, entry.changeTrackingId]));
+    for (const thread of inline) {
+      expect(thread.pullRequestThreadContext).toMatchObject({
+        changeTrackingId: trackingIds.get(thread.threadContext.filePath),
+        iterationContext: { firstComparingIteration: 1, secondComparingIteration: 1 },
+      });
+    }
+  });
+
+  it('offers a suggestion that replaces the cited line', () => {
+    const evalThread = inlineThreads(threadsOf(repositoryId, pullRequestId)).find((thread) =>
+      String(thread.comments[0].content).includes('eval'),
+    ) as Json;
+    expect(evalThread.comments[0].content).toContain('```suggestion\n  const rules = JSON.parse(coupon);\n```');
+  });
+
+  it('posts nothing on the deleted file and shows the model only the PR diff', () => {
+    expect(inlineThreads(threadsOf(repositoryId, pullRequestId)).some((t) => t.threadContext.filePath.includes('legacy'))).toBe(false);
+    const prompt = promptOf(sandbox.llm.requests[0]);
+    expect(prompt).toContain('+++ b/src/legacy/oldPricing.ts');
+    expect(prompt).toContain('-      export const LEGACY_MARKUP = 1.2;');
+  });
+
+  it('shows a pending status while reviewing, then succeeded, on the iteration', () => {
+    const statuses = sandbox.devops.statuses(repositoryId, pullRequestId) as Json[];
+    expect(statuses.map((status) => [status.state, status.iterationId, `${status.context.genre}/${status.context.name}`])).toEqual([
+      ['pending', 1, 'ado-reviewer/review'],
+      ['succeeded', 1, 'ado-reviewer/review'],
+    ]);
+    expect(statuses[1].description).toBe('3 findings (1 high)');
+  });
+
+  it('never sends a secret to the model', () => {
+    const everything = JSON.stringify(sandbox.llm.requests.map((request) => request.body));
+    expect(everything).not.toContain(sandbox.devops.token);
+    expect(everything).not.toContain(sandbox.webhook.password);
+  });
+});
+
+describe('findings the PR did not change', () => {
+  it('are folded into the summary, never posted inline', async () => {
+    sandbox.llm.respondWith(() =>
+      JSON.stringify({
+        summary: 'Adds coupons.',
+        walkthrough: [],
+        verdict: 'Fine.',
+        findings: [
+          { path: '/src/cart.ts', startLine: 1, endLine: 1, severity: 'low', comment: 'Unchanged import line.', suggestion: null },
+          { path: '/src/catalog.ts', startLine: 4, endLine: 4, severity: 'medium', comment: 'File not in the PR.', suggestion: null },
+          { path: 'src/cart.ts', startLine: 14, endLine: 15, severity: 'high', comment: 'Changed lines.', suggestion: null },
+          { path: '/src/cart.ts', startLine: 13, endLine: 14, severity: 'low', comment: 'Straddles context.', suggestion: null },
+        ],
+      }),
+    );
+    const { repositoryId, pullRequestId } = await openSamplePullRequest(sandbox, 'folded-findings');
+    await settle();
+    const threads = threadsOf(repositoryId, pullRequestId);
+    const inline = inlineThreads(threads).map((thread) => [
+      thread.threadContext.rightFileStart.line,
+      thread.threadContext.rightFileEnd.line,
+      String(thread.comments[0].content).replace(/^\*\*.*?\*\* — /, ''),
+    ]);
+    expect(inline.sort()).toEqual([
+      [14, 14, 'Straddles context.'],
+      [14, 15, 'Changed lines.'],
+    ]);
+    const summary = threads.find(isSummary)?.comments[0].content as string;
+    expect(summary).toContain('### Other findings');
+    expect(summary).toMatch(/`\/src\/cart.ts` lines 1–1 \(not on lines this pull request changed\): Unchanged import line\./);
+    expect(summary).toMatch(/`\/src\/catalog.ts` lines 4–4 \(not a file shown in this review\): File not in the PR\./);
+  });
+});
+
+describe('a target branch that moved on after the branch point', () => {
+  it('is not reviewed as if the PR reverted it', async () => {
+    sandbox.llm.respondWith((request) => JSON.stringify({ summary: 's', walkthrough: [], verdict: 'v', findings: [], echo: promptOf(request).length }));
+    const repository = await sandbox.devops.createRepository({
+      project: 'demo',
+      name: 'moving-target',
+      files: { 'a.txt': 'one\ntwo\n', 'b.txt': 'alpha\n' },
+    });
+    await sandbox.devops.push({ repositoryId: repository.id, branch: 'topic', baseBranch: 'main', files: { 'a.txt': 'one\ntwo\nthree\n' } });
+    await sandbox.devops.push({ repositoryId: repository.id, branch: 'main', files: { 'b.txt': 'alpha\nmain-only change\n' } });
+    const before = sandbox.llm.requests.length;
+    await sandbox.devops.createPullRequest({ repositoryId: repository.id, sourceBranch: 'topic', targetBranch: 'main', title: 't' });
+    await settle();
+    const prompts = sandbox.llm.requests.slice(before).map(promptOf);
+    expect(prompts).toHaveLength(1);
+    expect(prompts[0]).toContain('+++ b/a.txt');
+    expect(prompts[0]).not.toContain('b.txt');
+    expect(prompts[0]).not.toContain('main-only change');
+  });
+});
+
+describe('a review that cannot complete', () => {
+  it('ends in the poison queue after maxDequeueCount tries and leaves an error status, not pending', async () => {
+    sandbox.llm.respondWith(() => ({ status: 400, error: 'model is unavailable' }));
+    const { repositoryId, pullRequestId } = await openSamplePullRequest(sandbox, 'failing-review');
+    await settle();
+    const poison = new QueueClient(sandbox.azurite.connectionString, 'review-jobs-poison');
+    const { peekedMessageItems } = await poison.peekMessages({ numberOfMessages: 32 });
+    const poisoned = peekedMessageItems.map((message) => JSON.parse(Buffer.from(message.messageText, 'base64').toString()));
+    expect(poisoned.filter((job) => job.pullRequestId === pullRequestId && job.kind === 'pullRequest')).toHaveLength(1);
+    const statuses = sandbox.devops.statuses(repositoryId, pullRequestId) as Json[];
+    expect(statuses.at(-1)).toMatchObject({ state: 'error', description: expect.stringMatching(/^Review failed: 400 model is unavailable/) });
+    const failures = sandbox.host.logs.filter((entry) => entry.functionName === 'reviewJob' && /failed \(try \d\)/.test(entry.message));
+    expect(failures.filter((entry) => entry.message.includes('model is unavailable'))).toHaveLength(5);
+  });
+});

@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { startAzuriteQueue, type AzuriteQueue } from './azurite';
+import { startAzureDevOpsServer, type AzureDevOpsTestServer } from './azureDevOpsServer';
+import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from './functionsHost';
+import { startLlmServer, type LlmTestServer, type Responder } from './llmServer';
+import { scriptedReview } from './scriptedReviewer';
+
+/**
+ * Everything the app talks to, on this machine: Azurite, the Azure DevOps test server, the LLM test server, and the
+ * app itself under the stand-in Functions host, wired together with fresh random credentials. Used by the tests,
+ * `npm run sandbox` and `npm run demo`.
+ */
+
+export const SAMPLE_MAIN: Record<string, string> = {
+  'README.md': '# Web shop\n\nA tiny shop used to demonstrate ado-reviewer.\n',
+  'src/cart.ts': [
+    "import { priceOf } from './catalog';",
+    '',
+    'export interface CartLine {',
+    '  sku: string;',
+    '  quantity: number;',
+    '}',
+    '',
+    'export function total(lines: CartLine[]): number {',
+    '  let sum = 0;',
+    '  for (const line of lines) {',
+    '    sum += priceOf(line.sku) * line.quantity;',
+    '  }',
+    '  return sum;',
+    '}',
+    '',
+  ].join('\n'),
+  'src/catalog.ts': [
+    'const prices: Record<string, number> = { apple: 3, pear: 4 };',
+    '',
+    'export function priceOf(sku: string): number {',
+    '  return prices[sku] ?? 0;',
+    '}',
+    '',
+  ].join('\n'),
+  'src/legacy/oldPricing.ts': 'export const LEGACY_MARKUP = 1.2;\n',
+};
+
+/** The sample PR: an edit, an added file and a deleted file, with a few smells the scripted reviewer flags. */
+export const SAMPLE_FEATURE: Record<string, string | null> = {
+  'src/cart.ts': [
+    "import { priceOf } from './catalog';",
+    "import { discountFor } from './discounts';",
+    '',
+    'export interface CartLine {',
+    '  sku: string;',
+    '  quantity: number;',
+    '}',
+    '',
+    'export function total(lines: CartLine[], coupon?: string): number {',
+    '  let sum = 0;',
+    '  for (const line of lines) {',
+    '    sum += priceOf(line.sku) * line.quantity;',
+    '  }',
+    '  if (coupon == undefined) return sum;',
+    '  return sum - discountFor(coupon, sum);',
+    '}',
+    '',
+  ].join('\n'),
+  'src/discounts.ts': [
+    'export function discountFor(coupon: string, sum: number): number {',
+    '  const rules = eval(coupon);',
+    '  console.log("applying", rules);',
+    '  return Math.min(sum, rules.amount);',
+    '}',
+    '',
+  ].join('\n'),
+  'src/legacy/oldPricing.ts': null,
+};
+
+export interface Sandbox {
+  azurite: AzuriteQueue;
+  devops: AzureDevOpsTestServer;
+  llm: LlmTestServer;
+  host: FunctionsHost;
+  webhook: { url: string; username: string; password: string };
+  close(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  /** The app's function entry points: TypeScript sources under jest, compiled files otherwise. */
+  entryModules?: string[];
+  responder?: Responder;
+  /** Extra app settings (e.g. a shorter timeout). */
+  settings?: Record<string, string>;
+  retryDelayMs?: number;
+  onLog?: (entry: HostLogEntry) => void;
+  hostPort?: number;
+}
+
+/** This file runs from the sources (jest) or compiled into dist/ (`npm run sandbox`, `npm run demo`). */
+const codeRoot = path.resolve(__dirname, '../..');
+const compiled = path.basename(codeRoot) === 'dist';
+/** The folder holding host.json and package.json. */
+export const projectRoot = compiled ? path.dirname(codeRoot) : codeRoot;
+
+/** The app's function entry points, as the Functions host loads them (package.json `main`). */
+export function defaultEntryModules(): string[] {
+  return ['webhook', 'health', 'reviewJob', 'keyVaultSecretEvents'].map((name) =>
+    path.join(codeRoot, 'functions', name + (compiled ? '.js' : '.ts')),
+  );
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const secret = () => randomBytes(12).toString('hex');
+  const webhookUser = 'azure-devops';
+  const webhookPassword = secret();
+  const openAiKey = `sk-local-${secret()}`;
+
+  const azurite = await startAzuriteQueue();
+  const devops = await startAzureDevOpsServer({ organization: 'sandbox', token: secret() });
+  const llm = await startLlmServer({ apiKeys: [openAiKey], responder: options.responder ?? scriptedReview });
+
+  Object.assign(process.env, {
+    AZURE_DEVOPS_ORG_URL: devops.orgUrl,
+    AZURE_DEVOPS_BOT_TOKEN: devops.token,
+    LLM_PROVIDER: 'openai',
+    OPENAI_API_KEYS: openAiKey,
+    OPENAI_BASE_URL: llm.baseUrl,
+    OPENAI_MODEL: 'local-stand-in',
+    WEBHOOK_USERNAME: webhookUser,
+    WEBHOOK_PASSWORD: webhookPassword,
+    AzureWebJobsStorage: azurite.connectionString,
+    REVIEW_QUEUE_NAME: 'review-jobs',
+    ...options.settings,
+  });
+  const host = await startFunctionsHost({
+    appRoot: projectRoot,
+    entryModules: options.entryModules ?? defaultEntryModules(),
+    retryDelayMs: options.retryDelayMs ?? 500,
+    pollIntervalMs: 100,
+    onLog: options.onLog,
+    port: options.hostPort,
+  });
+  const webhookUrl = `${host.url}/azure_webhooks`;
+  devops.setSubscriber({ url: webhookUrl, username: webhookUser, password: webhookPassword });
+
+  return {
+    azurite,
+    devops,
+    llm,
+    host,
+    webhook: { url: webhookUrl, username: webhookUser, password: webhookPassword },
+    async close() {
+      await host.close();
+      await Promise.all([devops.close(), llm.close()]);
+      await azurite.stop();
+    },
+  };
+}
+
+/** Creates the sample repository and opens the sample pull request (which delivers `git.pullrequest.created`). */
+export async function openSamplePullRequest(sandbox: Sandbox, repositoryName = 'webshop') {
+  const repository = await sandbox.devops.createRepository({ project: 'demo', name: repositoryName, files: SAMPLE_MAIN });
+  await sandbox.devops.push({
+    repositoryId: repository.id,
+    branch: 'feature/discounts',
+    baseBranch: 'main',
+    files: SAMPLE_FEATURE,
+    message: 'Add coupon discounts',
+  });
+  const pullRequest = await sandbox.devops.createPullRequest({
+    repositoryId: repository.id,
+    sourceBranch: 'feature/discounts',
+    targetBranch: 'main',
+    title: 'Add coupon discounts',
+    description: 'Customers can enter a coupon at checkout.',
+  });
+  const project = repository.project as { id: string; name: string };
+  return { repositoryId: repository.id, project, pullRequestId: pullRequest.pullRequestId };
+}
