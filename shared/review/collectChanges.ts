@@ -1,4 +1,4 @@
-import { diffLines, splitLines, type DiffHunk } from '../diff/lineDiff';
+import { diffTexts, type DiffHunk } from '../diff/lineDiff';
 import { decodeFileContent } from '../diff/fileContent';
 import type { FileChange, PullRequestIteration, PullRequestPlatform, PullRequestRef } from './platform';
 
@@ -39,7 +39,7 @@ async function mapWithConcurrency<T, R>(items: T[], limit: number, work: (item: 
   return results;
 }
 
-type Side = { lines: string[] } | { skip: string };
+type Side = { text: string } | { skip: string };
 
 async function readSide(
   platform: PullRequestPlatform,
@@ -48,14 +48,14 @@ async function readSide(
   commitId: string,
   maxFileBytes: number,
 ): Promise<Side> {
-  if (path === undefined) return { lines: [] };
+  if (path === undefined) return { text: '' };
   const bytes = await platform.getFileContent(ref, path, commitId);
-  if (bytes === undefined) return { lines: [] };
+  if (bytes === undefined) return { text: '' };
   if (bytes.byteLength > maxFileBytes) return { skip: `larger than ${maxFileBytes} bytes` };
   const decoded = decodeFileContent(bytes);
   if (decoded.kind === 'binary') return { skip: 'binary file' };
   if (decoded.kind === 'undecodable') return { skip: decoded.reason };
-  return { lines: splitLines(decoded.text).lines };
+  return { text: decoded.text };
 }
 
 /**
@@ -88,8 +88,8 @@ export async function collectChanges(
     ]);
     if ('skip' in left) return { skip: { path: change.path, reason: left.skip } };
     if ('skip' in right) return { skip: { path: change.path, reason: right.skip } };
-    const hunks = diffLines(left.lines, right.lines);
-    return { file: { change, hunks, newLines: right.lines } };
+    const diff = diffTexts(left.text, right.text);
+    return { file: { change, hunks: diff.hunks, newLines: diff.new.lines } };
   });
 
   const reviewed: ReviewedFile[] = [];

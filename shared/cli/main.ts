@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import { runDiffCommand } from './diffCommand';
+
+type Command = (args: string[], out: NodeJS.WritableStream) => Promise<number>;
+
+/** Subcommands by name; each takes the arguments after its name and returns the exit code. */
+const COMMANDS = new Map<string, Command>([['diff', runDiffCommand]]);
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv.slice(2);
+  const command = name === undefined ? undefined : COMMANDS.get(name);
+  if (!command) {
+    process.stderr.write(
+      `usage: ado-reviewer <command> [args]\ncommands: ${[...COMMANDS.keys()].join(', ')}\n`,
+    );
+    return 2;
+  }
+  return command(args, process.stdout);
+}
+
+if (require.main === module) {
+  main(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`ado-reviewer: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
