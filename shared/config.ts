@@ -77,9 +77,26 @@ const environmentSchema = keyVaultSchema.extend({
 
   AzureWebJobsStorage: optionalString,
   AzureWebJobsStorage__queueServiceUri: optionalString,
+  AzureWebJobsStorage__blobServiceUri: optionalString,
   AzureWebJobsStorage__clientId: optionalString,
   REVIEW_QUEUE_NAME: queueName,
 
+  REVIEW_STATE_CONTAINER: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? 'ado-reviewer-state' : value.trim()))
+    .pipe(z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid blob container name')),
+  REVIEW_DRAFTS: booleanSetting(false),
+  REVIEW_FAIL_SEVERITY: z.enum(['never', 'high', 'medium', 'low']).default('never'),
+  REVIEW_FAIL_THRESHOLD: positiveInt(1),
+  REVIEW_STATUS_GENRE: optionalString.transform((value) => value ?? 'ado-reviewer'),
+  REVIEW_STATUS_NAME: optionalString.transform((value) => value ?? 'review'),
+  IGNORED_IDENTITY_IDS: optionalString.transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((id) => id.trim().toLowerCase())
+      .filter((id) => id !== ''),
+  ),
   REVIEW_MAX_FILES: positiveInt(300),
   REVIEW_MAX_FILE_BYTES: positiveInt(512 * 1024),
   REVIEW_MAX_PROMPT_CHARS: positiveInt(120_000),
@@ -109,6 +126,9 @@ export interface KeyVaultConfig {
 }
 
 export type QueueConnection = { connectionString: string } | { queueServiceUri: string; clientId?: string };
+export type BlobConnection = { connectionString: string } | { blobServiceUri: string; clientId?: string };
+
+export type FailSeverity = 'never' | 'high' | 'medium' | 'low';
 
 export interface AppConfig {
   azureDevOps: { orgUrl: string; token: SecretSource; botUsername?: string };
@@ -125,7 +145,20 @@ export interface AppConfig {
   webhook: WebhookAuthConfig;
   keyVault?: KeyVaultConfig;
   queue: { connection: QueueConnection; name: string };
-  review: { maxFiles: number; maxFileBytes: number; maxPromptChars: number };
+  /** Where review state (last reviewed iteration, planned threads) and per-PR locks live. */
+  state: { connection: BlobConnection; container: string };
+  review: {
+    maxFiles: number;
+    maxFileBytes: number;
+    maxPromptChars: number;
+    reviewDrafts: boolean;
+    /** The status fails when at least `failThreshold` findings are of `failSeverity` or worse; `never` only informs. */
+    failSeverity: FailSeverity;
+    failThreshold: number;
+    statusContext: { genre: string; name: string };
+    /** Other bots whose comments and pull requests are ignored (the app's own identity always is). */
+    ignoredIdentityIds: string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -184,8 +217,14 @@ function crossFieldProblems(env: Presence): string[] {
         'can be authenticated; set WEBHOOK_AUTH_DISABLED=true only for local development',
     );
   }
-  if (env.AzureWebJobsStorage === undefined && env.AzureWebJobsStorage__queueServiceUri === undefined) {
-    problems.push('AzureWebJobsStorage (or AzureWebJobsStorage__queueServiceUri): required for the review queue');
+  if (
+    env.AzureWebJobsStorage === undefined &&
+    (env.AzureWebJobsStorage__queueServiceUri === undefined || env.AzureWebJobsStorage__blobServiceUri === undefined)
+  ) {
+    problems.push(
+      'AzureWebJobsStorage (or AzureWebJobsStorage__queueServiceUri and __blobServiceUri): required for the review ' +
+        'queue and state',
+    );
   }
   return problems;
 }
@@ -238,10 +277,25 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
             },
       name: env.REVIEW_QUEUE_NAME,
     },
+    state: {
+      connection:
+        env.AzureWebJobsStorage !== undefined
+          ? { connectionString: env.AzureWebJobsStorage }
+          : {
+              blobServiceUri: env.AzureWebJobsStorage__blobServiceUri as string,
+              clientId: env.AzureWebJobsStorage__clientId,
+            },
+      container: env.REVIEW_STATE_CONTAINER,
+    },
     review: {
       maxFiles: env.REVIEW_MAX_FILES,
       maxFileBytes: env.REVIEW_MAX_FILE_BYTES,
       maxPromptChars: env.REVIEW_MAX_PROMPT_CHARS,
+      reviewDrafts: env.REVIEW_DRAFTS,
+      failSeverity: env.REVIEW_FAIL_SEVERITY,
+      failThreshold: env.REVIEW_FAIL_THRESHOLD,
+      statusContext: { genre: env.REVIEW_STATUS_GENRE, name: env.REVIEW_STATUS_NAME },
+      ignoredIdentityIds: env.IGNORED_IDENTITY_IDS,
     },
   };
 }

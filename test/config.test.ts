@@ -99,9 +99,11 @@ describe('parseConfig', () => {
     const config = parseConfig({
       ...rest,
       AzureWebJobsStorage__queueServiceUri: 'https://acct.queue.core.windows.net',
+      AzureWebJobsStorage__blobServiceUri: 'https://acct.blob.core.windows.net',
       AzureWebJobsStorage__clientId: 'client-id',
     });
     expect(config.queue.connection).toEqual({ queueServiceUri: 'https://acct.queue.core.windows.net', clientId: 'client-id' });
+    expect(config.state.connection).toEqual({ blobServiceUri: 'https://acct.blob.core.windows.net', clientId: 'client-id' });
     expect(problemsOf({ ...valid, REVIEW_QUEUE_NAME: 'Review_Jobs' })[0]).toMatch(/^REVIEW_QUEUE_NAME/);
   });
 

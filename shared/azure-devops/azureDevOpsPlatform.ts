@@ -4,6 +4,7 @@ import {
   CommentThreadStatus,
   GitStatusState,
   GitVersionType,
+  IterationReason,
   PullRequestStatus,
   VersionControlChangeType,
   type GitPullRequestChange,
@@ -35,6 +36,16 @@ const pullRequestStatuses: Record<PullRequestStatus, PullRequestDetails['status'
   [PullRequestStatus.Completed]: 'completed',
   [PullRequestStatus.All]: 'all',
 };
+
+/** The client turns the reason into flags of IterationReason; the review needs only its name(s). */
+function iterationReason(reason: unknown): string {
+  if (typeof reason === 'string') return reason;
+  if (typeof reason !== 'number') return 'unknown';
+  const names = Object.entries(IterationReason)
+    .filter(([, bit]) => typeof bit === 'number' && bit !== 0 && (reason & bit) === bit)
+    .map(([name]) => name.charAt(0).toLowerCase() + name.slice(1));
+  return names.length > 0 ? names.join(', ') : 'push';
+}
 
 function changeFlags(changeType: unknown): string[] {
   if (typeof changeType === 'string') return changeType.split(',').map((flag) => flag.trim().toLowerCase());
@@ -80,6 +91,16 @@ function readProperties(properties: unknown): Record<string, string> {
   return result;
 }
 
+const threadStatuses: Record<CommentThreadStatus, string> = {
+  [CommentThreadStatus.Unknown]: 'unknown',
+  [CommentThreadStatus.Active]: 'active',
+  [CommentThreadStatus.Fixed]: 'fixed',
+  [CommentThreadStatus.WontFix]: 'wontFix',
+  [CommentThreadStatus.Closed]: 'closed',
+  [CommentThreadStatus.ByDesign]: 'byDesign',
+  [CommentThreadStatus.Pending]: 'pending',
+};
+
 function writeProperties(properties: Record<string, string>): Record<string, { $type: string; $value: string }> {
   return Object.fromEntries(
     Object.entries(properties).map(([key, value]) => [key, { $type: 'System.String', $value: value }]),
@@ -90,6 +111,7 @@ function toReviewThread(thread: GitPullRequestCommentThread): ReviewThread {
   const first = thread.comments?.find((comment) => comment.parentCommentId === 0 || comment.parentCommentId === undefined);
   return {
     id: thread.id as number,
+    status: threadStatuses[thread.status ?? CommentThreadStatus.Unknown] ?? 'unknown',
     properties: readProperties(thread.properties),
     firstCommentId: first?.id,
     firstCommentAuthorId: first?.author?.id,
@@ -109,7 +131,18 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
   let gitApi: Promise<IGitApi> | undefined;
   const git = () => (gitApi ??= connection.getGitApi());
 
+  let ownIdentity: Promise<string> | undefined;
+
   return {
+    getOwnIdentityId() {
+      ownIdentity ??= connection.connect().then((data) => {
+        const id = data.authenticatedUser?.id;
+        if (id === undefined) throw new Error('Azure DevOps connectionData names no authenticated user');
+        return id.toLowerCase();
+      });
+      return ownIdentity;
+    },
+
     async getPullRequest(ref) {
       const pr = await (await git()).getPullRequest(ref.repositoryId, ref.pullRequestId, ref.projectId);
       const status = pullRequestStatuses[pr.status ?? PullRequestStatus.NotSet] ?? 'notSet';
@@ -133,6 +166,7 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
           sourceCommitId: iteration.sourceRefCommit?.commitId as string,
           targetCommitId: iteration.targetRefCommit?.commitId ?? '',
           commonCommitId: iteration.commonRefCommit?.commitId ?? '',
+          reason: iterationReason(iteration.reason),
         }))
         .sort((a, b) => a.id - b.id);
     },

@@ -3,7 +3,8 @@ import type { QueueConnection } from '../config';
 import { encodeReviewJob, type ReviewJob } from './reviewJob';
 
 export interface JobQueue {
-  send(job: ReviewJob): Promise<void>;
+  /** Enqueues a job, optionally invisible for a while (to try again later). */
+  send(job: ReviewJob, options?: { delaySeconds?: number }): Promise<void>;
   /** Resolves when the queue answers; rejects with the reason otherwise. */
   checkReachable(): Promise<void>;
 }
@@ -31,15 +32,16 @@ function isQueueNotFound(error: unknown): boolean {
 export function createJobQueue(connection: QueueConnection, name: string): JobQueue {
   const client = createQueueClient(connection, name);
   return {
-    async send(job) {
+    async send(job, options = {}) {
       const message = encodeReviewJob(job);
+      const send = () => client.sendMessage(message, { visibilityTimeout: options.delaySeconds });
       try {
-        await client.sendMessage(message);
+        await send();
       } catch (error) {
         // Infrastructure pre-creates the queue in Azure; a fresh local emulator does not have it yet.
         if (!isQueueNotFound(error)) throw error;
         await client.createIfNotExists();
-        await client.sendMessage(message);
+        await send();
       }
     },
     async checkReachable() {

@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import type { FoldedFinding, InlineFinding } from './anchorFindings';
 import type { SkippedFile } from './collectChanges';
 import type { ReviewAnswer } from './prompt';
+import type { ReviewHistoryEntry } from './reviewStore';
 
 /** Thread property keys: how the bot recognises its own threads (together with its identity, never by text). */
 export const PROPERTY = {
   kind: 'ado-reviewer.kind',
   fingerprint: 'ado-reviewer.fingerprint',
   iteration: 'ado-reviewer.iteration',
+  severity: 'ado-reviewer.severity',
 } as const;
 
 const severityLabel = { high: '🔴 High', medium: '🟠 Medium', low: '🟡 Low' } as const;
@@ -29,10 +31,12 @@ export function renderFindingComment(item: InlineFinding): string {
   return lines.join('\n');
 }
 
-export interface SummaryInput {
+export interface IterationSectionInput {
   answer: ReviewAnswer;
   iterationId: number;
   sourceCommitId: string;
+  /** Set for an incremental review: the iteration whose source commit was the left side. */
+  comparedTo?: number;
   inlineCount: number;
   folded: FoldedFinding[];
   skipped: SkippedFile[];
@@ -41,9 +45,15 @@ export interface SummaryInput {
 
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
-export function renderSummaryComment(input: SummaryInput): string {
+/** The part of the summary about the newest reviewed iteration. */
+export function renderIterationSection(input: IterationSectionInput): string {
   const { answer } = input;
-  const lines = ['## ado-reviewer summary', '', answer.summary.trim(), ''];
+  const scope =
+    input.comparedTo === undefined
+      ? `Full review of iteration ${input.iterationId} (${input.sourceCommitId.slice(0, 8)}).`
+      : `Incremental review: changes from iteration ${input.comparedTo} to iteration ${input.iterationId} ` +
+        `(${input.sourceCommitId.slice(0, 8)}) only.`;
+  const lines = [scope, '', answer.summary.trim(), ''];
   if (answer.walkthrough.length > 0) {
     lines.push('### Walkthrough', '', '| File | Change |', '| --- | --- |');
     for (const entry of answer.walkthrough) lines.push(`| \`${escapeCell(entry.path)}\` | ${escapeCell(entry.change)} |`);
@@ -66,6 +76,18 @@ export function renderSummaryComment(input: SummaryInput): string {
     ...input.omittedPaths.map((path) => `- \`${path}\`: did not fit in the review prompt`),
   ];
   if (notReviewed.length > 0) lines.push('### Not reviewed', '', ...notReviewed, '');
-  lines.push(`<sub>Reviewed iteration ${input.iterationId} (${input.sourceCommitId.slice(0, 8)}).</sub>`);
+  return lines.join('\n').trimEnd();
+}
+
+/** The one summary comment of a pull request: the newest review, then a line per reviewed iteration. */
+export function renderSummaryComment(latestSection: string, history: ReviewHistoryEntry[]): string {
+  const lines = ['## ado-reviewer summary', '', latestSection, '', '### Review history', ''];
+  lines.push('| Iteration | Commit | Review | Files | Findings |', '| --- | --- | --- | --- | --- |');
+  for (const entry of [...history].sort((a, b) => b.iterationId - a.iterationId)) {
+    const review = entry.mode === 'full' ? 'full' : `incremental since ${entry.comparedTo}`;
+    lines.push(
+      `| ${entry.iterationId} | ${entry.sourceCommitId.slice(0, 8)} | ${review} | ${entry.files} | ${entry.findings} |`,
+    );
+  }
   return lines.join('\n');
 }

@@ -26,6 +26,8 @@ export interface PullRequestIteration {
   targetCommitId: string;
   /** The merge base of source and target: the left side, so target-branch work is never "reverted". */
   commonCommitId: string;
+  /** Why the iteration exists: `push`, `forcePush`, `rebase`, `create`, … (history rewrites defeat incremental review). */
+  reason: string;
 }
 
 export type ChangeKind = 'add' | 'edit' | 'delete' | 'rename' | 'other';
@@ -54,6 +56,7 @@ export interface ThreadPosition {
 
 export interface ReviewThread {
   id: number;
+  status: string;
   properties: Record<string, string>;
   firstCommentId?: number;
   firstCommentAuthorId?: string;
@@ -78,6 +81,8 @@ export interface PullRequestStatusUpdate {
 }
 
 export interface PullRequestPlatform {
+  /** The identity the app acts as (the PAT's owner): its own events and comments are never acted on. */
+  getOwnIdentityId(): Promise<string>;
   getPullRequest(ref: PullRequestRef): Promise<PullRequestDetails>;
   listIterations(ref: PullRequestRef): Promise<PullRequestIteration[]>;
   /** Every change of an iteration (all pages), optionally against an earlier iteration. */

@@ -1,129 +1,316 @@
+import type { FailSeverity } from '../config';
 import type { ChatModel } from '../llm/chatModel';
 import { anchorFindings } from './anchorFindings';
 import { collectChanges, type CollectLimits } from './collectChanges';
-import { findingFingerprint, PROPERTY, renderFindingComment, renderSummaryComment } from './comments';
-import type { PullRequestPlatform, PullRequestRef, StatusState } from './platform';
-import { renderReviewPrompt, reviewAnswerSchema } from './prompt';
+import {
+  findingFingerprint,
+  PROPERTY,
+  renderFindingComment,
+  renderIterationSection,
+  renderSummaryComment,
+} from './comments';
+import type { PullRequestIteration, PullRequestPlatform, PullRequestRef, ReviewThread, StatusState } from './platform';
+import { renderReviewPrompt, reviewAnswerSchema, severities, type ReviewAnswer } from './prompt';
+import type { ReviewPlan, ReviewState, ReviewStore } from './reviewStore';
+
+export interface ReviewPolicy {
+  reviewDrafts: boolean;
+  failSeverity: FailSeverity;
+  failThreshold: number;
+  statusContext: { genre: string; name: string };
+  ignoredIdentityIds: string[];
+}
 
 export interface ReviewDependencies {
   platform: PullRequestPlatform;
   model: ChatModel;
+  store: ReviewStore;
   log: { info(message: string): void; warn(message: string): void };
   limits: CollectLimits & { maxPromptChars: number };
-  statusContext: { genre: string; name: string };
+  policy: ReviewPolicy;
+  now: () => Date;
 }
 
-export type ReviewOutcome =
+export type PassOutcome =
   | { kind: 'skipped'; reason: string }
-  | { kind: 'reviewed'; iterationId: number; inline: number; folded: number; skipped: number };
+  | { kind: 'reviewed'; iterationId: number; mode: 'full' | 'incremental'; posted: number; findings: number };
+
+export type ReviewOutcome =
+  /** Another job holds this pull request's lock; it will review the newest iteration before it lets go. */
+  | { kind: 'busy' }
+  | { kind: 'done'; passes: PassOutcome[] };
+
+/** Iteration reasons after which the earlier iteration's commit is no longer an ancestor: review everything. */
+const HISTORY_REWRITES = /forcePush|rebase|retarget/i;
+
+const severityRank = (severity: (typeof severities)[number]) => severities.length - severities.indexOf(severity);
 
 /**
- * Reviews the newest iteration of a pull request: diff, prompt, model, then one thread per finding on the changed
- * lines and one summary thread. Posting is idempotent: threads already carrying a finding's fingerprint are not
- * posted again, and an iteration whose summary is posted is not reviewed again.
+ * Reviews every iteration of a pull request not reviewed yet, one pull request at a time across all instances: a job
+ * that finds the lock taken returns `busy` (the holder reviews until the newest iteration before releasing it).
  */
 export async function reviewPullRequest(ref: PullRequestRef, deps: ReviewDependencies): Promise<ReviewOutcome> {
-  const { platform, model, log } = deps;
+  const lock = await deps.store.tryLock(ref);
+  if (lock === undefined) return { kind: 'busy' };
+  const passes: PassOutcome[] = [];
+  try {
+    // Pushes that arrive while a review runs are coalesced here: loop until nothing newer is left.
+    for (let pass = 0; pass < 20; pass++) {
+      const outcome = await reviewNewestIteration(ref, deps);
+      passes.push(outcome);
+      if (outcome.kind === 'skipped') break;
+    }
+  } finally {
+    await lock.release();
+  }
+  return { kind: 'done', passes };
+}
+
+/** Whether the newest iteration can be reviewed against the last reviewed one rather than in full. */
+function incrementalBase(
+  iterations: PullRequestIteration[],
+  newest: PullRequestIteration,
+  state: ReviewState,
+): PullRequestIteration | undefined {
+  const previous = iterations.find((iteration) => iteration.id === state.lastReviewedIteration);
+  if (previous === undefined || previous.sourceCommitId !== state.lastReviewedSourceCommit) return undefined;
+  // A new merge base means the target was merged in or the PR retargeted: the iteration diff would show its work.
+  if (previous.commonCommitId !== newest.commonCommitId) return undefined;
+  const since = iterations.filter((iteration) => iteration.id > previous.id && iteration.id <= newest.id);
+  if (since.some((iteration) => HISTORY_REWRITES.test(iteration.reason))) return undefined;
+  return previous;
+}
+
+async function reviewNewestIteration(ref: PullRequestRef, deps: ReviewDependencies): Promise<PassOutcome> {
+  const { platform, store, policy } = deps;
   const pullRequest = await platform.getPullRequest(ref);
   if (pullRequest.status !== 'active') return { kind: 'skipped', reason: `pull request is ${pullRequest.status}` };
-
-  const iterations = await platform.listIterations(ref);
-  const iteration = iterations.at(-1);
-  if (iteration === undefined) return { kind: 'skipped', reason: 'pull request has no iterations' };
-
-  const existing = await platform.listThreads(ref);
-  const summaryThread = existing.find((thread) => thread.properties[PROPERTY.kind] === 'summary');
-  if (summaryThread?.properties[PROPERTY.iteration] === String(iteration.id)) {
-    return { kind: 'skipped', reason: `iteration ${iteration.id} is already reviewed` };
+  if (pullRequest.isDraft && !policy.reviewDrafts) return { kind: 'skipped', reason: 'draft pull request' };
+  const ownId = await platform.getOwnIdentityId();
+  const author = pullRequest.authorId.toLowerCase();
+  if (author === ownId || policy.ignoredIdentityIds.includes(author)) {
+    return { kind: 'skipped', reason: 'pull request authored by an ignored identity' };
   }
 
-  const setStatus = (state: StatusState, description: string) =>
-    platform.setStatus(ref, { state, description, iterationId: iteration.id, ...deps.statusContext });
+  const iterations = await platform.listIterations(ref);
+  const newest = iterations.at(-1);
+  if (newest === undefined) return { kind: 'skipped', reason: 'pull request has no iterations' };
+  const state = await store.readState(ref);
+  if (state.lastReviewedIteration !== undefined && state.lastReviewedIteration >= newest.id) {
+    return { kind: 'skipped', reason: `iteration ${newest.id} is already reviewed` };
+  }
 
+  const setStatus = (statusState: StatusState, description: string) =>
+    platform.setStatus(ref, { state: statusState, description, iterationId: newest.id, ...policy.statusContext });
   await setStatus('pending', 'Review in progress');
   try {
-    const changes = await platform.listIterationChanges(ref, iteration.id);
-    const collected = await collectChanges(platform, ref, iteration, changes, deps.limits);
-    const prompt = renderReviewPrompt(pullRequest, collected, deps.limits.maxPromptChars);
-    log.info(
-      `Reviewing PR ${ref.pullRequestId} iteration ${iteration.id}: ${prompt.shownPaths.size} files in the prompt ` +
-        `(${prompt.user.length} chars), ${collected.skipped.length + prompt.omittedPaths.length} not reviewed`,
-    );
-    const answer =
-      prompt.shownPaths.size > 0
-        ? await model.completeStructured({
-            system: prompt.system,
-            user: prompt.user,
-            schema: reviewAnswerSchema,
-            schemaName: 'pull_request_review',
-          })
-        : { summary: 'No text changes to review.', walkthrough: [], verdict: 'Nothing to review.', findings: [] };
+    const plan =
+      (await store.readPlan(ref, newest.id)) ??
+      (await planReview(ref, deps, pullRequest, newest, incrementalBase(iterations, newest, state)));
+    await store.writePlan(ref, plan);
 
-    const anchored = anchorFindings(answer.findings, collected.files, prompt.shownPaths);
-    const posted = new Set(existing.map((thread) => thread.properties[PROPERTY.fingerprint]).filter(Boolean));
-    for (const item of anchored.inline) {
-      const fingerprint = findingFingerprint(item);
-      if (posted.has(fingerprint)) continue;
-      posted.add(fingerprint);
-      const endLineText = item.file.newLines[item.endLine - 1] ?? '';
-      await platform.createThread(ref, {
-        content: renderFindingComment(item),
-        status: 'active',
-        properties: {
-          [PROPERTY.kind]: 'finding',
-          [PROPERTY.fingerprint]: fingerprint,
-          [PROPERTY.iteration]: String(iteration.id),
-        },
-        position: {
-          filePath: item.file.change.path,
-          startLine: item.startLine,
-          endLine: item.endLine,
-          endOffset: endLineText.replace(/\r$/, '').length + 1,
-          iterationId: iteration.id,
-          changeTrackingId: item.file.change.changeTrackingId,
-        },
-      });
-    }
-
-    // The summary goes last: once it names this iteration, the review of that iteration is complete.
-    const summary = renderSummaryComment({
-      answer,
-      iterationId: iteration.id,
-      sourceCommitId: iteration.sourceCommitId,
-      inlineCount: anchored.inline.length,
-      folded: anchored.folded,
-      skipped: collected.skipped,
-      omittedPaths: prompt.omittedPaths,
+    const threads = (await platform.listThreads(ref)).filter((thread) => thread.firstCommentAuthorId?.toLowerCase() === ownId);
+    const posted = await postFindings(ref, platform, plan, threads);
+    const history = [
+      ...state.history.filter((entry) => entry.iterationId !== plan.iterationId),
+      {
+        iterationId: plan.iterationId,
+        sourceCommitId: plan.sourceCommitId,
+        mode: plan.mode,
+        comparedTo: plan.comparedTo,
+        files: plan.files,
+        findings: plan.threads.length,
+        reviewedAt: deps.now().toISOString(),
+      },
+    ];
+    const summaryThreadId = await upsertSummary(ref, platform, threads, state, renderSummaryComment(plan.summarySection, history), plan);
+    await store.writeState(ref, {
+      lastReviewedIteration: newest.id,
+      lastReviewedSourceCommit: newest.sourceCommitId,
+      lastReviewedCommonCommit: newest.commonCommitId,
+      summaryThreadId,
+      history,
     });
-    if (summaryThread?.firstCommentId !== undefined) {
-      await platform.updateComment(ref, summaryThread.id, summaryThread.firstCommentId, summary);
-      await platform.updateThreadProperties(ref, summaryThread.id, { [PROPERTY.iteration]: String(iteration.id) });
-    } else {
-      await platform.createThread(ref, {
-        content: summary,
-        status: 'closed',
-        properties: { [PROPERTY.kind]: 'summary', [PROPERTY.iteration]: String(iteration.id) },
-      });
-    }
 
-    const high = answer.findings.filter((finding) => finding.severity === 'high').length;
-    await setStatus(
-      'succeeded',
-      `${answer.findings.length} finding${answer.findings.length === 1 ? '' : 's'}${high > 0 ? ` (${high} high)` : ''}`,
-    );
+    const gate = await evaluatePolicy(ref, platform, ownId, policy);
+    await setStatus(gate.state, gate.description);
     return {
       kind: 'reviewed',
-      iterationId: iteration.id,
-      inline: anchored.inline.length,
-      folded: anchored.folded.length,
-      skipped: collected.skipped.length + prompt.omittedPaths.length,
+      iterationId: newest.id,
+      mode: plan.mode,
+      posted,
+      findings: plan.threads.length,
     };
   } catch (error) {
     const reason = (error as Error).message.split('\n')[0].slice(0, 200);
+    await store
+      .writeState(ref, { ...state, lastError: { at: deps.now().toISOString(), iterationId: newest.id, message: reason } })
+      .catch(() => undefined);
     // Never leave the PR showing "in progress": say that the review failed and why.
     await setStatus('error', `Review failed: ${reason}`).catch((statusError: Error) =>
-      log.warn(`Could not set the error status: ${statusError.message}`),
+      deps.log.warn(`Could not set the error status: ${statusError.message}`),
     );
     throw error;
   }
+}
+
+/** Diffs the iteration (against the merge base, or the last reviewed iteration), asks the model, places findings. */
+async function planReview(
+  ref: PullRequestRef,
+  deps: ReviewDependencies,
+  pullRequest: Awaited<ReturnType<PullRequestPlatform['getPullRequest']>>,
+  iteration: PullRequestIteration,
+  base: PullRequestIteration | undefined,
+): Promise<ReviewPlan> {
+  const { platform, model, log } = deps;
+  const changes = await platform.listIterationChanges(ref, iteration.id, base?.id);
+  const collected = await collectChanges(
+    platform,
+    ref,
+    iteration,
+    changes,
+    deps.limits,
+    base?.sourceCommitId ?? iteration.commonCommitId,
+  );
+  const prompt = renderReviewPrompt(pullRequest, collected, deps.limits.maxPromptChars);
+  log.info(
+    `Reviewing PR ${ref.pullRequestId} iteration ${iteration.id}${base ? ` since ${base.id}` : ''}: ` +
+      `${prompt.shownPaths.size} files in the prompt (${prompt.user.length} chars), ` +
+      `${collected.skipped.length + prompt.omittedPaths.length} not reviewed`,
+  );
+  const answer: ReviewAnswer =
+    prompt.shownPaths.size > 0
+      ? await model.completeStructured({
+          system: prompt.system,
+          user: prompt.user,
+          schema: reviewAnswerSchema,
+          schemaName: 'pull_request_review',
+        })
+      : { summary: 'No text changes to review.', walkthrough: [], verdict: 'Nothing to review.', findings: [] };
+
+  const anchored = anchorFindings(answer.findings, collected.files, prompt.shownPaths);
+  const fingerprints = new Set<string>();
+  const threads: ReviewPlan['threads'] = [];
+  for (const item of anchored.inline) {
+    const fingerprint = findingFingerprint(item);
+    if (fingerprints.has(fingerprint)) continue;
+    fingerprints.add(fingerprint);
+    const endLineText = item.file.newLines[item.endLine - 1] ?? '';
+    threads.push({
+      fingerprint,
+      content: renderFindingComment(item),
+      status: 'active',
+      properties: {
+        [PROPERTY.kind]: 'finding',
+        [PROPERTY.fingerprint]: fingerprint,
+        [PROPERTY.iteration]: String(iteration.id),
+        [PROPERTY.severity]: item.finding.severity,
+      },
+      position: {
+        filePath: item.file.change.path,
+        startLine: item.startLine,
+        endLine: item.endLine,
+        endOffset: endLineText.replace(/\r$/, '').length + 1,
+        iterationId: iteration.id,
+        changeTrackingId: item.file.change.changeTrackingId,
+      },
+    });
+  }
+  const count = (severity: (typeof severities)[number]) =>
+    answer.findings.filter((finding) => finding.severity === severity).length;
+  return {
+    iterationId: iteration.id,
+    sourceCommitId: iteration.sourceCommitId,
+    mode: base === undefined ? 'full' : 'incremental',
+    comparedTo: base?.id,
+    files: collected.files.length,
+    threads,
+    summarySection: renderIterationSection({
+      answer,
+      iterationId: iteration.id,
+      sourceCommitId: iteration.sourceCommitId,
+      comparedTo: base?.id,
+      inlineCount: threads.length,
+      folded: anchored.folded,
+      skipped: collected.skipped,
+      omittedPaths: prompt.omittedPaths,
+    }),
+    findingCounts: { high: count('high'), medium: count('medium'), low: count('low') },
+  };
+}
+
+/** Posts the plan's threads that are not on the pull request yet (a redelivered job posts only what is missing). */
+async function postFindings(
+  ref: PullRequestRef,
+  platform: PullRequestPlatform,
+  plan: ReviewPlan,
+  ownThreads: ReviewThread[],
+): Promise<number> {
+  const present = new Set(ownThreads.map((thread) => thread.properties[PROPERTY.fingerprint]).filter(Boolean));
+  let posted = 0;
+  for (const { fingerprint, ...thread } of plan.threads) {
+    if (present.has(fingerprint)) continue;
+    await platform.createThread(ref, thread);
+    posted++;
+  }
+  return posted;
+}
+
+/** Edits the pull request's one summary thread in place, or starts it; returns its id. */
+async function upsertSummary(
+  ref: PullRequestRef,
+  platform: PullRequestPlatform,
+  ownThreads: ReviewThread[],
+  state: ReviewState,
+  content: string,
+  plan: ReviewPlan,
+): Promise<number> {
+  const summary =
+    ownThreads.find((thread) => thread.id === state.summaryThreadId) ??
+    ownThreads.find((thread) => thread.properties[PROPERTY.kind] === 'summary');
+  if (summary?.firstCommentId !== undefined) {
+    if (summary.firstCommentContent !== content) {
+      await platform.updateComment(ref, summary.id, summary.firstCommentId, content);
+    }
+    await platform.updateThreadProperties(ref, summary.id, { [PROPERTY.iteration]: String(plan.iterationId) });
+    return summary.id;
+  }
+  const created = await platform.createThread(ref, {
+    content,
+    status: 'closed',
+    properties: { [PROPERTY.kind]: 'summary', [PROPERTY.iteration]: String(plan.iterationId) },
+  });
+  return created.id;
+}
+
+/** The merge gate: unresolved findings of the configured severity or worse, across every reviewed iteration. */
+async function evaluatePolicy(
+  ref: PullRequestRef,
+  platform: PullRequestPlatform,
+  ownId: string,
+  policy: ReviewPolicy,
+): Promise<{ state: 'succeeded' | 'failed'; description: string }> {
+  const open = (await platform.listThreads(ref)).filter(
+    (thread) =>
+      thread.firstCommentAuthorId?.toLowerCase() === ownId &&
+      thread.properties[PROPERTY.kind] === 'finding' &&
+      (thread.status === 'active' || thread.status === 'pending'),
+  );
+  const bySeverity = (severity: (typeof severities)[number]) =>
+    open.filter((thread) => thread.properties[PROPERTY.severity] === severity).length;
+  const counts = severities.map((severity) => `${bySeverity(severity)} ${severity}`).join(', ');
+  const description = `${open.length} open finding${open.length === 1 ? '' : 's'} (${counts})`;
+  if (policy.failSeverity === 'never') return { state: 'succeeded', description };
+  const threshold = severityRank(policy.failSeverity);
+  const blocking = open.filter((thread) => {
+    const severity = thread.properties[PROPERTY.severity] as (typeof severities)[number] | undefined;
+    return severity !== undefined && severities.includes(severity) && severityRank(severity) >= threshold;
+  }).length;
+  if (blocking >= policy.failThreshold) {
+    return {
+      state: 'failed',
+      description: `${blocking} open finding${blocking === 1 ? '' : 's'} of ${policy.failSeverity} severity or worse`,
+    };
+  }
+  return { state: 'succeeded', description };
 }

@@ -1,42 +1,104 @@
 import { createAzureDevOpsPlatform } from '../azure-devops/azureDevOpsPlatform';
-import { getConfig } from '../config';
+import { getConfig, type AppConfig } from '../config';
 import { createOpenAiChatModel } from '../llm/openAiChatModel';
-import { parseReviewJob } from '../queue/reviewJob';
+import { createJobQueue } from '../queue/jobQueue';
+import { parseReviewJob, type ReviewJob } from '../queue/reviewJob';
 import { createSecretReader, readRequiredSecret } from '../secrets/readSecret';
 import { getProcessSecretStore } from '../secrets/secretStore';
+import { createBlobReviewStore } from '../storage/blobReviewStore';
+import type { PullRequestPlatform } from './platform';
 import { reviewPullRequest } from './reviewPullRequest';
 
 export interface JobContext {
   dequeueCount: number;
-  log: { info(message: string): void; warn(message: string): void };
+  log: { info(message: string): void; warn(message: string): void; error(message: string): void };
 }
 
-export const STATUS_CONTEXT = { genre: 'ado-reviewer', name: 'review' };
+/** How long a job that found its pull request locked waits before it looks again. */
+const BUSY_RETRY_SECONDS = 15;
+
+/** The Azure DevOps client for this job, with the PAT read through the secret cache (rotation needs no restart). */
+async function platformFor(config: AppConfig): Promise<PullRequestPlatform> {
+  const read = createSecretReader(getProcessSecretStore());
+  const token = await readRequiredSecret(read, config.azureDevOps.token, 'AZURE_DEVOPS_BOT_TOKEN');
+  return createAzureDevOpsPlatform(config.azureDevOps.orgUrl, token);
+}
+
+async function modelFor(config: AppConfig) {
+  const read = createSecretReader(getProcessSecretStore());
+  const apiKeys = (await readRequiredSecret(read, config.llm.apiKeys, 'OPENAI_API_KEYS'))
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key !== '');
+  return createOpenAiChatModel(config.llm, apiKeys);
+}
+
+const refOf = (job: ReviewJob) => ({
+  projectId: job.projectId,
+  repositoryId: job.repositoryId,
+  pullRequestId: job.pullRequestId,
+});
 
 /** The queue function's work: build the real collaborators from configuration and run the review. */
 export async function runReviewJob(message: unknown, context: JobContext): Promise<void> {
   const job = parseReviewJob(message);
   const config = getConfig();
-  const ref = { projectId: job.projectId, repositoryId: job.repositoryId, pullRequestId: job.pullRequestId };
+  const platform = await platformFor(config);
+
   if (job.kind === 'comment') {
-    context.log.info(`Comment ${job.commentId} on PR ${job.pullRequestId}: replies to mentions are not enabled`);
+    const ownId = await platform.getOwnIdentityId();
+    const actor = job.actorId?.toLowerCase();
+    const ignored = actor === ownId || (actor !== undefined && config.review.ignoredIdentityIds.includes(actor));
+    context.log.info(
+      ignored
+        ? `Comment ${job.commentId} on PR ${job.pullRequestId} is by an ignored identity: nothing to do`
+        : `Comment ${job.commentId} on PR ${job.pullRequestId}: answering comments is not supported yet`,
+    );
     return;
   }
-  // Read per job through the secret cache, so a rotated PAT or key is used without a restart.
-  const read = createSecretReader(getProcessSecretStore());
-  const token = await readRequiredSecret(read, config.azureDevOps.token, 'AZURE_DEVOPS_BOT_TOKEN');
-  const apiKeys = (await readRequiredSecret(read, config.llm.apiKeys, 'OPENAI_API_KEYS'))
-    .split(',')
-    .map((key) => key.trim())
-    .filter((key) => key !== '');
-  const outcome = await reviewPullRequest(ref, {
-    platform: createAzureDevOpsPlatform(config.azureDevOps.orgUrl, token),
-    model: createOpenAiChatModel(config.llm, apiKeys),
+
+  const outcome = await reviewPullRequest(refOf(job), {
+    platform,
+    model: await modelFor(config),
+    store: createBlobReviewStore(config.state.connection, config.state.container),
     log: context.log,
     limits: config.review,
-    statusContext: STATUS_CONTEXT,
+    policy: config.review,
+    now: () => new Date(),
   });
+  if (outcome.kind === 'busy') {
+    // Another instance is reviewing this PR and will end on its newest iteration; look again later in case this
+    // event's push landed just after that review's last check.
+    await createJobQueue(config.queue.connection, config.queue.name).send(job, { delaySeconds: BUSY_RETRY_SECONDS });
+    context.log.info(`PR ${job.pullRequestId} is being reviewed elsewhere; job ${job.eventId} will look again later`);
+    return;
+  }
   context.log.info(
-    `Job ${job.eventId} (try ${context.dequeueCount}) for PR ${job.pullRequestId}: ${JSON.stringify(outcome)}`,
+    `Job ${job.eventId} (try ${context.dequeueCount}) for PR ${job.pullRequestId}: ${JSON.stringify(outcome.passes)}`,
   );
+}
+
+/**
+ * A job that failed `maxDequeueCount` times: log why (the review recorded its last error) and make sure the pull
+ * request shows the failure rather than a pending status.
+ */
+export async function reportPoisonedJob(message: unknown, context: JobContext): Promise<void> {
+  const job = parseReviewJob(message);
+  const config = getConfig();
+  const ref = refOf(job);
+  const state = await createBlobReviewStore(config.state.connection, config.state.container).readState(ref);
+  const cause = state.lastError?.message ?? 'unknown (see the review function logs)';
+  context.log.error(
+    `Review job ${job.eventId} for PR ${job.pullRequestId} (${job.eventType}) failed every try and was moved to the ` +
+      `poison queue. Last error: ${cause}`,
+  );
+  if (job.kind !== 'pullRequest') return;
+  const platform = await platformFor(config);
+  const iterations = await platform.listIterations(ref);
+  await platform.setStatus(ref, {
+    state: 'error',
+    description: `Review failed after every retry: ${cause}`.slice(0, 250),
+    iterationId: iterations.at(-1)?.id,
+    ...config.review.statusContext,
+  });
 }

@@ -2,7 +2,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startAzuriteQueue } from '../support/azurite';
+import { startAzurite } from '../support/azurite';
 import { startFunctionsHost } from '../support/functionsHost';
 
 /**
@@ -66,7 +66,7 @@ function loadTimes(modulePath: string | undefined) {
 }
 
 export async function runWebhookBench(): Promise<void> {
-  const azurite = await startAzuriteQueue();
+  const azurite = await startAzurite();
   Object.assign(process.env, {
     AZURE_DEVOPS_ORG_URL: 'https://dev.azure.com/ttchong',
     AZURE_DEVOPS_BOT_TOKEN: 'bench-token',

@@ -8,9 +8,9 @@ import path from 'node:path';
 const ACCOUNT = 'devstoreaccount1';
 const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
-export interface AzuriteQueue {
+export interface Azurite {
+  /** Blob and queue endpoints of the development account. */
   connectionString: string;
-  port: number;
   stop(): Promise<void>;
 }
 
@@ -42,19 +42,21 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
   throw new Error(`Azurite did not listen on port ${port} within ${timeoutMs} ms:\n${output()}`);
 }
 
-/** Starts the real Azurite queue service (from npm) on a free port, in memory. */
-export async function startAzuriteQueue(): Promise<AzuriteQueue> {
-  const port = await freePort();
+/** Starts the real Azurite (from npm) with its blob and queue services on free ports, in memory. */
+export async function startAzurite(): Promise<Azurite> {
+  const [blobPort, queuePort, tablePort] = [await freePort(), await freePort(), await freePort()];
   const workspace = mkdtempSync(path.join(tmpdir(), 'ado-reviewer-azurite-'));
-  const main = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist/src/queue/main.js');
+  const main = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist/src/azurite.js');
   const child = spawn(
     process.execPath,
     [
       main,
-      '--queueHost',
-      '127.0.0.1',
+      '--blobPort',
+      String(blobPort),
       '--queuePort',
-      String(port),
+      String(queuePort),
+      '--tablePort',
+      String(tablePort),
       '--inMemoryPersistence',
       '--skipApiVersionCheck',
       '--disableTelemetry',
@@ -67,12 +69,12 @@ export async function startAzuriteQueue(): Promise<AzuriteQueue> {
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
-  await waitForPort(port, child, () => output, 20_000);
+  await waitForPort(queuePort, child, () => output, 20_000);
+  await waitForPort(blobPort, child, () => output, 20_000);
   return {
-    port,
     connectionString:
       `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};` +
-      `QueueEndpoint=http://127.0.0.1:${port}/${ACCOUNT};`,
+      `BlobEndpoint=http://127.0.0.1:${blobPort}/${ACCOUNT};QueueEndpoint=http://127.0.0.1:${queuePort}/${ACCOUNT};`,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

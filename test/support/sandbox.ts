@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { startAzuriteQueue, type AzuriteQueue } from './azurite';
+import { startAzurite, type Azurite } from './azurite';
 import { startAzureDevOpsServer, type AzureDevOpsTestServer } from './azureDevOpsServer';
 import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from './functionsHost';
 import { startLlmServer, type LlmTestServer, type Responder } from './llmServer';
@@ -75,7 +75,7 @@ export const SAMPLE_FEATURE: Record<string, string | null> = {
 };
 
 export interface Sandbox {
-  azurite: AzuriteQueue;
+  azurite: Azurite;
   devops: AzureDevOpsTestServer;
   llm: LlmTestServer;
   host: FunctionsHost;
@@ -102,7 +102,7 @@ export const projectRoot = compiled ? path.dirname(codeRoot) : codeRoot;
 
 /** The app's function entry points, as the Functions host loads them (package.json `main`). */
 export function defaultEntryModules(): string[] {
-  return ['webhook', 'health', 'reviewJob', 'keyVaultSecretEvents'].map((name) =>
+  return ['webhook', 'health', 'reviewJob', 'reviewJobPoison', 'keyVaultSecretEvents'].map((name) =>
     path.join(codeRoot, 'functions', name + (compiled ? '.js' : '.ts')),
   );
 }
@@ -113,7 +113,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const webhookPassword = secret();
   const openAiKey = `sk-local-${secret()}`;
 
-  const azurite = await startAzuriteQueue();
+  const azurite = await startAzurite();
   const devops = await startAzureDevOpsServer({ organization: 'sandbox', token: secret() });
   const llm = await startLlmServer({ apiKeys: [openAiKey], responder: options.responder ?? scriptedReview });
 

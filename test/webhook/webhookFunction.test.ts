@@ -1,7 +1,7 @@
 import { QueueClient } from '@azure/storage-queue';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startAzuriteQueue, type AzuriteQueue } from '../support/azurite';
+import { startAzurite, type Azurite } from '../support/azurite';
 import { startFunctionsHost, type FunctionsHost } from '../support/functionsHost';
 
 /**
@@ -16,7 +16,7 @@ const PASSWORD = 'hook-password-7f3a';
 const PREVIOUS_PASSWORD = 'hook-password-old-19c2';
 const HEADER_SECRET = 'header-secret-55d1';
 
-let azurite: AzuriteQueue;
+let azurite: Azurite;
 let host: FunctionsHost;
 let queue: QueueClient;
 
@@ -53,7 +53,7 @@ async function drainQueue(): Promise<unknown[]> {
 }
 
 beforeAll(async () => {
-  azurite = await startAzuriteQueue();
+  azurite = await startAzurite();
   Object.assign(process.env, {
     AZURE_DEVOPS_ORG_URL: ORG,
     AZURE_DEVOPS_BOT_TOKEN: 'pat-never-logged',
