@@ -87,6 +87,7 @@ const environmentSchema = keyVaultSchema.extend({
     .transform((value) => (value === undefined || value.trim() === '' ? 'ado-reviewer-state' : value.trim()))
     .pipe(z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid blob container name')),
   REVIEW_DRAFTS: booleanSetting(false),
+  REVIEW_BUSY_RETRY_SECONDS: positiveInt(10),
   REVIEW_FAIL_SEVERITY: z.enum(['never', 'high', 'medium', 'low']).default('never'),
   REVIEW_FAIL_THRESHOLD: positiveInt(1),
   REVIEW_STATUS_GENRE: optionalString.transform((value) => value ?? 'ado-reviewer'),
@@ -152,6 +153,8 @@ export interface AppConfig {
     maxFileBytes: number;
     maxPromptChars: number;
     reviewDrafts: boolean;
+    /** How long a job that found its pull request locked waits before it looks again. */
+    busyRetrySeconds: number;
     /** The status fails when at least `failThreshold` findings are of `failSeverity` or worse; `never` only informs. */
     failSeverity: FailSeverity;
     failThreshold: number;
@@ -292,6 +295,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
       maxFileBytes: env.REVIEW_MAX_FILE_BYTES,
       maxPromptChars: env.REVIEW_MAX_PROMPT_CHARS,
       reviewDrafts: env.REVIEW_DRAFTS,
+      busyRetrySeconds: env.REVIEW_BUSY_RETRY_SECONDS,
       failSeverity: env.REVIEW_FAIL_SEVERITY,
       failThreshold: env.REVIEW_FAIL_THRESHOLD,
       statusContext: { genre: env.REVIEW_STATUS_GENRE, name: env.REVIEW_STATUS_NAME },

@@ -14,9 +14,6 @@ export interface JobContext {
   log: { info(message: string): void; warn(message: string): void; error(message: string): void };
 }
 
-/** How long a job that found its pull request locked waits before it looks again. */
-const BUSY_RETRY_SECONDS = 15;
-
 /** The Azure DevOps client for this job, with the PAT read through the secret cache (rotation needs no restart). */
 async function platformFor(config: AppConfig): Promise<PullRequestPlatform> {
   const read = createSecretReader(getProcessSecretStore());
@@ -69,7 +66,9 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
   if (outcome.kind === 'busy') {
     // Another instance is reviewing this PR and will end on its newest iteration; look again later in case this
     // event's push landed just after that review's last check.
-    await createJobQueue(config.queue.connection, config.queue.name).send(job, { delaySeconds: BUSY_RETRY_SECONDS });
+    await createJobQueue(config.queue.connection, config.queue.name).send(job, {
+      delaySeconds: config.review.busyRetrySeconds,
+    });
     context.log.info(`PR ${job.pullRequestId} is being reviewed elsewhere; job ${job.eventId} will look again later`);
     return;
   }

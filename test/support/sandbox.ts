@@ -128,6 +128,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     WEBHOOK_PASSWORD: webhookPassword,
     AzureWebJobsStorage: azurite.connectionString,
     REVIEW_QUEUE_NAME: 'review-jobs',
+    REVIEW_BUSY_RETRY_SECONDS: '1',
     ...options.settings,
   });
   const host = await startFunctionsHost({

@@ -1,0 +1,176 @@
+import { startSandbox, type Sandbox } from '../support/sandbox';
+import { scriptedReview } from '../support/scriptedReviewer';
+import type { ChatRequest } from '../support/llmServer';
+
+/**
+ * One review per change, exactly once, under at-least-once delivery: duplicates, redeliveries, bursts of pushes,
+ * events that are not pushes, and the bot's own actions. Everything real but Azure DevOps and the model, which are
+ * the local stand-ins.
+ */
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let sandbox: Sandbox;
+/** Model calls per pull request currently running, and the most seen at once. */
+const running = new Map<string, number>();
+let maxConcurrentPerPullRequest = 0;
+
+const titleOf = (request: ChatRequest) =>
+  /^Pull request: (.*)$/m.exec(request.body.messages.find((message) => message.role === 'user')?.content ?? '')?.[1] ?? '';
+
+beforeAll(async () => {
+  sandbox = await startSandbox({
+    retryDelayMs: 200,
+    // Slow enough that pushes land while a review is running.
+    responder: async (request) => {
+      const key = titleOf(request);
+      running.set(key, (running.get(key) ?? 0) + 1);
+      maxConcurrentPerPullRequest = Math.max(maxConcurrentPerPullRequest, running.get(key) ?? 0);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      running.set(key, (running.get(key) ?? 1) - 1);
+      return scriptedReview(request);
+    },
+  });
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+async function settle() {
+  for (let round = 0; round < 3; round++) {
+    await sandbox.devops.settled();
+    await sandbox.host.settled(120_000);
+  }
+}
+
+const threadsOf = (repositoryId: string, pullRequestId: number) =>
+  (sandbox.devops.threads(repositoryId, pullRequestId) as Json[]).filter(
+    (thread) => thread.comments?.[0]?.author?.id === sandbox.devops.botIdentity.id,
+  );
+const summariesOf = (threads: Json[]) => threads.filter((thread) => thread.properties?.['ado-reviewer.kind']?.$value === 'summary');
+const findingsOf = (threads: Json[]) => threads.filter((thread) => thread.properties?.['ado-reviewer.kind']?.$value === 'finding');
+const iterationOf = (thread: Json) => Number(thread.properties['ado-reviewer.iteration'].$value);
+const requestsFor = (title: string) => sandbox.llm.requests.filter((request) => titleOf(request) === title);
+
+/** A repository and an open PR whose first iteration adds one flagged line per file in `flagged`. */
+async function openPullRequest(name: string, flagged: string[]) {
+  const repository = await sandbox.devops.createRepository({ project: 'demo', name, files: { 'README.md': 'hi\n' } });
+  await sandbox.devops.push({
+    repositoryId: repository.id,
+    branch: 'topic',
+    baseBranch: 'main',
+    files: Object.fromEntries(flagged.map((file) => [file, `export const a = 1;\nconsole.log(a);\n`])),
+  });
+  const pr = await sandbox.devops.createPullRequest({
+    repositoryId: repository.id,
+    sourceBranch: 'topic',
+    targetBranch: 'main',
+    title: name,
+  });
+  return { repositoryId: repository.id, pullRequestId: pr.pullRequestId as number };
+}
+
+describe('a second push', () => {
+  let repositoryId: string;
+  let pullRequestId: number;
+
+  beforeAll(async () => {
+    ({ repositoryId, pullRequestId } = await openPullRequest('incremental', ['src/one.ts']));
+    await settle();
+    await sandbox.devops.push({ repositoryId, branch: 'topic', files: { 'src/two.ts': 'export const b = 2;\nconsole.log(b);\n' } });
+    await settle();
+  });
+
+  it('is reviewed incrementally: the model sees only what changed since the last reviewed iteration', () => {
+    const prompts = requestsFor('incremental').map((request) => request.body.messages[1].content);
+    expect(prompts).toHaveLength(2);
+    expect(prompts[0]).toContain('+++ b/src/one.ts');
+    expect(prompts[1]).toContain('+++ b/src/two.ts');
+    expect(prompts[1]).not.toContain('src/one.ts');
+  });
+
+  it('keeps one summary, edited in place, with a line per iteration', () => {
+    const threads = threadsOf(repositoryId, pullRequestId);
+    const summaries = summariesOf(threads);
+    expect(summaries).toHaveLength(1);
+    const content = summaries[0].comments[0].content as string;
+    expect(content).toContain('Incremental review: changes from iteration 1 to iteration 2');
+    expect(content).toMatch(/\| 2 \| [0-9a-f]{8} \| incremental since 1 \| 1 \| 1 \|\n\| 1 \| [0-9a-f]{8} \| full \| 1 \| 1 \|/);
+    expect(findingsOf(threads).map(iterationOf).sort()).toEqual([1, 2]);
+  });
+
+  it('updates the status on each iteration', () => {
+    const statuses = sandbox.devops.statuses(repositoryId, pullRequestId) as Json[];
+    expect(statuses.map((status) => `${status.iterationId}:${status.state}`)).toEqual([
+      '1:pending',
+      '1:succeeded',
+      '2:pending',
+      '2:succeeded',
+    ]);
+  });
+});
+
+describe('events that are not pushes', () => {
+  it('votes, completion and the bot\'s own comments cause no review and no reply', async () => {
+    const { repositoryId, pullRequestId } = await openPullRequest('not-pushes', ['src/x.ts']);
+    await settle();
+    const requestsBefore = sandbox.llm.requests.length;
+    const writesBefore = sandbox.devops.writes.length;
+
+    await sandbox.devops.vote({ pullRequestId, vote: 10 });
+    const botThread = threadsOf(repositoryId, pullRequestId)[0];
+    await sandbox.devops.deliver('ms.vss-code.git-pullrequest-comment-event', pullRequestId, {
+      threadId: botThread.id,
+      commentId: botThread.comments[0].id,
+    });
+    await sandbox.devops.deliver('git.pullrequest.updated', pullRequestId, { action: 'vote' });
+    await settle();
+    await sandbox.devops.completePullRequest({ pullRequestId });
+    await settle();
+
+    expect(sandbox.llm.requests.length).toBe(requestsBefore);
+    expect(sandbox.devops.writes.slice(writesBefore)).toEqual([]);
+    const accepted = sandbox.devops.deliveries.filter((delivery) => delivery.status === 202);
+    expect(accepted.length).toBeGreaterThan(0);
+  });
+});
+
+describe('at-least-once delivery', () => {
+  it('a delivery seen twice, or repeated under a new event id, never duplicates threads', async () => {
+    const { repositoryId, pullRequestId } = await openPullRequest('duplicates', ['src/a.ts', 'src/b.ts']);
+    const created = sandbox.devops.buildDelivery('git.pullrequest.created', pullRequestId);
+    await sandbox.devops.sendDelivery(created);
+    await sandbox.devops.sendDelivery({ ...created, id: 'a-new-event-id-for-the-same-change' });
+    await settle();
+    const threads = threadsOf(repositoryId, pullRequestId);
+    expect(summariesOf(threads)).toHaveLength(1);
+    const fingerprints = findingsOf(threads).map((thread) => thread.properties['ado-reviewer.fingerprint'].$value);
+    expect(fingerprints).toHaveLength(2);
+    expect(new Set(fingerprints).size).toBe(2);
+    expect(requestsFor('duplicates')).toHaveLength(1);
+  });
+
+  it('20 pushes in a burst: at most one review in flight, and the last review covers the newest iteration', async () => {
+    const { repositoryId, pullRequestId } = await openPullRequest('burst', ['src/start.ts']);
+    for (let push = 1; push <= 20; push++) {
+      await sandbox.devops.push({ repositoryId, branch: 'topic', files: { [`src/push${push}.ts`]: `console.log(${push});\n` } });
+    }
+    await settle();
+    expect(maxConcurrentPerPullRequest).toBe(1);
+    const statuses = sandbox.devops.statuses(repositoryId, pullRequestId) as Json[];
+    expect(statuses.at(-1)).toMatchObject({ iterationId: 21, state: 'succeeded' });
+    const summary = summariesOf(threadsOf(repositoryId, pullRequestId));
+    expect(summary).toHaveLength(1);
+    expect(summary[0].properties['ado-reviewer.iteration'].$value).toBe('21');
+    // Coalesced: far fewer reviews than pushes, and every pushed file reviewed exactly once.
+    const prompts = requestsFor('burst').map((request) => request.body.messages[1].content);
+    expect(prompts.length).toBeLessThan(21);
+    for (let push = 1; push <= 20; push++) {
+      expect(prompts.filter((prompt) => prompt.includes(`+++ b/src/push${push}.ts`))).toHaveLength(1);
+    }
+    const perIteration = findingsOf(threadsOf(repositoryId, pullRequestId)).map((thread) => thread.threadContext.filePath);
+    expect(new Set(perIteration).size).toBe(perIteration.length);
+    expect(perIteration).toHaveLength(21);
+  });
+});
