@@ -1,10 +1,18 @@
 #!/usr/bin/env node
 import { runDiffCommand } from './diffCommand';
+import { runRemoveHooksCommand, runSetupHooksCommand } from './setupHooksCommand';
 
 type Command = (args: string[], out: NodeJS.WritableStream) => Promise<number>;
 
 /** Subcommands by name; each takes the arguments after its name and returns the exit code. */
-const COMMANDS = new Map<string, Command>([['diff', runDiffCommand]]);
+const COMMANDS = new Map<string, Command>([
+  ['diff', runDiffCommand],
+  ['setup-hooks', (args, out) => runSetupHooksCommand(args, { env: process.env, out, err: process.stderr })],
+  [
+    'remove-hooks',
+    (args, out) => runRemoveHooksCommand(args, { env: process.env, out, err: process.stderr }),
+  ],
+]);
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv.slice(2);

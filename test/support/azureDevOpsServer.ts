@@ -6,10 +6,14 @@
  * httpExamples; service-hook deliveries follow the captured samples in the reference material.
  *
  * Every request, admin ones included, needs the PAT as basic auth (any user name): `curl -u :$TOKEN ...`.
+ * Besides git, it serves the Core projects list (paged with a continuation token) and the Service Hooks
+ * subscriptions API (hooks 7.1: list, create, get, replace, delete; confidential inputs come back as ********).
+ * Those subscriptions are stored only: deliveries still go to the subscriber set with `setSubscriber`.
  * Like the service, comments the bot writes through the REST API also fire the comment event (after the response;
  * `settled()` waits for those), and admin actions deliver their events before they return.
  *
  * Admin API — JSON in, JSON out. File contents are a string (UTF-8 text), {"base64": "..."} (bytes) or null (delete).
+ *   POST   {orgUrl}/_test/projects                     {name}                                   → TeamProjectReference
  *   POST   {orgUrl}/_test/repositories                 {project, name, files, defaultBranch?}   → GitRepository
  *   POST   {orgUrl}/_test/pushes                       {repositoryId, branch, files, renames?, message?, baseBranch?}
  *                                                      → {commitId}  (adds an iteration to an active PR from `branch`)
@@ -28,6 +32,7 @@
  *   POST   {orgUrl}/_test/deliveries/raw               any payload, sent as is to the subscriber → DeliveryRecord
  *   GET    {orgUrl}/_test/deliveries                   → DeliveryRecord[]
  *   GET    {orgUrl}/_test/writes                       → WriteRecord[] (every REST write the app made)
+ *   GET    {orgUrl}/_test/hookSubscriptions            → service-hook subscriptions as stored (passwords unmasked)
  *
  * Example:
  *   curl -u :$TOKEN -H 'Content-Type: application/json' $ORG/_test/repositories \
@@ -71,6 +76,8 @@ export interface AzureDevOpsServerOptions {
   defaultUser?: Partial<TestUser>;
   /** How long a service-hook delivery may take before it counts as failed. */
   deliveryTimeoutMs?: number;
+  /** Most projects one page of `GET _apis/projects` returns (the service's default is 100). */
+  projectPageSize?: number;
 }
 
 export type ServiceHookEventType =
@@ -190,6 +197,8 @@ export interface AzureDevOpsTestServer {
   readonly writes: WriteRecord[];
   readonly deliveries: DeliveryRecord[];
 
+  /** A project without repositories (creating a repository also creates its project). */
+  createProject(name: string): Json & { id: string; name: string };
   createRepository(request: CreateRepositoryRequest): Promise<Json & { id: string; name: string }>;
   push(request: PushRequest): Promise<string>;
   createPullRequest(request: CreatePullRequestRequest): Promise<Json & { pullRequestId: number }>;
@@ -212,6 +221,8 @@ export interface AzureDevOpsTestServer {
   settled(): Promise<void>;
 
   pullRequest(pullRequestId: number): Json;
+  /** Service-hook subscriptions created through the REST API, as stored: confidential inputs unmasked. */
+  serviceHookSubscriptions(): Json[];
   threads(repositoryId: string, pullRequestId: number): Json[];
   statuses(repositoryId: string, pullRequestId: number): Json[];
   close(): Promise<void>;
@@ -247,6 +258,42 @@ const VOTES = new Map([
   [-5, 'waiting for the author'],
   [-10, 'rejected'],
 ]);
+
+const CORE_AREA_ID = '79134c72-4a58-4b42-976c-04e7115f32bf';
+/** Events the `tfs` publisher lists (hooks eventTypes example) plus the comment event ms.vss-code contributes. */
+const TFS_EVENT_TYPES = new Set([
+  'build.complete',
+  'message.posted',
+  'git.pullrequest.created',
+  'git.pullrequest.updated',
+  'git.push',
+  'tfvc.checkin',
+  'workitem.created',
+  'workitem.commented',
+  'workitem.updated',
+  'ms.vss-code.git-pullrequest-comment-event',
+]);
+/** The `notificationType` filter of git.pullrequest.updated ('' is "[Any]"). */
+const PULL_REQUEST_CHANGES = [
+  '',
+  'PushNotification',
+  'ReviewersUpdateNotification',
+  'StatusUpdateNotification',
+  'ReviewerVoteNotification',
+];
+/**
+ * Combo inputs of the webHooks consumer's httpRequest action. The descriptor lists '' for "All"; the service also
+ * takes 'all', which the Terraform provider and published scripts send.
+ */
+const MESSAGE_CHOICES = ['', 'all', 'text', 'html', 'markdown', 'none'];
+const WEB_HOOK_CHOICES: Record<string, string[]> = {
+  resourceDetailsToSend: ['', 'all', 'minimal', 'none'],
+  messagesToSend: MESSAGE_CHOICES,
+  detailedMessagesToSend: MESSAGE_CHOICES,
+};
+/** Inputs the descriptor marks isConfidential: stored, and answered as the mask (see the subscriptions example). */
+const CONFIDENTIAL_WEB_HOOK_INPUTS = ['basicAuthPassword'];
+const CONFIDENTIAL_MASK = '********';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Errors in the Azure DevOps shape
@@ -294,6 +341,9 @@ const argumentNull = (parameter: string) =>
   );
 const notFound = (typeKey: string, message: string) =>
   new AzureDevOpsError(404, typeKey, message, GIT_SERVER);
+const SERVICE_HOOKS = 'Microsoft.VisualStudio.Services.ServiceHooks.WebApi';
+const hooksBadRequest = (message: string) =>
+  badRequest(message, 'InvalidArgumentValueException', SERVICE_HOOKS);
 
 /** Clients send enums as numbers (the TypeScript enums) or names; the service answers with camelCase names. */
 function parseEnum(value: unknown, names: string[], field: string): string {
@@ -397,7 +447,7 @@ interface ApiLocation {
   resourceName: string;
   routeTemplate: string;
   resourceVersion: number;
-  handlers: Partial<Record<'GET' | 'POST' | 'PATCH' | 'DELETE', Handler>>;
+  handlers: Partial<Record<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', Handler>>;
 }
 
 /** Matches URL segments against a route template whose `{param}` segments may be left out, as the client does. */
@@ -591,6 +641,21 @@ interface SubscriptionState extends Subscriber {
   notificationCount: number;
 }
 
+/** A subscription made through the Service Hooks REST API. */
+interface HookSubscriptionState {
+  id: string;
+  publisherId: string;
+  eventType: string;
+  resourceVersion: string | null;
+  consumerId: string;
+  consumerActionId: string;
+  publisherInputs: Record<string, string>;
+  consumerInputs: Record<string, string>;
+  tfsSubscriptionId: string;
+  createdDate: string;
+  modifiedDate: string;
+}
+
 const now = () => new Date().toISOString();
 const toAzurePath = (repositoryPath: string) => `/${repositoryPath}`;
 const branchName = (ref: string) => ref.replace(/^refs\/heads\//, '');
@@ -629,6 +694,8 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
   private readonly projects = new Map<string, ProjectState>();
   private readonly repositories = new Map<string, RepositoryState>();
   private readonly pullRequests = new Map<number, PullRequestState>();
+  private readonly hookSubscriptions = new Map<string, HookSubscriptionState>();
+  private readonly projectPageSize: number;
   private readonly locations: ApiLocation[];
   private readonly pendingDeliveries = new Set<Promise<unknown>>();
   private subscription?: SubscriptionState;
@@ -657,6 +724,7 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
       uniqueName: `vstfs:///Framework/IdentityDomain/${this.collectionId}\\Project Collection Service Accounts`,
     };
     this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 20_000;
+    this.projectPageSize = options.projectPageSize ?? 100;
     this.locations = this.buildLocations();
     this.http = http.createServer((request, response) => void this.serve(request, response));
   }
@@ -704,6 +772,27 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
         routeTemplate: '_apis/{resource}',
         resourceVersion: 1,
         handlers: { GET: () => ({ json: this.connectionData() }) },
+      },
+      {
+        id: '603fe2ac-9723-48b9-88ad-09305aa6c6e1',
+        area: 'core',
+        resourceName: 'projects',
+        routeTemplate: '_apis/{resource}/{projectId}',
+        resourceVersion: 4,
+        handlers: { GET: (context) => this.getProjects(context) },
+      },
+      {
+        id: 'fc50d02a-849f-41fb-8af1-0a5216103269',
+        area: 'hooks',
+        resourceName: 'subscriptions',
+        routeTemplate: '_apis/{area}/{resource}/{subscriptionId}',
+        resourceVersion: 1,
+        handlers: {
+          GET: (context) => this.getHookSubscriptions(context),
+          POST: (context) => this.createHookSubscription(context),
+          PUT: (context) => this.replaceHookSubscription(context),
+          DELETE: (context) => this.deleteHookSubscription(context),
+        },
       },
       git(
         '225f7195-f9c7-4d14-ab28-a83f7ff77e1f',
@@ -813,7 +902,11 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
   }
 
   private resourceAreas(): Reply {
-    return { json: { count: 1, value: [{ id: GIT_AREA_ID, name: 'git', locationUrl: `${this.orgUrl}/` }] } };
+    const value = [
+      { id: GIT_AREA_ID, name: 'git', locationUrl: `${this.orgUrl}/` },
+      { id: CORE_AREA_ID, name: 'core', locationUrl: `${this.orgUrl}/` },
+    ];
+    return { json: { count: value.length, value } };
   }
 
   private connectionData(): Json {
@@ -870,20 +963,25 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
     return `${this.orgUrl}/${encodeURIComponent(repository.project.name)}/_git/${encodeURIComponent(repository.name)}`;
   }
 
+  /** A TeamProjectReference, as the projects list and repositories carry it. */
+  private projectJson(project: ProjectState): Json {
+    return {
+      id: project.id,
+      name: project.name,
+      url: `${this.orgUrl}/_apis/projects/${project.id}`,
+      state: 'wellFormed',
+      revision: 1,
+      visibility: 'private',
+      lastUpdateTime: project.lastUpdateTime,
+    };
+  }
+
   private repositoryJson(repository: RepositoryState): Json {
     return {
       id: repository.id,
       name: repository.name,
       url: this.repositoryUrl(repository),
-      project: {
-        id: repository.project.id,
-        name: repository.project.name,
-        url: `${this.orgUrl}/_apis/projects/${repository.project.id}`,
-        state: 'wellFormed',
-        revision: 1,
-        visibility: 'private',
-        lastUpdateTime: repository.project.lastUpdateTime,
-      },
+      project: this.projectJson(repository.project),
       defaultBranch: branchRef(repository.defaultBranch),
       size: 0,
       remoteUrl: this.repositoryWebUrl(repository),
@@ -1798,18 +1896,189 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
     pr.lastMergeCommit = { commitId, author: { ...author, date: now() }, comment };
   }
 
+  // ---- REST: projects and service-hook subscriptions ------------------------------------------------------
+
+  /** One project, or a page of them in creation order; the `x-ms-continuationtoken` header asks for the next. */
+  private getProjects(context: RequestContext): Reply {
+    const project = this.findProject(context.params.projectId);
+    if (project) return { json: this.projectJson(project) };
+    const skip = Number(context.query.get('continuationtoken') ?? context.query.get('$skip') ?? 0);
+    const top = Number(context.query.get('$top') ?? this.projectPageSize);
+    if (!Number.isInteger(skip) || skip < 0 || !Number.isInteger(top) || top < 1)
+      throw badRequest('$top, $skip and continuationToken must be whole numbers.');
+    const projects = [...this.projects.values()];
+    const value = projects.slice(skip, skip + top).map((candidate) => this.projectJson(candidate));
+    const more = skip + top < projects.length;
+    return {
+      json: { count: value.length, value },
+      headers: more ? { 'x-ms-continuationtoken': String(skip + top) } : undefined,
+    };
+  }
+
+  private findHookSubscription(id: string | undefined): HookSubscriptionState {
+    const subscription = id === undefined ? undefined : this.hookSubscriptions.get(id.toLowerCase());
+    if (!subscription)
+      throw new AzureDevOpsError(
+        404,
+        'SubscriptionNotFoundException',
+        `The subscription '${id}' does not exist.`,
+        SERVICE_HOOKS,
+      );
+    return subscription;
+  }
+
+  /** Validates a Subscription body as the service does for the one publisher and consumer this server knows. */
+  private hookSubscriptionInput(
+    body: unknown,
+  ): Omit<HookSubscriptionState, 'id' | 'tfsSubscriptionId' | 'createdDate' | 'modifiedDate'> {
+    if (!isObject(body)) throw argumentNull('subscription');
+    const { publisherId, eventType, consumerId, consumerActionId } = body;
+    if (publisherId !== 'tfs')
+      throw hooksBadRequest(`The publisher '${String(publisherId)}' does not exist.`);
+    if (typeof eventType !== 'string' || !TFS_EVENT_TYPES.has(eventType))
+      throw hooksBadRequest(`The event type '${String(eventType)}' is not supported by publisher 'tfs'.`);
+    if (consumerId !== 'webHooks')
+      throw hooksBadRequest(`The consumer '${String(consumerId)}' does not exist.`);
+    if (consumerActionId !== 'httpRequest')
+      throw hooksBadRequest(
+        `The action '${String(consumerActionId)}' does not exist for consumer 'webHooks'.`,
+      );
+    const publisherInputs = stringInputs(body.publisherInputs, 'publisherInputs');
+    const consumerInputs = stringInputs(body.consumerInputs, 'consumerInputs');
+    if (publisherInputs.projectId !== undefined) this.findProject(publisherInputs.projectId);
+    const change = publisherInputs.notificationType;
+    if (
+      change !== undefined &&
+      (eventType !== 'git.pullrequest.updated' || !PULL_REQUEST_CHANGES.includes(change))
+    )
+      throw hooksBadRequest(`The value '${change}' is not valid for input notificationType.`);
+    const url = consumerInputs.url;
+    if (url === undefined || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+      throw hooksBadRequest('The url input must be an absolute http or https URL.');
+    for (const [input, choices] of Object.entries(WEB_HOOK_CHOICES)) {
+      const value = consumerInputs[input];
+      if (value !== undefined && !choices.includes(value))
+        throw hooksBadRequest(`The value '${value}' is not valid for input ${input}.`);
+    }
+    return {
+      publisherId,
+      eventType,
+      resourceVersion: typeof body.resourceVersion === 'string' ? body.resourceVersion : null,
+      consumerId,
+      consumerActionId,
+      publisherInputs,
+      consumerInputs,
+    };
+  }
+
+  /** The subscription as the API answers it: service-added publisher inputs, confidential inputs masked. */
+  private hookSubscriptionJson(subscription: HookSubscriptionState): Json {
+    const consumerInputs = Object.fromEntries(
+      Object.entries(subscription.consumerInputs).map(([input, value]) => [
+        input,
+        CONFIDENTIAL_WEB_HOOK_INPUTS.includes(input) && value !== '' ? CONFIDENTIAL_MASK : value,
+      ]),
+    );
+    const owner = { id: this.bot.id };
+    return {
+      id: subscription.id,
+      url: `${this.orgUrl}/_apis/hooks/subscriptions/${subscription.id}`,
+      status: 'enabled',
+      publisherId: subscription.publisherId,
+      eventType: subscription.eventType,
+      resourceVersion: subscription.resourceVersion,
+      eventDescription: '',
+      consumerId: subscription.consumerId,
+      consumerActionId: subscription.consumerActionId,
+      actionDescription: `To host ${new URL(subscription.consumerInputs.url).hostname}`,
+      createdBy: owner,
+      createdDate: subscription.createdDate,
+      modifiedBy: owner,
+      modifiedDate: subscription.modifiedDate,
+      publisherInputs: {
+        ...subscription.publisherInputs,
+        hostId: this.collectionId,
+        tfsSubscriptionId: subscription.tfsSubscriptionId,
+      },
+      consumerInputs,
+    };
+  }
+
+  private getHookSubscriptions(context: RequestContext): Reply {
+    if (context.params.subscriptionId)
+      return { json: this.hookSubscriptionJson(this.findHookSubscription(context.params.subscriptionId)) };
+    const filters = ['publisherId', 'eventType', 'consumerId', 'consumerActionId'] as const;
+    const value = [...this.hookSubscriptions.values()]
+      .filter((subscription) =>
+        filters.every((filter) => {
+          const wanted = context.query.get(filter.toLowerCase());
+          return wanted === undefined || subscription[filter].toLowerCase() === wanted.toLowerCase();
+        }),
+      )
+      .map((subscription) => this.hookSubscriptionJson(subscription));
+    return { json: { count: value.length, value } };
+  }
+
+  private createHookSubscription(context: RequestContext): Reply {
+    if (context.params.subscriptionId) throw hooksBadRequest('A new subscription is created without an id.');
+    const time = now();
+    const subscription: HookSubscriptionState = {
+      id: randomUUID(),
+      tfsSubscriptionId: randomUUID(),
+      createdDate: time,
+      modifiedDate: time,
+      ...this.hookSubscriptionInput(context.body),
+    };
+    this.hookSubscriptions.set(subscription.id, subscription);
+    return { json: this.hookSubscriptionJson(subscription) };
+  }
+
+  private replaceHookSubscription(context: RequestContext): Reply {
+    const existing = this.findHookSubscription(context.params.subscriptionId);
+    const input = this.hookSubscriptionInput(context.body);
+    // A client that round-trips a subscription sends the mask back for a secret it is not changing.
+    for (const secret of CONFIDENTIAL_WEB_HOOK_INPUTS) {
+      const kept = existing.consumerInputs[secret];
+      if (input.consumerInputs[secret] === CONFIDENTIAL_MASK && kept !== undefined)
+        input.consumerInputs[secret] = kept;
+    }
+    const replaced: HookSubscriptionState = { ...existing, ...input, modifiedDate: now() };
+    this.hookSubscriptions.set(replaced.id, replaced);
+    return { json: this.hookSubscriptionJson(replaced) };
+  }
+
+  private deleteHookSubscription(context: RequestContext): Reply {
+    this.hookSubscriptions.delete(this.findHookSubscription(context.params.subscriptionId).id);
+    return { status: 204 };
+  }
+
+  serviceHookSubscriptions(): Json[] {
+    return [...this.hookSubscriptions.values()].map((subscription) => ({
+      ...this.hookSubscriptionJson(subscription),
+      consumerInputs: { ...subscription.consumerInputs },
+    }));
+  }
+
   // ---- admin API -----------------------------------------------------------------------------------------
+
+  createProject(name: string): Json & { id: string; name: string } {
+    return this.projectJson(this.projectNamed(name)) as Json & { id: string; name: string };
+  }
+
+  /** The project with this name (any case), created when there is none. */
+  private projectNamed(name: string): ProjectState {
+    const key = name.toLowerCase();
+    let project = [...this.projects.values()].find((candidate) => candidate.name.toLowerCase() === key);
+    if (!project) {
+      project = { id: randomUUID(), name, lastUpdateTime: now() };
+      this.projects.set(project.id, project);
+    }
+    return project;
+  }
 
   async createRepository(request: CreateRepositoryRequest): Promise<Json & { id: string; name: string }> {
     return this.exclusive(async () => {
-      const projectKey = request.project.toLowerCase();
-      let project = [...this.projects.values()].find(
-        (candidate) => candidate.name.toLowerCase() === projectKey,
-      );
-      if (!project) {
-        project = { id: randomUUID(), name: request.project, lastUpdateTime: now() };
-        this.projects.set(project.id, project);
-      }
+      const project = this.projectNamed(request.project);
       if (
         [...this.repositories.values()].some(
           (r) => r.project === project && r.name.toLowerCase() === request.name.toLowerCase(),
@@ -2336,6 +2605,9 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
     const ids = route.filter((part) => /^\d+$/.test(part)).map(Number);
     try {
       switch (key) {
+        case 'POST projects':
+          if (typeof input.name !== 'string' || input.name.trim() === '') throw new Error('name is required');
+          return this.createProject(input.name);
         case 'POST repositories':
           return await this.createRepository({
             ...(input as unknown as CreateRepositoryRequest),
@@ -2384,6 +2656,8 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
           return this.deliveries;
         case 'GET writes':
           return this.writes;
+        case 'GET hooksubscriptions':
+          return this.serviceHookSubscriptions();
         default:
           throw new AzureDevOpsError(404, 'ResourceNotFoundException', `No admin endpoint ${key}.`);
       }
@@ -2434,6 +2708,14 @@ function readBody(request: http.IncomingMessage): Promise<Buffer> {
 function parseBody(raw: Buffer): unknown {
   const text = raw.toString('utf8').replace(/^\uFEFF/, '');
   return text.trim() === '' ? undefined : JSON.parse(text);
+}
+
+/** Subscription inputs map input ids to strings (the spec's additionalProperties: string). */
+function stringInputs(value: unknown, field: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (!isObject(value) || Object.values(value).some((input) => typeof input !== 'string'))
+    throw hooksBadRequest(`${field} must map input ids to string values.`);
+  return { ...(value as Record<string, string>) };
 }
 
 /** Admin JSON carries bytes as {"base64": "..."}. */
