@@ -54,6 +54,27 @@ param reviewMaxFileBytes string = ''
 @description('Largest prompt, in characters; empty keeps the app\'s default.')
 param reviewMaxPromptChars string = ''
 
+@description('\'true\' also reviews draft pull requests; empty keeps the app\'s default (false).')
+param reviewDrafts string = ''
+
+@description('Seconds a job waits when another is reviewing the same pull request; empty keeps the app\'s default.')
+param reviewBusyRetrySeconds string = ''
+
+@description('Status policy: never, high, medium or low; empty keeps the app\'s default (never: informational).')
+param reviewFailSeverity string = ''
+
+@description('Open findings at that severity or worse that fail the status; empty keeps the app\'s default (1).')
+param reviewFailThreshold string = ''
+
+@description('PR status context genre; empty keeps the app\'s default (ado-reviewer).')
+param reviewStatusGenre string = ''
+
+@description('PR status context name; empty keeps the app\'s default (review).')
+param reviewStatusName string = ''
+
+@description('Comma-separated identity ids of other bots to ignore; empty for none.')
+param ignoredIdentityIds string = ''
+
 @description('Queue of review jobs; the Functions host moves failing messages to <name>-poison.')
 param reviewQueueName string = 'review-jobs'
 
@@ -76,6 +97,8 @@ var storageAccountName = 'st${resourceToken}'
 var keyVaultName = 'kv-${resourceToken}'
 var applicationInsightsName = 'appi-${resourceToken}'
 var deploymentContainerName = 'app-package'
+// Review state and per-pull-request locks (blob leases); must match REVIEW_STATE_CONTAINER's default in the code.
+var reviewStateContainerName = 'ado-reviewer-state'
 var poisonQueueName = '${reviewQueueName}-poison'
 var eventsFunctionName = 'keyVaultSecretEvents'
 
@@ -122,7 +145,7 @@ module storage 'core/storage/storage-account.bicep' = {
     name: storageAccountName
     location: location
     tags: tags
-    containerNames: [deploymentContainerName]
+    containerNames: [deploymentContainerName, reviewStateContainerName]
     // Created here: the app's queue role is scoped to these two queues, so neither the code nor the Functions host
     // (which would otherwise create the poison queue on first use) can create them.
     queueNames: [reviewQueueName, poisonQueueName]
@@ -153,6 +176,8 @@ module api 'app/api.bicep' = {
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
     storageQueueEndpoint: storage.outputs.queueEndpoint
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    reviewStateContainerName: reviewStateContainerName
     deploymentContainerUrl: '${storage.outputs.blobEndpoint}${deploymentContainerName}'
     applicationInsightsName: applicationInsightsName
     keyVaultUri: keyVault.outputs.uri
@@ -171,6 +196,13 @@ module api 'app/api.bicep' = {
       reviewMaxFiles: reviewMaxFiles
       reviewMaxFileBytes: reviewMaxFileBytes
       reviewMaxPromptChars: reviewMaxPromptChars
+      reviewDrafts: reviewDrafts
+      reviewBusyRetrySeconds: reviewBusyRetrySeconds
+      reviewFailSeverity: reviewFailSeverity
+      reviewFailThreshold: reviewFailThreshold
+      reviewStatusGenre: reviewStatusGenre
+      reviewStatusName: reviewStatusName
+      ignoredIdentityIds: ignoredIdentityIds
     }
   }
 }

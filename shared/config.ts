@@ -233,10 +233,11 @@ function crossFieldProblems(env: Presence): string[] {
 }
 
 export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
-  const result = environmentSchema.safeParse(source);
+  // A blank setting means "use the default": templates set every setting, many of them to ''.
   const present: Presence = Object.fromEntries(
     Object.entries(source).map(([name, value]) => [name, value?.trim() === '' ? undefined : value]),
   );
+  const result = environmentSchema.safeParse(present);
   const problems = [
     ...(result.success
       ? []

@@ -29,6 +29,12 @@ param storageQueueEndpoint string
 @description('Blob container URL of the deployment package.')
 param deploymentContainerUrl string
 
+@description('Blob endpoint of the storage account (review state and locks).')
+param storageBlobEndpoint string
+
+@description('Blob container holding review state and per-pull-request locks.')
+param reviewStateContainerName string
+
 @description('Application Insights component the app reports to.')
 param applicationInsightsName string
 
@@ -60,6 +66,13 @@ param settings {
   reviewMaxFiles: string
   reviewMaxFileBytes: string
   reviewMaxPromptChars: string
+  reviewDrafts: string
+  reviewBusyRetrySeconds: string
+  reviewFailSeverity: string
+  reviewFailThreshold: string
+  reviewStatusGenre: string
+  reviewStatusName: string
+  ignoredIdentityIds: string
 }
 
 @description('Upper bound on instances the platform may scale out to.')
@@ -100,6 +113,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     // Host storage through the app's identity: no connection string, no account key.
     AzureWebJobsStorage__accountName: storageAccountName
     AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint
+    AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
     // @azure/identity's DefaultAzureCredential picks the user-assigned identity by this variable (Key Vault, queue).
@@ -128,9 +142,17 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     OPENAI_PROJECT_ID: settings.openAiProjectId
 
     REVIEW_QUEUE_NAME: reviewQueueName
+    REVIEW_STATE_CONTAINER: reviewStateContainerName
     REVIEW_MAX_FILES: settings.reviewMaxFiles
     REVIEW_MAX_FILE_BYTES: settings.reviewMaxFileBytes
     REVIEW_MAX_PROMPT_CHARS: settings.reviewMaxPromptChars
+    REVIEW_DRAFTS: settings.reviewDrafts
+    REVIEW_BUSY_RETRY_SECONDS: settings.reviewBusyRetrySeconds
+    REVIEW_FAIL_SEVERITY: settings.reviewFailSeverity
+    REVIEW_FAIL_THRESHOLD: settings.reviewFailThreshold
+    REVIEW_STATUS_GENRE: settings.reviewStatusGenre
+    REVIEW_STATUS_NAME: settings.reviewStatusName
+    IGNORED_IDENTITY_IDS: settings.ignoredIdentityIds
   }
 }
 
