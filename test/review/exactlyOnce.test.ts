@@ -174,3 +174,130 @@ describe('at-least-once delivery', () => {
     expect(perIteration).toHaveLength(21);
   });
 });
+
+describe('history rewrites and drafts', () => {
+  it('a force push falls back to a full review', async () => {
+    const { repositoryId, pullRequestId } = await openPullRequest('force-push', ['src/one.ts']);
+    await settle();
+    await sandbox.devops.push({
+      repositoryId,
+      branch: 'topic',
+      baseBranch: 'main',
+      force: true,
+      files: { 'src/one.ts': 'export const a = 2;\nconsole.log(a);\n', 'src/other.ts': 'console.log(1);\n' },
+    });
+    await settle();
+    const prompts = requestsFor('force-push').map((request) => request.body.messages[1].content);
+    expect(prompts).toHaveLength(2);
+    expect(prompts[1]).toContain('+++ b/src/one.ts');
+    expect(prompts[1]).toContain('+++ b/src/other.ts');
+    const summary = summariesOf(threadsOf(repositoryId, pullRequestId))[0].comments[0].content as string;
+    expect(summary).toContain('Full review of iteration 2');
+  });
+
+  it('a draft is not reviewed until it is published', async () => {
+    const repository = await sandbox.devops.createRepository({ project: 'demo', name: 'draft', files: { 'a.ts': '1\n' } });
+    await sandbox.devops.push({ repositoryId: repository.id, branch: 'topic', baseBranch: 'main', files: { 'a.ts': 'console.log(1);\n' } });
+    const pr = await sandbox.devops.createPullRequest({
+      repositoryId: repository.id,
+      sourceBranch: 'topic',
+      targetBranch: 'main',
+      title: 'draft',
+      isDraft: true,
+    });
+    await settle();
+    expect(requestsFor('draft')).toHaveLength(0);
+    expect(sandbox.devops.statuses(repository.id, pr.pullRequestId)).toEqual([]);
+    await sandbox.devops.publishPullRequest({ pullRequestId: pr.pullRequestId });
+    await settle();
+    expect(requestsFor('draft')).toHaveLength(1);
+    expect(summariesOf(threadsOf(repository.id, pr.pullRequestId))).toHaveLength(1);
+  });
+});
+
+describe('failures part-way through', () => {
+  it('a job cut off while posting is redelivered and posts only what is missing, from the saved plan', async () => {
+    const files = ['src/a.ts', 'src/b.ts', 'src/c.ts', 'src/d.ts'];
+    let threadPosts = 0;
+    // The second thread POST of this PR never gets an answer (connection lost), and neither does one read.
+    sandbox.devops.dropRequests((method, path) => method === 'POST' && /\/threads$/.test(path) && ++threadPosts === 2);
+    sandbox.devops.dropRequests((method, path) => method === 'GET' && /\/iterations$/.test(path));
+    const { repositoryId, pullRequestId } = await openPullRequest('cut-off', files);
+    await settle();
+    const threads = threadsOf(repositoryId, pullRequestId);
+    expect(summariesOf(threads)).toHaveLength(1);
+    const fingerprints = findingsOf(threads).map((thread) => thread.properties['ado-reviewer.fingerprint'].$value);
+    expect(fingerprints).toHaveLength(files.length);
+    expect(new Set(fingerprints).size).toBe(files.length);
+    expect(requestsFor('cut-off')).toHaveLength(1);
+    const retried = sandbox.host.logs.filter((entry) => entry.functionName === 'reviewJob' && /failed \(try \d\)/.test(entry.message));
+    expect(retried.length).toBeGreaterThanOrEqual(2);
+    expect(sandbox.host.logs.filter((entry) => entry.functionName === 'reviewJobPoison')).toEqual([]);
+    const statuses = sandbox.devops.statuses(repositoryId, pullRequestId) as Json[];
+    expect(statuses.at(-1)).toMatchObject({ state: 'succeeded', iterationId: 1 });
+  });
+});
+
+describe('1,000 deliveries for 100 pull request iterations', () => {
+  it('gives every iteration exactly one set of threads and every PR one summary, losing nothing', async () => {
+    const pullRequests: { repositoryId: string; pullRequestId: number }[] = [];
+    sandbox.devops.setSubscriber(null);
+    for (let index = 0; index < 50; index++) {
+      pullRequests.push(await openPullRequest(`bulk-${index}`, [`src/first${index}.ts`]));
+    }
+    sandbox.devops.setSubscriber({ url: sandbox.webhook.url, username: sandbox.webhook.username, password: sandbox.webhook.password });
+
+    const shuffle = <T>(items: T[]) => {
+      for (let i = items.length - 1; i > 0; i--) {
+        const j = Math.floor(Math.random() * (i + 1));
+        [items[i], items[j]] = [items[j], items[i]];
+      }
+      return items;
+    };
+    /** One push event and eight other events per PR, 10 % exact duplicates, 5 % repeated under a new id. */
+    const deliveriesFor = (push: 'created' | 'updated') => {
+      const base = pullRequests.flatMap(({ pullRequestId }) => [
+        push === 'created'
+          ? sandbox.devops.buildDelivery('git.pullrequest.created', pullRequestId)
+          : sandbox.devops.buildDelivery('git.pullrequest.updated', pullRequestId, { action: 'push' }),
+        ...Array.from({ length: 8 }, () => sandbox.devops.buildDelivery('git.pullrequest.updated', pullRequestId, { action: 'vote' })),
+      ]);
+      const duplicates = base.filter((_, index) => index % 10 === 0).map((delivery) => ({ ...delivery }));
+      const renamed = base.filter((_, index) => index % 20 === 3).map((delivery, index) => ({ ...delivery, id: `repeat-${push}-${index}` }));
+      return shuffle([...base, ...duplicates, ...renamed]);
+    };
+    const send = async (deliveries: Record<string, unknown>[]) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < deliveries.length) {
+            const record = await sandbox.devops.sendDelivery(deliveries[next++]);
+            expect(record.status).toBe(202);
+          }
+        }),
+      );
+    };
+
+    const first = deliveriesFor('created');
+    await send(first);
+    await settle();
+    for (const { repositoryId, pullRequestId } of pullRequests) {
+      const index = pullRequests.findIndex((pr) => pr.pullRequestId === pullRequestId);
+      sandbox.devops.setSubscriber(null);
+      await sandbox.devops.push({ repositoryId, branch: 'topic', files: { [`src/second${index}.ts`]: 'console.log(2);\n' } });
+    }
+    sandbox.devops.setSubscriber({ url: sandbox.webhook.url, username: sandbox.webhook.username, password: sandbox.webhook.password });
+    const second = deliveriesFor('updated');
+    await send(second);
+    await settle();
+
+    expect(first.length + second.length).toBeGreaterThanOrEqual(1000);
+    for (const { repositoryId, pullRequestId } of pullRequests) {
+      const threads = threadsOf(repositoryId, pullRequestId);
+      expect(summariesOf(threads)).toHaveLength(1);
+      expect(findingsOf(threads).map(iterationOf).sort()).toEqual([1, 2]);
+      const statuses = (sandbox.devops.statuses(repositoryId, pullRequestId) as Json[]).filter((status) => status.state === 'succeeded');
+      expect(statuses.map((status) => status.iterationId)).toEqual([1, 2]);
+    }
+  }, 300_000);
+});

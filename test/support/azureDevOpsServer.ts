@@ -84,7 +84,7 @@ export type ServiceHookEventType =
   'git.pullrequest.created' | 'git.pullrequest.updated' | 'ms.vss-code.git-pullrequest-comment-event';
 
 /** What a `git.pullrequest.updated` was about; only its localized message text tells them apart. */
-export type PullRequestUpdateAction = 'push' | 'vote' | 'completed' | 'abandoned';
+export type PullRequestUpdateAction = 'push' | 'vote' | 'completed' | 'abandoned' | 'published';
 
 export interface BuildDeliveryOptions {
   /** For the comment event: the thread and comment it is about. */
@@ -143,6 +143,8 @@ export interface PushRequest {
   message?: string;
   /** Branch a new branch starts from; defaults to the repository's default branch. */
   baseBranch?: string;
+  /** Rewrite history: commit on top of `baseBranch` even if `branch` exists (a force push). */
+  force?: boolean;
   user?: TestUser;
 }
 
@@ -207,6 +209,8 @@ export interface AzureDevOpsTestServer {
   editComment(request: EditCommentRequest): Promise<Json>;
   completePullRequest(request: ClosePullRequestRequest): Promise<Json>;
   abandonPullRequest(request: ClosePullRequestRequest): Promise<Json>;
+  publishPullRequest(request: ClosePullRequestRequest): Promise<Json>;
+  dropRequests(matches: (method: string, path: string) => boolean, times?: number): void;
 
   setSubscriber(subscriber: Subscriber | null): void;
   buildDelivery(eventType: ServiceHookEventType, pullRequestId: number, options?: BuildDeliveryOptions): Json;
@@ -2107,7 +2111,8 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
       const git = repository.git;
       const branch = branchName(request.branch);
       const base = branchName(request.baseBranch ?? repository.defaultBranch);
-      const parent = (await git.resolveRef(branchRef(branch))) ?? (await git.resolveRef(branchRef(base)));
+      const existing = request.force ? undefined : await git.resolveRef(branchRef(branch));
+      const parent = existing ?? (await git.resolveRef(branchRef(base)));
       if (!parent) throw new Error(`cannot push to ${branch}: neither it nor ${base} exists`);
       const commitId = await git.commit({
         branch,
@@ -2270,6 +2275,24 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
     return this.pullRequestJson(pr);
   }
 
+  /** Turns a draft into a pull request ready for review, as "Publish" does. */
+  async publishPullRequest(request: ClosePullRequestRequest): Promise<Json> {
+    const user = request.user ?? this.defaultUser;
+    const pr = this.pullRequestById(request.pullRequestId);
+    if (!pr.isDraft) throw new Error(`pull request ${pr.id} is not a draft`);
+    pr.isDraft = false;
+    await this.deliverIfSubscribed('git.pullrequest.updated', pr, { action: 'published', actor: user });
+    return this.pullRequestJson(pr);
+  }
+
+  /**
+   * Fault injection for tests: the next `times` REST requests matching `matches` lose their connection before any
+   * answer, as when the network or the caller's process fails mid-request. The write is not applied.
+   */
+  dropRequests(matches: (method: string, path: string) => boolean, times = 1): void {
+    this.faults.push({ matches, remaining: times });
+  }
+
   async abandonPullRequest(request: ClosePullRequestRequest): Promise<Json> {
     const user = request.user ?? this.defaultUser;
     const pr = this.pullRequestById(request.pullRequestId);
@@ -2366,6 +2389,7 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
       vote: `voted (${VOTES.get(pr.reviewers.get(options.actor?.id ?? '')?.vote ?? 0)}) on`,
       completed: 'completed',
       abandoned: 'abandoned',
+      published: 'published',
     };
     const verb = verbs[eventType === 'git.pullrequest.created' ? 'created' : (options.action ?? 'push')];
     const subject = `pull request ${pr.id}`;
@@ -2508,9 +2532,17 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
     return separator >= 0 && decoded.slice(separator + 1) === this.token;
   }
 
+  private readonly faults: { matches: (method: string, path: string) => boolean; remaining: number }[] = [];
+
   private async serve(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const method = (request.method ?? 'GET').toUpperCase();
     const url = new URL(request.url ?? '/', 'http://localhost');
+    const fault = this.faults.find((candidate) => candidate.remaining > 0 && candidate.matches(method, url.pathname));
+    if (fault) {
+      fault.remaining--;
+      request.socket.destroy();
+      return;
+    }
     const segments = url.pathname.split('/').filter((segment) => segment !== '');
     const query = new Map([...url.searchParams].map(([key, value]) => [key.toLowerCase(), value]));
     let write: WriteRecord | undefined;

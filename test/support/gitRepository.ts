@@ -159,7 +159,7 @@ export class GitRepository {
       }
     }
     stream.push(Buffer.from('\n'));
-    await this.git(['fast-import', '--quiet', '--done'], {
+    await this.git(['fast-import', '--quiet', '--done', '--force'], {
       input: Buffer.concat([...stream, Buffer.from('done\n')]),
     });
     const commitId = await this.resolveRef(`refs/heads/${request.branch}`);
