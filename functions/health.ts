@@ -3,7 +3,10 @@ import { ConfigError, getConfig } from '../shared/config';
 import { createJobQueue } from '../shared/queue/jobQueue';
 
 /** Reports whether the app can accept deliveries: configuration valid and review queue reachable. No values. */
-export async function handleHealth(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function handleHealth(
+  _request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   let config;
   try {
     config = getConfig();
@@ -12,12 +15,19 @@ export async function handleHealth(_request: HttpRequest, context: InvocationCon
     const settings = error.problems.map((problem) => problem.split(':')[0]);
     return { status: 503, jsonBody: { status: 'unhealthy', configuration: { valid: false, settings } } };
   }
-  let queue: { name: string; reachable: boolean; error?: string } = { name: config.queue.name, reachable: true };
+  let queue: { name: string; reachable: boolean; error?: string } = {
+    name: config.queue.name,
+    reachable: true,
+  };
   try {
     await createJobQueue(config.queue.connection, config.queue.name).checkReachable();
   } catch (error) {
     context.warn(`Health check: review queue unreachable: ${(error as Error).message}`);
-    queue = { name: config.queue.name, reachable: false, error: (error as { code?: string }).code ?? 'unreachable' };
+    queue = {
+      name: config.queue.name,
+      reachable: false,
+      error: (error as { code?: string }).code ?? 'unreachable',
+    };
   }
   const healthy = queue.reachable;
   return {

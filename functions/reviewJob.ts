@@ -7,7 +7,10 @@ import { app, type InvocationContext } from '@azure/functions';
  */
 export async function handleReviewJob(message: unknown, context: InvocationContext): Promise<void> {
   const { runReviewJob } = await import('../shared/review/runReviewJob');
-  await runReviewJob(message, { dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1), log: context });
+  await runReviewJob(message, {
+    dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
+    log: context,
+  });
 }
 
 app.storageQueue('reviewJob', {

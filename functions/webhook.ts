@@ -9,7 +9,10 @@ import { resolveWebhookCredentials } from '../shared/webhook/authenticateDeliver
 let queue: JobQueue | undefined;
 
 /** Receives Azure DevOps service-hook deliveries and queues review jobs. */
-export async function handleWebhook(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function handleWebhook(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   let config;
   try {
     config = getConfig();
@@ -21,7 +24,10 @@ export async function handleWebhook(request: HttpRequest, context: InvocationCon
   }
   queue ??= createJobQueue(config.queue.connection, config.queue.name);
   const jobs = queue;
-  const credentials = await resolveWebhookCredentials(config.webhook, createSecretReader(getProcessSecretStore()));
+  const credentials = await resolveWebhookCredentials(
+    config.webhook,
+    createSecretReader(getProcessSecretStore()),
+  );
   const outcome = await acceptDelivery(
     { header: (name) => request.headers.get(name), body: await request.text() },
     {

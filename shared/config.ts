@@ -15,7 +15,9 @@ const booleanSetting = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', ''])
     .optional()
-    .transform((value) => (value === undefined || value === '' ? fallback : value === 'true' || value === '1'));
+    .transform((value) =>
+      value === undefined || value === '' ? fallback : value === 'true' || value === '1',
+    );
 
 const positiveInt = (fallback: number) =>
   z
@@ -85,7 +87,9 @@ const environmentSchema = keyVaultSchema.extend({
     .string()
     .optional()
     .transform((value) => (value === undefined || value.trim() === '' ? 'ado-reviewer-state' : value.trim()))
-    .pipe(z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid blob container name')),
+    .pipe(
+      z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid blob container name'),
+    ),
   REVIEW_DRAFTS: booleanSetting(false),
   REVIEW_BUSY_RETRY_SECONDS: positiveInt(10),
   REVIEW_FAIL_SEVERITY: z.enum(['never', 'high', 'medium', 'low']).default('never'),
@@ -222,7 +226,8 @@ function crossFieldProblems(env: Presence): string[] {
   }
   if (
     env.AzureWebJobsStorage === undefined &&
-    (env.AzureWebJobsStorage__queueServiceUri === undefined || env.AzureWebJobsStorage__blobServiceUri === undefined)
+    (env.AzureWebJobsStorage__queueServiceUri === undefined ||
+      env.AzureWebJobsStorage__blobServiceUri === undefined)
   ) {
     problems.push(
       'AzureWebJobsStorage (or AzureWebJobsStorage__queueServiceUri and __blobServiceUri): required for the review ' +
@@ -242,7 +247,10 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
     ...(result.success
       ? []
       : result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`)),
-    ...crossFieldProblems({ ...present, WEBHOOK_AUTH_DISABLED: result.data?.WEBHOOK_AUTH_DISABLED ? 'true' : undefined }),
+    ...crossFieldProblems({
+      ...present,
+      WEBHOOK_AUTH_DISABLED: result.data?.WEBHOOK_AUTH_DISABLED ? 'true' : undefined,
+    }),
   ];
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const env = result.data;
@@ -266,11 +274,15 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
       disabled: env.WEBHOOK_AUTH_DISABLED,
       username: env.WEBHOOK_USERNAME,
       password: secretSource(env.WEBHOOK_PASSWORD, env.WEBHOOK_PASSWORD_SECRET_NAME),
-      previousPassword: secretSource(env.WEBHOOK_PREVIOUS_PASSWORD, env.WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME),
+      previousPassword: secretSource(
+        env.WEBHOOK_PREVIOUS_PASSWORD,
+        env.WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME,
+      ),
       headerName: env.WEBHOOK_HEADER_NAME,
       headerSecret: env.WEBHOOK_HEADER_SECRET,
     },
-    keyVault: env.KEY_VAULT_URI === undefined ? undefined : { uri: env.KEY_VAULT_URI, clientId: env.AZURE_CLIENT_ID },
+    keyVault:
+      env.KEY_VAULT_URI === undefined ? undefined : { uri: env.KEY_VAULT_URI, clientId: env.AZURE_CLIENT_ID },
     queue: {
       connection:
         env.AzureWebJobsStorage !== undefined
@@ -332,7 +344,10 @@ export function getKeyVaultConfig(): KeyVaultConfig | undefined {
     const parsed = keyVaultSchema.safeParse(process.env);
     const env = parsed.success ? parsed.data : {};
     cachedKeyVault = {
-      config: env.KEY_VAULT_URI === undefined ? undefined : { uri: env.KEY_VAULT_URI, clientId: env.AZURE_CLIENT_ID },
+      config:
+        env.KEY_VAULT_URI === undefined
+          ? undefined
+          : { uri: env.KEY_VAULT_URI, clientId: env.AZURE_CLIENT_ID },
     };
   }
   return cachedKeyVault.config;

@@ -26,7 +26,11 @@ describe('parseConfig', () => {
     const config = parseConfig(valid);
     expect(config.azureDevOps.orgUrl).toBe('https://dev.azure.com/contoso');
     expect(config.azureDevOps.token).toEqual({ value: 'pat' });
-    expect(config.llm).toMatchObject({ provider: 'openai', timeoutMs: 120000, apiKeys: { value: 'key-1, key-2' } });
+    expect(config.llm).toMatchObject({
+      provider: 'openai',
+      timeoutMs: 120000,
+      apiKeys: { value: 'key-1, key-2' },
+    });
     expect(config.webhook).toEqual({
       disabled: false,
       username: 'ado',
@@ -36,11 +40,18 @@ describe('parseConfig', () => {
       headerSecret: undefined,
     });
     expect(config.keyVault).toBeUndefined();
-    expect(config.queue).toEqual({ connection: { connectionString: 'UseDevelopmentStorage=true' }, name: 'review-jobs' });
+    expect(config.queue).toEqual({
+      connection: { connectionString: 'UseDevelopmentStorage=true' },
+      name: 'review-jobs',
+    });
   });
 
   it('names every missing or invalid setting at once', () => {
-    const problems = problemsOf({ LLM_PROVIDER: 'llama', LLM_TIMEOUT: 'soon', AZURE_DEVOPS_ORG_URL: 'contoso' });
+    const problems = problemsOf({
+      LLM_PROVIDER: 'llama',
+      LLM_TIMEOUT: 'soon',
+      AZURE_DEVOPS_ORG_URL: 'contoso',
+    });
     const named = problems.map((problem) => problem.split(':')[0]);
     expect(named).toEqual(
       expect.arrayContaining([
@@ -60,7 +71,9 @@ describe('parseConfig', () => {
   });
 
   it('accepts a previous password only with a current one, and pairs of header settings', () => {
-    expect(parseConfig({ ...valid, WEBHOOK_PREVIOUS_PASSWORD: 'old' }).webhook.previousPassword).toEqual({ value: 'old' });
+    expect(parseConfig({ ...valid, WEBHOOK_PREVIOUS_PASSWORD: 'old' }).webhook.previousPassword).toEqual({
+      value: 'old',
+    });
     expect(problemsOf({ ...valid, WEBHOOK_PASSWORD: '', WEBHOOK_PREVIOUS_PASSWORD: 'old' })).toContain(
       'WEBHOOK_PREVIOUS_PASSWORD: only meaningful together with WEBHOOK_PASSWORD',
     );
@@ -70,7 +83,12 @@ describe('parseConfig', () => {
   });
 
   it('reads secrets from Key Vault when a secret name is given instead of a value', () => {
-    const { AZURE_DEVOPS_BOT_TOKEN: _token, OPENAI_API_KEYS: _keys, WEBHOOK_PASSWORD: _password, ...rest } = valid;
+    const {
+      AZURE_DEVOPS_BOT_TOKEN: _token,
+      OPENAI_API_KEYS: _keys,
+      WEBHOOK_PASSWORD: _password,
+      ...rest
+    } = valid;
     const inAzure = {
       ...rest,
       KEY_VAULT_URI: 'https://kv-ado.vault.azure.net/',
@@ -81,14 +99,19 @@ describe('parseConfig', () => {
       WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME: 'webhook-previous-password',
     };
     const config = parseConfig(inAzure);
-    expect(config.keyVault).toEqual({ uri: 'https://kv-ado.vault.azure.net', clientId: 'identity-client-id' });
+    expect(config.keyVault).toEqual({
+      uri: 'https://kv-ado.vault.azure.net',
+      clientId: 'identity-client-id',
+    });
     expect(config.azureDevOps.token).toEqual({ keyVaultSecret: 'azure-devops-pat' });
     expect(config.llm.apiKeys).toEqual({ keyVaultSecret: 'openai-api-keys' });
     expect(config.webhook.password).toEqual({ keyVaultSecret: 'webhook-password' });
     expect(config.webhook.previousPassword).toEqual({ keyVaultSecret: 'webhook-previous-password' });
 
     const { KEY_VAULT_URI: _uri, ...withoutVault } = inAzure;
-    expect(problemsOf(withoutVault)).toContain('KEY_VAULT_URI: required to read AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME from Key Vault');
+    expect(problemsOf(withoutVault)).toContain(
+      'KEY_VAULT_URI: required to read AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME from Key Vault',
+    );
     expect(problemsOf({ ...inAzure, AZURE_DEVOPS_BOT_TOKEN: 'pat' })).toEqual([
       'AZURE_DEVOPS_BOT_TOKEN and AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME: set one, not both',
     ]);
@@ -102,8 +125,14 @@ describe('parseConfig', () => {
       AzureWebJobsStorage__blobServiceUri: 'https://acct.blob.core.windows.net',
       AzureWebJobsStorage__clientId: 'client-id',
     });
-    expect(config.queue.connection).toEqual({ queueServiceUri: 'https://acct.queue.core.windows.net', clientId: 'client-id' });
-    expect(config.state.connection).toEqual({ blobServiceUri: 'https://acct.blob.core.windows.net', clientId: 'client-id' });
+    expect(config.queue.connection).toEqual({
+      queueServiceUri: 'https://acct.queue.core.windows.net',
+      clientId: 'client-id',
+    });
+    expect(config.state.connection).toEqual({
+      blobServiceUri: 'https://acct.blob.core.windows.net',
+      clientId: 'client-id',
+    });
     expect(problemsOf({ ...valid, REVIEW_QUEUE_NAME: 'Review_Jobs' })[0]).toMatch(/^REVIEW_QUEUE_NAME/);
   });
 
@@ -123,9 +152,13 @@ describe('parseConfig', () => {
 
 describe('local.settings.json.example', () => {
   it('documents every setting the config module reads', () => {
-    const example = JSON.parse(readFileSync(path.join(__dirname, '../local.settings.json.example'), 'utf8')) as {
+    const example = JSON.parse(
+      readFileSync(path.join(__dirname, '../local.settings.json.example'), 'utf8'),
+    ) as {
       Values: Record<string, string>;
     };
-    expect(settingNames.filter((name) => !(name in example.Values) && !name.startsWith('AzureWebJobsStorage__'))).toEqual([]);
+    expect(
+      settingNames.filter((name) => !(name in example.Values) && !name.startsWith('AzureWebJobsStorage__')),
+    ).toEqual([]);
   });
 });

@@ -51,7 +51,9 @@ function changeFlags(changeType: unknown): string[] {
   if (typeof changeType === 'string') return changeType.split(',').map((flag) => flag.trim().toLowerCase());
   if (typeof changeType !== 'number') return [];
   return Object.entries(VersionControlChangeType)
-    .filter(([name, bit]) => typeof bit === 'number' && bit !== 0 && name !== 'All' && (changeType & bit) === bit)
+    .filter(
+      ([name, bit]) => typeof bit === 'number' && bit !== 0 && name !== 'All' && (changeType & bit) === bit,
+    )
     .map(([name]) => name.toLowerCase());
 }
 
@@ -101,14 +103,18 @@ const threadStatuses: Record<CommentThreadStatus, string> = {
   [CommentThreadStatus.Pending]: 'pending',
 };
 
-function writeProperties(properties: Record<string, string>): Record<string, { $type: string; $value: string }> {
+function writeProperties(
+  properties: Record<string, string>,
+): Record<string, { $type: string; $value: string }> {
   return Object.fromEntries(
     Object.entries(properties).map(([key, value]) => [key, { $type: 'System.String', $value: value }]),
   );
 }
 
 function toReviewThread(thread: GitPullRequestCommentThread): ReviewThread {
-  const first = thread.comments?.find((comment) => comment.parentCommentId === 0 || comment.parentCommentId === undefined);
+  const first = thread.comments?.find(
+    (comment) => comment.parentCommentId === 0 || comment.parentCommentId === undefined,
+  );
   return {
     id: thread.id as number,
     status: threadStatuses[thread.status ?? CommentThreadStatus.Unknown] ?? 'unknown',
@@ -158,9 +164,13 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
     },
 
     async listIterations(ref) {
-      const iterations = await (await git()).getPullRequestIterations(ref.repositoryId, ref.pullRequestId, ref.projectId);
+      const iterations = await (
+        await git()
+      ).getPullRequestIterations(ref.repositoryId, ref.pullRequestId, ref.projectId);
       return iterations
-        .filter((iteration) => iteration.id !== undefined && iteration.sourceRefCommit?.commitId !== undefined)
+        .filter(
+          (iteration) => iteration.id !== undefined && iteration.sourceRefCommit?.commitId !== undefined,
+        )
         .map((iteration) => ({
           id: iteration.id as number,
           sourceCommitId: iteration.sourceRefCommit?.commitId as string,
@@ -198,7 +208,9 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
 
     async getFileContent(ref, path, commitId) {
       try {
-        const stream = await (await git()).getItemContent(
+        const stream = await (
+          await git()
+        ).getItemContent(
           ref.repositoryId,
           path,
           ref.projectId,
@@ -219,11 +231,15 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
 
     async listThreads(ref) {
       const threads = await (await git()).getThreads(ref.repositoryId, ref.pullRequestId, ref.projectId);
-      return threads.filter((thread) => thread.id !== undefined && thread.isDeleted !== true).map(toReviewThread);
+      return threads
+        .filter((thread) => thread.id !== undefined && thread.isDeleted !== true)
+        .map(toReviewThread);
     },
 
     async createThread(ref, thread) {
-      const created = await (await git()).createThread(
+      const created = await (
+        await git()
+      ).createThread(
         {
           comments: [{ parentCommentId: 0, content: thread.content, commentType: 1 }],
           status: thread.status === 'active' ? CommentThreadStatus.Active : CommentThreadStatus.Closed,
@@ -249,11 +265,15 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
     },
 
     async updateComment(ref, threadId, commentId, content) {
-      await (await git()).updateComment({ content }, ref.repositoryId, ref.pullRequestId, threadId, commentId, ref.projectId);
+      await (
+        await git()
+      ).updateComment({ content }, ref.repositoryId, ref.pullRequestId, threadId, commentId, ref.projectId);
     },
 
     async updateThreadProperties(ref, threadId, properties) {
-      await (await git()).updateThread(
+      await (
+        await git()
+      ).updateThread(
         { properties: writeProperties(properties) },
         ref.repositoryId,
         ref.pullRequestId,
@@ -270,7 +290,13 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
       };
       const api = await git();
       if (status.iterationId !== undefined) {
-        await api.createPullRequestIterationStatus(body, ref.repositoryId, ref.pullRequestId, status.iterationId, ref.projectId);
+        await api.createPullRequestIterationStatus(
+          body,
+          ref.repositoryId,
+          ref.pullRequestId,
+          status.iterationId,
+          ref.projectId,
+        );
       } else {
         await api.createPullRequestStatus(body, ref.repositoryId, ref.pullRequestId, ref.projectId);
       }

@@ -52,7 +52,11 @@ const envelope = z.looseObject({
   eventType: z.string().min(1, 'eventType is required'),
   resource: z.unknown().refine((value) => value !== undefined && value !== null, 'resource is required'),
   resourceContainers: z
-    .looseObject({ collection: container.optional(), account: container.optional(), project: container.optional() })
+    .looseObject({
+      collection: container.optional(),
+      account: container.optional(),
+      project: container.optional(),
+    })
     .optional(),
   createdDate: z.string().optional(),
 });
@@ -114,14 +118,19 @@ export function parseServiceHookEvent(body: string): ParsedDelivery {
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    return { kind: 'malformed', reason: `malformed ${head.data.eventType} event: ${describeIssues(parsed.error)}` };
+    return {
+      kind: 'malformed',
+      reason: `malformed ${head.data.eventType} event: ${describeIssues(parsed.error)}`,
+    };
   }
   return { kind: 'event', event: parsed.data };
 }
 
 /** The pull request an event is about: the resource itself, or the commented pull request. */
 export function pullRequestOf(event: ServiceHookEvent): PullRequestResource {
-  return event.eventType === 'ms.vss-code.git-pullrequest-comment-event' ? event.resource.pullRequest : event.resource;
+  return event.eventType === 'ms.vss-code.git-pullrequest-comment-event'
+    ? event.resource.pullRequest
+    : event.resource;
 }
 
 /** The comment event names its thread only in this link: `.../pullRequests/{id}/threads/{threadId}`. */

@@ -15,7 +15,10 @@ function jsonSchemaFor(schema: z.ZodType): Record<string, unknown> {
  * OpenAI (or any OpenAI-compatible endpoint, Azure OpenAI's included through OPENAI_BASE_URL) with structured output.
  * Several keys may be configured: each is tried in turn when one is refused or rate-limited.
  */
-export function createOpenAiChatModel(settings: Omit<AppConfig['llm'], 'apiKeys'>, apiKeys: string[]): ChatModel {
+export function createOpenAiChatModel(
+  settings: Omit<AppConfig['llm'], 'apiKeys'>,
+  apiKeys: string[],
+): ChatModel {
   const clients = apiKeys.map(
     (apiKey) =>
       new OpenAI({
@@ -49,7 +52,12 @@ export function createOpenAiChatModel(settings: Omit<AppConfig['llm'], 'apiKeys'
           content = completion.choices[0]?.message?.content;
         } catch (error) {
           lastError = error;
-          if (error instanceof OpenAI.APIError && error.status !== undefined && TRY_NEXT_KEY.has(error.status)) continue;
+          if (
+            error instanceof OpenAI.APIError &&
+            error.status !== undefined &&
+            TRY_NEXT_KEY.has(error.status)
+          )
+            continue;
           throw error;
         }
         if (!content) throw new ModelOutputError('The model returned no content');
@@ -61,7 +69,9 @@ export function createOpenAiChatModel(settings: Omit<AppConfig['llm'], 'apiKeys'
         }
         const parsed = schema.safeParse(json);
         if (!parsed.success) {
-          throw new ModelOutputError(`The model's answer does not match ${schemaName}: ${parsed.error.message}`);
+          throw new ModelOutputError(
+            `The model's answer does not match ${schemaName}: ${parsed.error.message}`,
+          );
         }
         return parsed.data;
       }

@@ -16,12 +16,15 @@ export interface JobQueue {
 const retryOptions = { maxTries: 3, tryTimeoutInMs: 5_000, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 };
 
 function createQueueClient(connection: QueueConnection, name: string): QueueClient {
-  if ('connectionString' in connection) return new QueueClient(connection.connectionString, name, { retryOptions });
+  if ('connectionString' in connection)
+    return new QueueClient(connection.connectionString, name, { retryOptions });
   // Identity-based connection (no account keys in Azure). Loaded only here: @azure/identity is large.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
   const credential = new DefaultAzureCredential({ managedIdentityClientId: connection.clientId });
-  return new QueueClient(`${connection.queueServiceUri.replace(/\/+$/, '')}/${name}`, credential, { retryOptions });
+  return new QueueClient(`${connection.queueServiceUri.replace(/\/+$/, '')}/${name}`, credential, {
+    retryOptions,
+  });
 }
 
 function isQueueNotFound(error: unknown): boolean {

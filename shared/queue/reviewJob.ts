@@ -34,7 +34,9 @@ export function parseReviewJob(message: unknown): ReviewJob {
   const value = typeof message === 'string' ? JSON.parse(message) : message;
   const parsed = reviewJobSchema.safeParse(value);
   if (!parsed.success) {
-    throw new Error(`Not a review job: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    throw new Error(
+      `Not a review job: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -23,7 +23,11 @@ export interface AnchoredFindings {
  * Places each finding on the right-side lines the PR added. A range that overlaps a hunk's added lines is narrowed
  * to the overlap; one that touches no added line is folded into the summary.
  */
-export function anchorFindings(findings: Finding[], files: ReviewedFile[], shownPaths: Set<string>): AnchoredFindings {
+export function anchorFindings(
+  findings: Finding[],
+  files: ReviewedFile[],
+  shownPaths: Set<string>,
+): AnchoredFindings {
   const byPath = new Map(files.map((file) => [file.change.path, file]));
   const inline: InlineFinding[] = [];
   const folded: FoldedFinding[] = [];
@@ -38,7 +42,9 @@ export function anchorFindings(findings: Finding[], files: ReviewedFile[], shown
     const end = Math.max(finding.startLine, finding.endLine);
     const hunk = file.hunks.find(
       (candidate) =>
-        candidate.newLines > 0 && start <= candidate.newStart + candidate.newLines - 1 && end >= candidate.newStart,
+        candidate.newLines > 0 &&
+        start <= candidate.newStart + candidate.newLines - 1 &&
+        end >= candidate.newStart,
     );
     if (hunk === undefined) {
       folded.push({ finding, reason: 'not on lines this pull request changed' });

@@ -26,7 +26,11 @@ export interface CollectLimits {
   concurrency?: number;
 }
 
-async function mapWithConcurrency<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function mapWithConcurrency<T, R>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
@@ -78,19 +82,24 @@ export async function collectChanges(
   }
 
   type Collected = { skip: SkippedFile } | { file: ReviewedFile };
-  const collected = await mapWithConcurrency(reviewable, limits.concurrency ?? 8, async (change): Promise<Collected> => {
-    if (change.kind === 'other') return { skip: { path: change.path, reason: `change type ${change.changeFlags.join(', ')}` } };
-    const leftPath = change.kind === 'add' ? undefined : (change.originalPath ?? change.path);
-    const rightPath = change.kind === 'delete' ? undefined : change.path;
-    const [left, right] = await Promise.all([
-      readSide(platform, ref, leftPath, leftCommitId, limits.maxFileBytes),
-      readSide(platform, ref, rightPath, iteration.sourceCommitId, limits.maxFileBytes),
-    ]);
-    if ('skip' in left) return { skip: { path: change.path, reason: left.skip } };
-    if ('skip' in right) return { skip: { path: change.path, reason: right.skip } };
-    const diff = diffTexts(left.text, right.text);
-    return { file: { change, hunks: diff.hunks, newLines: diff.new.lines } };
-  });
+  const collected = await mapWithConcurrency(
+    reviewable,
+    limits.concurrency ?? 8,
+    async (change): Promise<Collected> => {
+      if (change.kind === 'other')
+        return { skip: { path: change.path, reason: `change type ${change.changeFlags.join(', ')}` } };
+      const leftPath = change.kind === 'add' ? undefined : (change.originalPath ?? change.path);
+      const rightPath = change.kind === 'delete' ? undefined : change.path;
+      const [left, right] = await Promise.all([
+        readSide(platform, ref, leftPath, leftCommitId, limits.maxFileBytes),
+        readSide(platform, ref, rightPath, iteration.sourceCommitId, limits.maxFileBytes),
+      ]);
+      if ('skip' in left) return { skip: { path: change.path, reason: left.skip } };
+      if ('skip' in right) return { skip: { path: change.path, reason: right.skip } };
+      const diff = diffTexts(left.text, right.text);
+      return { file: { change, hunks: diff.hunks, newLines: diff.new.lines } };
+    },
+  );
 
   const reviewed: ReviewedFile[] = [];
   for (const item of collected) {

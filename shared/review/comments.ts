@@ -18,7 +18,9 @@ const severityLabel = { high: '🔴 High', medium: '🟠 Medium', low: '🟡 Low
 export function findingFingerprint(item: InlineFinding): string {
   const cited = item.file.newLines.slice(item.startLine - 1, item.endLine).map((line) => line.trim());
   return createHash('sha256')
-    .update(JSON.stringify([item.file.change.path, cited, item.finding.severity, item.finding.comment.trim()]))
+    .update(
+      JSON.stringify([item.file.change.path, cited, item.finding.severity, item.finding.comment.trim()]),
+    )
     .digest('hex')
     .slice(0, 32);
 }
@@ -56,11 +58,15 @@ export function renderIterationSection(input: IterationSectionInput): string {
   const lines = [scope, '', answer.summary.trim(), ''];
   if (answer.walkthrough.length > 0) {
     lines.push('### Walkthrough', '', '| File | Change |', '| --- | --- |');
-    for (const entry of answer.walkthrough) lines.push(`| \`${escapeCell(entry.path)}\` | ${escapeCell(entry.change)} |`);
+    for (const entry of answer.walkthrough)
+      lines.push(`| \`${escapeCell(entry.path)}\` | ${escapeCell(entry.change)} |`);
     lines.push('');
   }
   lines.push('### Verdict', '', answer.verdict.trim(), '');
-  lines.push(`${input.inlineCount} inline finding${input.inlineCount === 1 ? '' : 's'} posted on changed lines.`, '');
+  lines.push(
+    `${input.inlineCount} inline finding${input.inlineCount === 1 ? '' : 's'} posted on changed lines.`,
+    '',
+  );
   if (input.folded.length > 0) {
     lines.push('### Other findings', '');
     for (const { finding, reason } of input.folded) {

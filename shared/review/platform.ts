@@ -92,6 +92,10 @@ export interface PullRequestPlatform {
   listThreads(ref: PullRequestRef): Promise<ReviewThread[]>;
   createThread(ref: PullRequestRef, thread: NewThread): Promise<ReviewThread>;
   updateComment(ref: PullRequestRef, threadId: number, commentId: number, content: string): Promise<void>;
-  updateThreadProperties(ref: PullRequestRef, threadId: number, properties: Record<string, string>): Promise<void>;
+  updateThreadProperties(
+    ref: PullRequestRef,
+    threadId: number,
+    properties: Record<string, string>,
+  ): Promise<void>;
   setStatus(ref: PullRequestRef, status: PullRequestStatusUpdate): Promise<void>;
 }

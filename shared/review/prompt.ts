@@ -8,20 +8,30 @@ export const severities = ['high', 'medium', 'low'] as const;
 export const reviewAnswerSchema = z.object({
   summary: z.string().describe('Two to four sentences: what the pull request does and why.'),
   walkthrough: z
-    .array(z.object({ path: z.string(), change: z.string().describe('One sentence on what changed in this file.') }))
+    .array(
+      z.object({
+        path: z.string(),
+        change: z.string().describe('One sentence on what changed in this file.'),
+      }),
+    )
     .describe('One entry per file shown.'),
   verdict: z.string().describe('One short sentence: is it ready to merge, and what matters most.'),
   findings: z.array(
     z.object({
       path: z.string().describe('The file path exactly as shown after "+++ b".'),
       startLine: z.number().int().describe('First right-side line number of the cited range, as shown.'),
-      endLine: z.number().int().describe('Last right-side line number of the cited range (same as startLine for one line).'),
+      endLine: z
+        .number()
+        .int()
+        .describe('Last right-side line number of the cited range (same as startLine for one line).'),
       severity: z.enum(severities),
       comment: z.string().describe('The finding: concise, specific, actionable.'),
       suggestion: z
         .string()
         .nullable()
-        .describe('Replacement text for the whole cited line range, or null when no direct replacement fits.'),
+        .describe(
+          'Replacement text for the whole cited line range, or null when no direct replacement fits.',
+        ),
     }),
   ),
 });

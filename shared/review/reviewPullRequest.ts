@@ -9,7 +9,13 @@ import {
   renderIterationSection,
   renderSummaryComment,
 } from './comments';
-import type { PullRequestIteration, PullRequestPlatform, PullRequestRef, ReviewThread, StatusState } from './platform';
+import type {
+  PullRequestIteration,
+  PullRequestPlatform,
+  PullRequestRef,
+  ReviewThread,
+  StatusState,
+} from './platform';
 import { renderReviewPrompt, reviewAnswerSchema, severities, type ReviewAnswer } from './prompt';
 import type { ReviewPlan, ReviewState, ReviewStore } from './reviewStore';
 
@@ -37,19 +43,22 @@ export type PassOutcome =
 
 export type ReviewOutcome =
   /** Another job holds this pull request's lock; it will review the newest iteration before it lets go. */
-  | { kind: 'busy' }
-  | { kind: 'done'; passes: PassOutcome[] };
+  { kind: 'busy' } | { kind: 'done'; passes: PassOutcome[] };
 
 /** Iteration reasons after which the earlier iteration's commit is no longer an ancestor: review everything. */
 const HISTORY_REWRITES = /forcePush|rebase|retarget/i;
 
-const severityRank = (severity: (typeof severities)[number]) => severities.length - severities.indexOf(severity);
+const severityRank = (severity: (typeof severities)[number]) =>
+  severities.length - severities.indexOf(severity);
 
 /**
  * Reviews every iteration of a pull request not reviewed yet, one pull request at a time across all instances: a job
  * that finds the lock taken returns `busy` (the holder reviews until the newest iteration before releasing it).
  */
-export async function reviewPullRequest(ref: PullRequestRef, deps: ReviewDependencies): Promise<ReviewOutcome> {
+export async function reviewPullRequest(
+  ref: PullRequestRef,
+  deps: ReviewDependencies,
+): Promise<ReviewOutcome> {
   const lock = await deps.store.tryLock(ref);
   if (lock === undefined) return { kind: 'busy' };
   const passes: PassOutcome[] = [];
@@ -84,7 +93,8 @@ function incrementalBase(
 async function reviewNewestIteration(ref: PullRequestRef, deps: ReviewDependencies): Promise<PassOutcome> {
   const { platform, store, policy } = deps;
   const pullRequest = await platform.getPullRequest(ref);
-  if (pullRequest.status !== 'active') return { kind: 'skipped', reason: `pull request is ${pullRequest.status}` };
+  if (pullRequest.status !== 'active')
+    return { kind: 'skipped', reason: `pull request is ${pullRequest.status}` };
   if (pullRequest.isDraft && !policy.reviewDrafts) return { kind: 'skipped', reason: 'draft pull request' };
   const ownId = await platform.getOwnIdentityId();
   const author = pullRequest.authorId.toLowerCase();
@@ -101,7 +111,12 @@ async function reviewNewestIteration(ref: PullRequestRef, deps: ReviewDependenci
   }
 
   const setStatus = (statusState: StatusState, description: string) =>
-    platform.setStatus(ref, { state: statusState, description, iterationId: newest.id, ...policy.statusContext });
+    platform.setStatus(ref, {
+      state: statusState,
+      description,
+      iterationId: newest.id,
+      ...policy.statusContext,
+    });
   await setStatus('pending', 'Review in progress');
   try {
     const plan =
@@ -109,7 +124,9 @@ async function reviewNewestIteration(ref: PullRequestRef, deps: ReviewDependenci
       (await planReview(ref, deps, pullRequest, newest, incrementalBase(iterations, newest, state)));
     await store.writePlan(ref, plan);
 
-    const threads = (await platform.listThreads(ref)).filter((thread) => thread.firstCommentAuthorId?.toLowerCase() === ownId);
+    const threads = (await platform.listThreads(ref)).filter(
+      (thread) => thread.firstCommentAuthorId?.toLowerCase() === ownId,
+    );
     const posted = await postFindings(ref, platform, plan, threads);
     const history = [
       ...state.history.filter((entry) => entry.iterationId !== plan.iterationId),
@@ -123,7 +140,14 @@ async function reviewNewestIteration(ref: PullRequestRef, deps: ReviewDependenci
         reviewedAt: deps.now().toISOString(),
       },
     ];
-    const summaryThreadId = await upsertSummary(ref, platform, threads, state, renderSummaryComment(plan.summarySection, history), plan);
+    const summaryThreadId = await upsertSummary(
+      ref,
+      platform,
+      threads,
+      state,
+      renderSummaryComment(plan.summarySection, history),
+      plan,
+    );
     await store.writeState(ref, {
       lastReviewedIteration: newest.id,
       lastReviewedSourceCommit: newest.sourceCommitId,
@@ -144,7 +168,10 @@ async function reviewNewestIteration(ref: PullRequestRef, deps: ReviewDependenci
   } catch (error) {
     const reason = (error as Error).message.split('\n')[0].slice(0, 200);
     await store
-      .writeState(ref, { ...state, lastError: { at: deps.now().toISOString(), iterationId: newest.id, message: reason } })
+      .writeState(ref, {
+        ...state,
+        lastError: { at: deps.now().toISOString(), iterationId: newest.id, message: reason },
+      })
       .catch(() => undefined);
     // Never leave the PR showing "in progress": say that the review failed and why.
     await setStatus('error', `Review failed: ${reason}`).catch((statusError: Error) =>
@@ -186,7 +213,12 @@ async function planReview(
           schema: reviewAnswerSchema,
           schemaName: 'pull_request_review',
         })
-      : { summary: 'No text changes to review.', walkthrough: [], verdict: 'Nothing to review.', findings: [] };
+      : {
+          summary: 'No text changes to review.',
+          walkthrough: [],
+          verdict: 'Nothing to review.',
+          findings: [],
+        };
 
   const anchored = anchorFindings(answer.findings, collected.files, prompt.shownPaths);
   const fingerprints = new Set<string>();
@@ -246,7 +278,9 @@ async function postFindings(
   plan: ReviewPlan,
   ownThreads: ReviewThread[],
 ): Promise<number> {
-  const present = new Set(ownThreads.map((thread) => thread.properties[PROPERTY.fingerprint]).filter(Boolean));
+  const present = new Set(
+    ownThreads.map((thread) => thread.properties[PROPERTY.fingerprint]).filter(Boolean),
+  );
   let posted = 0;
   for (const { fingerprint, ...thread } of plan.threads) {
     if (present.has(fingerprint)) continue;
@@ -272,7 +306,9 @@ async function upsertSummary(
     if (summary.firstCommentContent !== content) {
       await platform.updateComment(ref, summary.id, summary.firstCommentId, content);
     }
-    await platform.updateThreadProperties(ref, summary.id, { [PROPERTY.iteration]: String(plan.iterationId) });
+    await platform.updateThreadProperties(ref, summary.id, {
+      [PROPERTY.iteration]: String(plan.iterationId),
+    });
     return summary.id;
   }
   const created = await platform.createThread(ref, {

@@ -45,7 +45,8 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
   if (job.kind === 'comment') {
     const ownId = await platform.getOwnIdentityId();
     const actor = job.actorId?.toLowerCase();
-    const ignored = actor === ownId || (actor !== undefined && config.review.ignoredIdentityIds.includes(actor));
+    const ignored =
+      actor === ownId || (actor !== undefined && config.review.ignoredIdentityIds.includes(actor));
     context.log.info(
       ignored
         ? `Comment ${job.commentId} on PR ${job.pullRequestId} is by an ignored identity: nothing to do`
@@ -69,7 +70,9 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
     await createJobQueue(config.queue.connection, config.queue.name).send(job, {
       delaySeconds: config.review.busyRetrySeconds,
     });
-    context.log.info(`PR ${job.pullRequestId} is being reviewed elsewhere; job ${job.eventId} will look again later`);
+    context.log.info(
+      `PR ${job.pullRequestId} is being reviewed elsewhere; job ${job.eventId} will look again later`,
+    );
     return;
   }
   context.log.info(

@@ -7,13 +7,18 @@ export type SecretReader = (source: SecretSource) => Promise<string | undefined>
 export function createSecretReader(store: SecretStore | undefined): SecretReader {
   return async (source) => {
     if ('value' in source) return source.value;
-    if (store === undefined) throw new Error(`Key Vault secret ${source.keyVaultSecret} named but no vault is configured`);
+    if (store === undefined)
+      throw new Error(`Key Vault secret ${source.keyVaultSecret} named but no vault is configured`);
     return store.get(source.keyVaultSecret);
   };
 }
 
 /** A secret the app cannot work without; the error names the secret, never a value. */
-export async function readRequiredSecret(read: SecretReader, source: SecretSource, setting: string): Promise<string> {
+export async function readRequiredSecret(
+  read: SecretReader,
+  source: SecretSource,
+  setting: string,
+): Promise<string> {
   const value = await read(source);
   if (value === undefined || value === '') {
     const where = 'keyVaultSecret' in source ? `Key Vault secret "${source.keyVaultSecret}"` : 'the value';

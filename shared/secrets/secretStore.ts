@@ -137,7 +137,10 @@ export function getProcessSecretStore(): SecretStore | undefined {
       store:
         vault === undefined
           ? undefined
-          : createKeyVaultSecretStore({ vaultUri: vault.uri, credential: createDefaultCredential(vault.clientId) }),
+          : createKeyVaultSecretStore({
+              vaultUri: vault.uri,
+              credential: createDefaultCredential(vault.clientId),
+            }),
     };
   }
   return processStore.store;

@@ -17,7 +17,8 @@ function createContainerClient(connection: BlobConnection, container: string): C
   return new BlobServiceClient(connection.blobServiceUri, credential).getContainerClient(container);
 }
 
-const isStatus = (error: unknown, status: number) => error instanceof RestError && error.statusCode === status;
+const isStatus = (error: unknown, status: number) =>
+  error instanceof RestError && error.statusCode === status;
 
 /**
  * Review state in the app's own storage account: one folder per pull request with `state.json`, the saved plan of

@@ -69,7 +69,10 @@ function jobFor(event: ServiceHookEvent, now: Date): ReviewJob {
  * acts on. Only genuinely malformed or unauthenticated requests get a 4xx: Azure DevOps puts a subscription on
  * probation after other errors and then drops events for hours.
  */
-export async function acceptDelivery(delivery: Delivery, deps: DeliveryDependencies): Promise<DeliveryOutcome> {
+export async function acceptDelivery(
+  delivery: Delivery,
+  deps: DeliveryDependencies,
+): Promise<DeliveryOutcome> {
   const auth = authenticateDelivery(delivery.header, deps.credentials);
   if (!auth.ok) {
     deps.log.warn(`Rejected delivery: ${auth.reason}`);
@@ -89,7 +92,9 @@ export async function acceptDelivery(delivery: Delivery, deps: DeliveryDependenc
   const expected = organizationKey(deps.organizationUrl);
   const foreign = organizationsNamedBy(event).find((organization) => organization !== expected);
   if (foreign !== undefined) {
-    deps.log.warn(`Ignored event ${event.id}: it names organization ${foreign}, not the configured ${expected}`);
+    deps.log.warn(
+      `Ignored event ${event.id}: it names organization ${foreign}, not the configured ${expected}`,
+    );
     return ignored('event is from an organization this app is not configured for', event.id);
   }
   const pullRequest = pullRequestOf(event);
@@ -103,7 +108,10 @@ export async function acceptDelivery(delivery: Delivery, deps: DeliveryDependenc
   } catch (error) {
     deps.log.warn(`Could not enqueue event ${event.id}: ${(error as Error).message}`);
     // 503 is one of the statuses Azure DevOps retries without putting the subscription on probation.
-    return { status: 503, body: { accepted: false, reason: 'review queue unavailable; retry later', eventId: event.id } };
+    return {
+      status: 503,
+      body: { accepted: false, reason: 'review queue unavailable; retry later', eventId: event.id },
+    };
   }
   deps.log.info(`Accepted ${event.eventType} ${event.id} for pull request ${job.pullRequestId}`);
   return { status: 202, body: { accepted: true, reason: 'queued for review', eventId: event.id } };

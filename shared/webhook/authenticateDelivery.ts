@@ -39,7 +39,9 @@ function secretsEqual(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-function basicCredentials(header: string | null | undefined): { username: string; password: string } | undefined {
+function basicCredentials(
+  header: string | null | undefined,
+): { username: string; password: string } | undefined {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
   if (!match) return undefined;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
@@ -69,8 +71,10 @@ export function authenticateDelivery(header: HeaderLookup, auth: WebhookCredenti
 
   if (auth.headerName !== undefined && auth.headerSecret !== undefined) {
     const value = header(auth.headerName);
-    if (value === null || value === undefined) return { ok: false, reason: `header ${auth.headerName} required` };
-    if (!secretsEqual(value, auth.headerSecret)) return { ok: false, reason: `invalid ${auth.headerName} header` };
+    if (value === null || value === undefined)
+      return { ok: false, reason: `header ${auth.headerName} required` };
+    if (!secretsEqual(value, auth.headerSecret))
+      return { ok: false, reason: `invalid ${auth.headerName} header` };
   }
 
   if (auth.username === undefined && auth.headerName === undefined) {

@@ -39,7 +39,10 @@ async function timeConcurrently(count: number, concurrency: number, task: (index
 }
 
 const format = (label: string, run: { latencies: number[]; seconds: number }) =>
-  `${label.padEnd(34)} p50 ${percentile(run.latencies, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(run.latencies, 99)
+  `${label.padEnd(34)} p50 ${percentile(run.latencies, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(
+    run.latencies,
+    99,
+  )
     .toFixed(1)
     .padStart(6)} ms   ${(run.latencies.length / run.seconds).toFixed(0).padStart(5)} req/s`;
 
@@ -58,7 +61,10 @@ function loadTimes(modulePath: string | undefined) {
         : `const t=process.hrtime.bigint();require(${JSON.stringify(modulePath)});` +
           'process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))';
     const begin = performance.now();
-    const output = execFileSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    const output = execFileSync(process.execPath, ['-e', script], {
+      cwd: root,
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    });
     wall.push(performance.now() - begin);
     if (modulePath !== undefined) inProcess.push(Number(String(output).trim().split('\n').pop()));
   }
@@ -76,8 +82,14 @@ export async function runWebhookBench(): Promise<void> {
     AzureWebJobsStorage: azurite.connectionString,
     REVIEW_QUEUE_NAME: 'bench-jobs',
   });
-  const host = await startFunctionsHost({ appRoot: root, entryModules: [path.join(root, 'dist/functions/webhook.js')] });
-  const body = readFileSync(path.join(root, 'test/fixtures/service-hooks/zulip__git.pullrequest.created__opened.json'), 'utf8');
+  const host = await startFunctionsHost({
+    appRoot: root,
+    entryModules: [path.join(root, 'dist/functions/webhook.js')],
+  });
+  const body = readFileSync(
+    path.join(root, 'test/fixtures/service-hooks/zulip__git.pullrequest.created__opened.json'),
+    'utf8',
+  );
   const authorization = `Basic ${Buffer.from('bench:bench-password').toString('base64')}`;
   const queue = new QueueClient(azurite.connectionString, 'bench-jobs');
   await queue.createIfNotExists();
@@ -88,14 +100,20 @@ export async function runWebhookBench(): Promise<void> {
       await queue.sendMessage('d2FybQ==');
     }
     const webhook = await timeConcurrently(DELIVERIES, CONCURRENCY, async () => {
-      const response = await fetch(`${host.url}/azure_webhooks`, { method: 'POST', headers: { authorization }, body });
+      const response = await fetch(`${host.url}/azure_webhooks`, {
+        method: 'POST',
+        headers: { authorization },
+        body,
+      });
       if (response.status !== 202) throw new Error(`webhook answered ${response.status}`);
       await response.arrayBuffer();
     });
     const send = await timeConcurrently(DELIVERIES, CONCURRENCY, async () => {
       await queue.sendMessage(Buffer.from(body).toString('base64'));
     });
-    console.log(`Webhook acknowledgement, ${DELIVERIES} deliveries, ${CONCURRENCY} concurrent (Azurite queue):`);
+    console.log(
+      `Webhook acknowledgement, ${DELIVERIES} deliveries, ${CONCURRENCY} concurrent (Azurite queue):`,
+    );
     console.log(format('  POST /azure_webhooks → 202', webhook));
     console.log(format('  bare QueueClient.sendMessage', send));
   } finally {

@@ -7,25 +7,37 @@ import path from 'node:path';
  */
 
 const root = path.join(__dirname, '../..');
-const reviewStack = [/node_modules\/openai\//, /node_modules\/azure-devops-node-api\//, /node_modules\/diff\//, /\/shared\/(review|diff|llm|azure-devops)\//];
+const reviewStack = [
+  /node_modules\/openai\//,
+  /node_modules\/azure-devops-node-api\//,
+  /node_modules\/diff\//,
+  /\/shared\/(review|diff|llm|azure-devops)\//,
+];
 
 function modulesLoadedBy(entry: string): string[] {
   const script = `require(${JSON.stringify(entry)}); process.stdout.write(JSON.stringify(Object.keys(require.cache)));`;
-  const output = execFileSync(process.execPath, ['-r', path.join(root, 'test/support/transpileOnRequire.js'), '-e', script], {
-    cwd: root,
-    env: { ...process.env, NODE_NO_WARNINGS: '1' },
-    // @azure/functions warns on stderr that no Functions runtime is present, which is the point here.
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const output = execFileSync(
+    process.execPath,
+    ['-r', path.join(root, 'test/support/transpileOnRequire.js'), '-e', script],
+    {
+      cwd: root,
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+      // @azure/functions warns on stderr that no Functions runtime is present, which is the point here.
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return JSON.parse(String(output)) as string[];
 }
 
 describe('function entry points at start-up', () => {
-  it.each(['webhook', 'health', 'reviewJob', 'reviewJobPoison', 'keyVaultSecretEvents'])('functions/%s does not load the review stack', (entry) => {
-    const loaded = modulesLoadedBy(path.join(root, `functions/${entry}.ts`));
-    expect(loaded.some((file) => file.includes(`functions/${entry}.ts`))).toBe(true);
-    expect(loaded.filter((file) => reviewStack.some((pattern) => pattern.test(file)))).toEqual([]);
-  });
+  it.each(['webhook', 'health', 'reviewJob', 'reviewJobPoison', 'keyVaultSecretEvents'])(
+    'functions/%s does not load the review stack',
+    (entry) => {
+      const loaded = modulesLoadedBy(path.join(root, `functions/${entry}.ts`));
+      expect(loaded.some((file) => file.includes(`functions/${entry}.ts`))).toBe(true);
+      expect(loaded.filter((file) => reviewStack.some((pattern) => pattern.test(file)))).toEqual([]);
+    },
+  );
 
   it('the review job loads the stack when it runs (so the check above can see it)', () => {
     const loaded = modulesLoadedBy(path.join(root, 'shared/review/runReviewJob.ts'));

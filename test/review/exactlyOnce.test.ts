@@ -16,7 +16,9 @@ const running = new Map<string, number>();
 let maxConcurrentPerPullRequest = 0;
 
 const titleOf = (request: ChatRequest) =>
-  /^Pull request: (.*)$/m.exec(request.body.messages.find((message) => message.role === 'user')?.content ?? '')?.[1] ?? '';
+  /^Pull request: (.*)$/m.exec(
+    request.body.messages.find((message) => message.role === 'user')?.content ?? '',
+  )?.[1] ?? '';
 
 beforeAll(async () => {
   sandbox = await startSandbox({
@@ -48,14 +50,20 @@ const threadsOf = (repositoryId: string, pullRequestId: number) =>
   (sandbox.devops.threads(repositoryId, pullRequestId) as Json[]).filter(
     (thread) => thread.comments?.[0]?.author?.id === sandbox.devops.botIdentity.id,
   );
-const summariesOf = (threads: Json[]) => threads.filter((thread) => thread.properties?.['ado-reviewer.kind']?.$value === 'summary');
-const findingsOf = (threads: Json[]) => threads.filter((thread) => thread.properties?.['ado-reviewer.kind']?.$value === 'finding');
+const summariesOf = (threads: Json[]) =>
+  threads.filter((thread) => thread.properties?.['ado-reviewer.kind']?.$value === 'summary');
+const findingsOf = (threads: Json[]) =>
+  threads.filter((thread) => thread.properties?.['ado-reviewer.kind']?.$value === 'finding');
 const iterationOf = (thread: Json) => Number(thread.properties['ado-reviewer.iteration'].$value);
 const requestsFor = (title: string) => sandbox.llm.requests.filter((request) => titleOf(request) === title);
 
 /** A repository and an open PR whose first iteration adds one flagged line per file in `flagged`. */
 async function openPullRequest(name: string, flagged: string[]) {
-  const repository = await sandbox.devops.createRepository({ project: 'demo', name, files: { 'README.md': 'hi\n' } });
+  const repository = await sandbox.devops.createRepository({
+    project: 'demo',
+    name,
+    files: { 'README.md': 'hi\n' },
+  });
   await sandbox.devops.push({
     repositoryId: repository.id,
     branch: 'topic',
@@ -78,7 +86,11 @@ describe('a second push', () => {
   beforeAll(async () => {
     ({ repositoryId, pullRequestId } = await openPullRequest('incremental', ['src/one.ts']));
     await settle();
-    await sandbox.devops.push({ repositoryId, branch: 'topic', files: { 'src/two.ts': 'export const b = 2;\nconsole.log(b);\n' } });
+    await sandbox.devops.push({
+      repositoryId,
+      branch: 'topic',
+      files: { 'src/two.ts': 'export const b = 2;\nconsole.log(b);\n' },
+    });
     await settle();
   });
 
@@ -96,7 +108,9 @@ describe('a second push', () => {
     expect(summaries).toHaveLength(1);
     const content = summaries[0].comments[0].content as string;
     expect(content).toContain('Incremental review: changes from iteration 1 to iteration 2');
-    expect(content).toMatch(/\| 2 \| [0-9a-f]{8} \| incremental since 1 \| 1 \| 1 \|\n\| 1 \| [0-9a-f]{8} \| full \| 1 \| 1 \|/);
+    expect(content).toMatch(
+      /\| 2 \| [0-9a-f]{8} \| incremental since 1 \| 1 \| 1 \|\n\| 1 \| [0-9a-f]{8} \| full \| 1 \| 1 \|/,
+    );
     expect(findingsOf(threads).map(iterationOf).sort()).toEqual([1, 2]);
   });
 
@@ -112,7 +126,7 @@ describe('a second push', () => {
 });
 
 describe('events that are not pushes', () => {
-  it('votes, completion and the bot\'s own comments cause no review and no reply', async () => {
+  it("votes, completion and the bot's own comments cause no review and no reply", async () => {
     const { repositoryId, pullRequestId } = await openPullRequest('not-pushes', ['src/x.ts']);
     await settle();
     const requestsBefore = sandbox.llm.requests.length;
@@ -145,7 +159,9 @@ describe('at-least-once delivery', () => {
     await settle();
     const threads = threadsOf(repositoryId, pullRequestId);
     expect(summariesOf(threads)).toHaveLength(1);
-    const fingerprints = findingsOf(threads).map((thread) => thread.properties['ado-reviewer.fingerprint'].$value);
+    const fingerprints = findingsOf(threads).map(
+      (thread) => thread.properties['ado-reviewer.fingerprint'].$value,
+    );
     expect(fingerprints).toHaveLength(2);
     expect(new Set(fingerprints).size).toBe(2);
     expect(requestsFor('duplicates')).toHaveLength(1);
@@ -154,7 +170,11 @@ describe('at-least-once delivery', () => {
   it('20 pushes in a burst: at most one review in flight, and the last review covers the newest iteration', async () => {
     const { repositoryId, pullRequestId } = await openPullRequest('burst', ['src/start.ts']);
     for (let push = 1; push <= 20; push++) {
-      await sandbox.devops.push({ repositoryId, branch: 'topic', files: { [`src/push${push}.ts`]: `console.log(${push});\n` } });
+      await sandbox.devops.push({
+        repositoryId,
+        branch: 'topic',
+        files: { [`src/push${push}.ts`]: `console.log(${push});\n` },
+      });
     }
     await settle();
     expect(maxConcurrentPerPullRequest).toBe(1);
@@ -169,7 +189,9 @@ describe('at-least-once delivery', () => {
     for (let push = 1; push <= 20; push++) {
       expect(prompts.filter((prompt) => prompt.includes(`+++ b/src/push${push}.ts`))).toHaveLength(1);
     }
-    const perIteration = findingsOf(threadsOf(repositoryId, pullRequestId)).map((thread) => thread.threadContext.filePath);
+    const perIteration = findingsOf(threadsOf(repositoryId, pullRequestId)).map(
+      (thread) => thread.threadContext.filePath,
+    );
     expect(new Set(perIteration).size).toBe(perIteration.length);
     expect(perIteration).toHaveLength(21);
   });
@@ -196,8 +218,17 @@ describe('history rewrites and drafts', () => {
   });
 
   it('a draft is not reviewed until it is published', async () => {
-    const repository = await sandbox.devops.createRepository({ project: 'demo', name: 'draft', files: { 'a.ts': '1\n' } });
-    await sandbox.devops.push({ repositoryId: repository.id, branch: 'topic', baseBranch: 'main', files: { 'a.ts': 'console.log(1);\n' } });
+    const repository = await sandbox.devops.createRepository({
+      project: 'demo',
+      name: 'draft',
+      files: { 'a.ts': '1\n' },
+    });
+    await sandbox.devops.push({
+      repositoryId: repository.id,
+      branch: 'topic',
+      baseBranch: 'main',
+      files: { 'a.ts': 'console.log(1);\n' },
+    });
     const pr = await sandbox.devops.createPullRequest({
       repositoryId: repository.id,
       sourceBranch: 'topic',
@@ -220,17 +251,23 @@ describe('failures part-way through', () => {
     const files = ['src/a.ts', 'src/b.ts', 'src/c.ts', 'src/d.ts'];
     let threadPosts = 0;
     // The second thread POST of this PR never gets an answer (connection lost), and neither does one read.
-    sandbox.devops.dropRequests((method, path) => method === 'POST' && /\/threads$/.test(path) && ++threadPosts === 2);
+    sandbox.devops.dropRequests(
+      (method, path) => method === 'POST' && /\/threads$/.test(path) && ++threadPosts === 2,
+    );
     sandbox.devops.dropRequests((method, path) => method === 'GET' && /\/iterations$/.test(path));
     const { repositoryId, pullRequestId } = await openPullRequest('cut-off', files);
     await settle();
     const threads = threadsOf(repositoryId, pullRequestId);
     expect(summariesOf(threads)).toHaveLength(1);
-    const fingerprints = findingsOf(threads).map((thread) => thread.properties['ado-reviewer.fingerprint'].$value);
+    const fingerprints = findingsOf(threads).map(
+      (thread) => thread.properties['ado-reviewer.fingerprint'].$value,
+    );
     expect(fingerprints).toHaveLength(files.length);
     expect(new Set(fingerprints).size).toBe(files.length);
     expect(requestsFor('cut-off')).toHaveLength(1);
-    const retried = sandbox.host.logs.filter((entry) => entry.functionName === 'reviewJob' && /failed \(try \d\)/.test(entry.message));
+    const retried = sandbox.host.logs.filter(
+      (entry) => entry.functionName === 'reviewJob' && /failed \(try \d\)/.test(entry.message),
+    );
     expect(retried.length).toBeGreaterThanOrEqual(2);
     expect(sandbox.host.logs.filter((entry) => entry.functionName === 'reviewJobPoison')).toEqual([]);
     const statuses = sandbox.devops.statuses(repositoryId, pullRequestId) as Json[];
@@ -245,7 +282,11 @@ describe('1,000 deliveries for 100 pull request iterations', () => {
     for (let index = 0; index < 50; index++) {
       pullRequests.push(await openPullRequest(`bulk-${index}`, [`src/first${index}.ts`]));
     }
-    sandbox.devops.setSubscriber({ url: sandbox.webhook.url, username: sandbox.webhook.username, password: sandbox.webhook.password });
+    sandbox.devops.setSubscriber({
+      url: sandbox.webhook.url,
+      username: sandbox.webhook.username,
+      password: sandbox.webhook.password,
+    });
 
     const shuffle = <T>(items: T[]) => {
       for (let i = items.length - 1; i > 0; i--) {
@@ -260,10 +301,14 @@ describe('1,000 deliveries for 100 pull request iterations', () => {
         push === 'created'
           ? sandbox.devops.buildDelivery('git.pullrequest.created', pullRequestId)
           : sandbox.devops.buildDelivery('git.pullrequest.updated', pullRequestId, { action: 'push' }),
-        ...Array.from({ length: 8 }, () => sandbox.devops.buildDelivery('git.pullrequest.updated', pullRequestId, { action: 'vote' })),
+        ...Array.from({ length: 8 }, () =>
+          sandbox.devops.buildDelivery('git.pullrequest.updated', pullRequestId, { action: 'vote' }),
+        ),
       ]);
       const duplicates = base.filter((_, index) => index % 10 === 0).map((delivery) => ({ ...delivery }));
-      const renamed = base.filter((_, index) => index % 20 === 3).map((delivery, index) => ({ ...delivery, id: `repeat-${push}-${index}` }));
+      const renamed = base
+        .filter((_, index) => index % 20 === 3)
+        .map((delivery, index) => ({ ...delivery, id: `repeat-${push}-${index}` }));
       return shuffle([...base, ...duplicates, ...renamed]);
     };
     const send = async (deliveries: Record<string, unknown>[]) => {
@@ -284,9 +329,17 @@ describe('1,000 deliveries for 100 pull request iterations', () => {
     for (const { repositoryId, pullRequestId } of pullRequests) {
       const index = pullRequests.findIndex((pr) => pr.pullRequestId === pullRequestId);
       sandbox.devops.setSubscriber(null);
-      await sandbox.devops.push({ repositoryId, branch: 'topic', files: { [`src/second${index}.ts`]: 'console.log(2);\n' } });
+      await sandbox.devops.push({
+        repositoryId,
+        branch: 'topic',
+        files: { [`src/second${index}.ts`]: 'console.log(2);\n' },
+      });
     }
-    sandbox.devops.setSubscriber({ url: sandbox.webhook.url, username: sandbox.webhook.username, password: sandbox.webhook.password });
+    sandbox.devops.setSubscriber({
+      url: sandbox.webhook.url,
+      username: sandbox.webhook.username,
+      password: sandbox.webhook.password,
+    });
     const second = deliveriesFor('updated');
     await send(second);
     await settle();
@@ -296,7 +349,9 @@ describe('1,000 deliveries for 100 pull request iterations', () => {
       const threads = threadsOf(repositoryId, pullRequestId);
       expect(summariesOf(threads)).toHaveLength(1);
       expect(findingsOf(threads).map(iterationOf).sort()).toEqual([1, 2]);
-      const statuses = (sandbox.devops.statuses(repositoryId, pullRequestId) as Json[]).filter((status) => status.state === 'succeeded');
+      const statuses = (sandbox.devops.statuses(repositoryId, pullRequestId) as Json[]).filter(
+        (status) => status.state === 'succeeded',
+      );
       expect(statuses.map((status) => status.iterationId)).toEqual([1, 2]);
     }
   }, 300_000);

@@ -29,11 +29,14 @@ async function settle() {
 const lineOf = (file: string, needle: string) =>
   (SAMPLE_FEATURE[file] as string).split('\n').findIndex((line) => line.includes(needle)) + 1;
 
-const threadsOf = (repositoryId: string, pullRequestId: number) => sandbox.devops.threads(repositoryId, pullRequestId) as Json[];
+const threadsOf = (repositoryId: string, pullRequestId: number) =>
+  sandbox.devops.threads(repositoryId, pullRequestId) as Json[];
 const isSummary = (thread: Json) => thread.properties?.['ado-reviewer.kind']?.$value === 'summary';
-const inlineThreads = (threads: Json[]) => threads.filter((thread) => thread.threadContext?.filePath !== undefined);
+const inlineThreads = (threads: Json[]) =>
+  threads.filter((thread) => thread.threadContext?.filePath !== undefined);
 
-const promptOf = (request: ChatRequest) => request.body.messages.find((message) => message.role === 'user')?.content ?? '';
+const promptOf = (request: ChatRequest) =>
+  request.body.messages.find((message) => message.role === 'user')?.content ?? '';
 
 describe('a pull request with added, edited and deleted files', () => {
   let repositoryId: string;
@@ -65,23 +68,41 @@ describe('a pull request with added, edited and deleted files', () => {
         end: thread.threadContext.rightFileEnd,
       }))
       .sort((a, b) => `${a.path}${a.start.line}`.localeCompare(`${b.path}${b.start.line}`));
-    const endOffset = (file: string, line: number) => (SAMPLE_FEATURE[file] as string).split('\n')[line - 1].length + 1;
+    const endOffset = (file: string, line: number) =>
+      (SAMPLE_FEATURE[file] as string).split('\n')[line - 1].length + 1;
     const cartLine = lineOf('src/cart.ts', 'coupon == undefined');
     const evalLine = lineOf('src/discounts.ts', 'eval(');
     const logLine = lineOf('src/discounts.ts', 'console.log');
     expect(placed).toEqual([
-      { path: '/src/cart.ts', start: { line: cartLine, offset: 1 }, end: { line: cartLine, offset: endOffset('src/cart.ts', cartLine) } },
-      { path: '/src/discounts.ts', start: { line: evalLine, offset: 1 }, end: { line: evalLine, offset: endOffset('src/discounts.ts', evalLine) } },
-      { path: '/src/discounts.ts', start: { line: logLine, offset: 1 }, end: { line: logLine, offset: endOffset('src/discounts.ts', logLine) } },
+      {
+        path: '/src/cart.ts',
+        start: { line: cartLine, offset: 1 },
+        end: { line: cartLine, offset: endOffset('src/cart.ts', cartLine) },
+      },
+      {
+        path: '/src/discounts.ts',
+        start: { line: evalLine, offset: 1 },
+        end: { line: evalLine, offset: endOffset('src/discounts.ts', evalLine) },
+      },
+      {
+        path: '/src/discounts.ts',
+        start: { line: logLine, offset: 1 },
+        end: { line: logLine, offset: endOffset('src/discounts.ts', logLine) },
+      },
     ]);
   });
 
   it('ties each inline thread to the iteration and the file change', async () => {
     const inline = inlineThreads(threadsOf(repositoryId, pullRequestId));
     const { WebApi, getPersonalAccessTokenHandler } = await import('azure-devops-node-api');
-    const git = await new WebApi(sandbox.devops.orgUrl, getPersonalAccessTokenHandler(sandbox.devops.token)).getGitApi();
+    const git = await new WebApi(
+      sandbox.devops.orgUrl,
+      getPersonalAccessTokenHandler(sandbox.devops.token),
+    ).getGitApi();
     const changes = await git.getPullRequestIterationChanges(repositoryId, pullRequestId, 1, 'demo');
-    const trackingIds = new Map(changes.changeEntries?.map((entry) => [entry.item?.path, entry.changeTrackingId]));
+    const trackingIds = new Map(
+      changes.changeEntries?.map((entry) => [entry.item?.path, entry.changeTrackingId]),
+    );
     for (const thread of inline) {
       expect(thread.pullRequestThreadContext).toMatchObject({
         changeTrackingId: trackingIds.get(thread.threadContext.filePath),
@@ -94,11 +115,17 @@ describe('a pull request with added, edited and deleted files', () => {
     const evalThread = inlineThreads(threadsOf(repositoryId, pullRequestId)).find((thread) =>
       String(thread.comments[0].content).includes('eval'),
     ) as Json;
-    expect(evalThread.comments[0].content).toContain('```suggestion\n  const rules = JSON.parse(coupon);\n```');
+    expect(evalThread.comments[0].content).toContain(
+      '```suggestion\n  const rules = JSON.parse(coupon);\n```',
+    );
   });
 
   it('posts nothing on the deleted file and shows the model only the PR diff', () => {
-    expect(inlineThreads(threadsOf(repositoryId, pullRequestId)).some((t) => t.threadContext.filePath.includes('legacy'))).toBe(false);
+    expect(
+      inlineThreads(threadsOf(repositoryId, pullRequestId)).some((t) =>
+        t.threadContext.filePath.includes('legacy'),
+      ),
+    ).toBe(false);
     const prompt = promptOf(sandbox.llm.requests[0]);
     expect(prompt).toContain('+++ b/src/legacy/oldPricing.ts');
     expect(prompt).toContain('-      export const LEGACY_MARKUP = 1.2;');
@@ -106,7 +133,13 @@ describe('a pull request with added, edited and deleted files', () => {
 
   it('shows a pending status while reviewing, then succeeded, on the iteration', () => {
     const statuses = sandbox.devops.statuses(repositoryId, pullRequestId) as Json[];
-    expect(statuses.map((status) => [status.state, status.iterationId, `${status.context.genre}/${status.context.name}`])).toEqual([
+    expect(
+      statuses.map((status) => [
+        status.state,
+        status.iterationId,
+        `${status.context.genre}/${status.context.name}`,
+      ]),
+    ).toEqual([
       ['pending', 1, 'ado-reviewer/review'],
       ['succeeded', 1, 'ado-reviewer/review'],
     ]);
@@ -128,10 +161,38 @@ describe('findings the PR did not change', () => {
         walkthrough: [],
         verdict: 'Fine.',
         findings: [
-          { path: '/src/cart.ts', startLine: 1, endLine: 1, severity: 'low', comment: 'Unchanged import line.', suggestion: null },
-          { path: '/src/catalog.ts', startLine: 4, endLine: 4, severity: 'medium', comment: 'File not in the PR.', suggestion: null },
-          { path: 'src/cart.ts', startLine: 14, endLine: 15, severity: 'high', comment: 'Changed lines.', suggestion: null },
-          { path: '/src/cart.ts', startLine: 13, endLine: 14, severity: 'low', comment: 'Straddles context.', suggestion: null },
+          {
+            path: '/src/cart.ts',
+            startLine: 1,
+            endLine: 1,
+            severity: 'low',
+            comment: 'Unchanged import line.',
+            suggestion: null,
+          },
+          {
+            path: '/src/catalog.ts',
+            startLine: 4,
+            endLine: 4,
+            severity: 'medium',
+            comment: 'File not in the PR.',
+            suggestion: null,
+          },
+          {
+            path: 'src/cart.ts',
+            startLine: 14,
+            endLine: 15,
+            severity: 'high',
+            comment: 'Changed lines.',
+            suggestion: null,
+          },
+          {
+            path: '/src/cart.ts',
+            startLine: 13,
+            endLine: 14,
+            severity: 'low',
+            comment: 'Straddles context.',
+            suggestion: null,
+          },
         ],
       }),
     );
@@ -149,23 +210,49 @@ describe('findings the PR did not change', () => {
     ]);
     const summary = threads.find(isSummary)?.comments[0].content as string;
     expect(summary).toContain('### Other findings');
-    expect(summary).toMatch(/`\/src\/cart.ts` lines 1–1 \(not on lines this pull request changed\): Unchanged import line\./);
-    expect(summary).toMatch(/`\/src\/catalog.ts` lines 4–4 \(not a file shown in this review\): File not in the PR\./);
+    expect(summary).toMatch(
+      /`\/src\/cart.ts` lines 1–1 \(not on lines this pull request changed\): Unchanged import line\./,
+    );
+    expect(summary).toMatch(
+      /`\/src\/catalog.ts` lines 4–4 \(not a file shown in this review\): File not in the PR\./,
+    );
   });
 });
 
 describe('a target branch that moved on after the branch point', () => {
   it('is not reviewed as if the PR reverted it', async () => {
-    sandbox.llm.respondWith((request) => JSON.stringify({ summary: 's', walkthrough: [], verdict: 'v', findings: [], echo: promptOf(request).length }));
+    sandbox.llm.respondWith((request) =>
+      JSON.stringify({
+        summary: 's',
+        walkthrough: [],
+        verdict: 'v',
+        findings: [],
+        echo: promptOf(request).length,
+      }),
+    );
     const repository = await sandbox.devops.createRepository({
       project: 'demo',
       name: 'moving-target',
       files: { 'a.txt': 'one\ntwo\n', 'b.txt': 'alpha\n' },
     });
-    await sandbox.devops.push({ repositoryId: repository.id, branch: 'topic', baseBranch: 'main', files: { 'a.txt': 'one\ntwo\nthree\n' } });
-    await sandbox.devops.push({ repositoryId: repository.id, branch: 'main', files: { 'b.txt': 'alpha\nmain-only change\n' } });
+    await sandbox.devops.push({
+      repositoryId: repository.id,
+      branch: 'topic',
+      baseBranch: 'main',
+      files: { 'a.txt': 'one\ntwo\nthree\n' },
+    });
+    await sandbox.devops.push({
+      repositoryId: repository.id,
+      branch: 'main',
+      files: { 'b.txt': 'alpha\nmain-only change\n' },
+    });
     const before = sandbox.llm.requests.length;
-    await sandbox.devops.createPullRequest({ repositoryId: repository.id, sourceBranch: 'topic', targetBranch: 'main', title: 't' });
+    await sandbox.devops.createPullRequest({
+      repositoryId: repository.id,
+      sourceBranch: 'topic',
+      targetBranch: 'main',
+      title: 't',
+    });
     await settle();
     const prompts = sandbox.llm.requests.slice(before).map(promptOf);
     expect(prompts).toHaveLength(1);
@@ -181,15 +268,25 @@ describe('a review that cannot complete', () => {
     const { repositoryId, pullRequestId } = await openSamplePullRequest(sandbox, 'failing-review');
     await settle();
     const failures = sandbox.host.logs.filter(
-      (entry) => entry.functionName === 'reviewJob' && /failed \(try \d\)/.test(entry.message) && entry.message.includes('model is unavailable'),
+      (entry) =>
+        entry.functionName === 'reviewJob' &&
+        /failed \(try \d\)/.test(entry.message) &&
+        entry.message.includes('model is unavailable'),
     );
     expect(failures.map((entry) => entry.message.match(/try (\d)/)?.[1])).toEqual(['1', '2', '3', '4', '5']);
     const poisonLog = sandbox.host.logs.filter((entry) => entry.functionName === 'reviewJobPoison');
     expect(poisonLog.map((entry) => entry.message)).toEqual([
-      expect.stringMatching(new RegExp(`PR ${pullRequestId} \\(git.pullrequest.created\\) failed every try .* Last error: 400 model is unavailable`)),
+      expect.stringMatching(
+        new RegExp(
+          `PR ${pullRequestId} \\(git.pullrequest.created\\) failed every try .* Last error: 400 model is unavailable`,
+        ),
+      ),
     ]);
     const statuses = sandbox.devops.statuses(repositoryId, pullRequestId) as Json[];
-    expect(statuses.at(-1)).toMatchObject({ state: 'error', description: 'Review failed after every retry: 400 model is unavailable' });
+    expect(statuses.at(-1)).toMatchObject({
+      state: 'error',
+      description: 'Review failed after every retry: 400 model is unavailable',
+    });
     expect(statuses.some((status) => status.state === 'pending')).toBe(true);
   });
 });

@@ -2537,7 +2537,9 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
   private async serve(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const method = (request.method ?? 'GET').toUpperCase();
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const fault = this.faults.find((candidate) => candidate.remaining > 0 && candidate.matches(method, url.pathname));
+    const fault = this.faults.find(
+      (candidate) => candidate.remaining > 0 && candidate.matches(method, url.pathname),
+    );
     if (fault) {
       fault.remaining--;
       request.socket.destroy();

@@ -49,14 +49,21 @@ export interface FunctionsHost {
 interface HostJson {
   extensions?: {
     http?: { routePrefix?: string };
-    queues?: { maxDequeueCount?: number; visibilityTimeout?: string; batchSize?: number; messageEncoding?: string };
+    queues?: {
+      maxDequeueCount?: number;
+      visibilityTimeout?: string;
+      batchSize?: number;
+      messageEncoding?: string;
+    };
   };
 }
 
 /** Makes `require('@azure/functions-core')` find the stand-in when running outside jest (which maps it itself). */
 function provideFunctionsCore(): void {
   type Resolver = (request: string, ...rest: unknown[]) => string;
-  const moduleWithResolver = Module as unknown as { _resolveFilename: Resolver & { adoReviewerPatched?: boolean } };
+  const moduleWithResolver = Module as unknown as {
+    _resolveFilename: Resolver & { adoReviewerPatched?: boolean };
+  };
   const original = moduleWithResolver._resolveFilename;
   if (original.adoReviewerPatched) return;
   const corePath = require.resolve('./functionsCore');
@@ -81,7 +88,9 @@ function parseTimeSpan(value: string | undefined): number {
 }
 
 function triggerOf(fn: RegisteredFunction) {
-  return Object.values(fn.bindings).find((binding) => binding.direction === 'in' && binding.type.endsWith('Trigger'));
+  return Object.values(fn.bindings).find(
+    (binding) => binding.direction === 'in' && binding.type.endsWith('Trigger'),
+  );
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -100,6 +109,8 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   const base64 = (queueSettings.messageEncoding ?? 'base64') === 'base64';
 
   provideFunctionsCore();
+  // The host loads the entry points by path at run time, as the Functions worker does.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   for (const entry of options.entryModules) require(entry);
   const functions = [...registeredFunctions()];
 
@@ -121,7 +132,9 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     const trigger = triggerOf(fn);
     if (trigger?.type !== 'httpTrigger') return [];
     const route = [routePrefix, String(trigger.route ?? fn.name)].filter(Boolean).join('/');
-    const methods = ((trigger.methods as string[] | undefined) ?? ['GET', 'POST']).map((m) => m.toUpperCase());
+    const methods = ((trigger.methods as string[] | undefined) ?? ['GET', 'POST']).map((m) =>
+      m.toUpperCase(),
+    );
     return [{ fn, path: `/${route}`.toLowerCase(), methods }];
   });
 
@@ -134,7 +147,10 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     }
     const body = await readBody(request);
     const headers = Object.fromEntries(
-      Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]),
+      Object.entries(request.headers).map(([name, value]) => [
+        name,
+        Array.isArray(value) ? value.join(', ') : (value ?? ''),
+      ]),
     );
     const httpRequest = new HttpRequest({
       method: request.method,
@@ -145,9 +161,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     });
     try {
       const result = (await route.fn.handler(httpRequest, contextFor(route.fn))) as
-        | HttpResponseInit
-        | HttpResponse
-        | undefined;
+        HttpResponseInit | HttpResponse | undefined;
       const init = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
       const text = await init.text();
       response.writeHead(init.status, Object.fromEntries(init.headers.entries()));
@@ -172,7 +186,10 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     const trigger = triggerOf(fn);
     if (trigger?.type !== 'queueTrigger') return [];
     const queueName = resolveSetting(trigger.queueName, `${fn.name} queueName`);
-    const connection = resolveSetting(`%${String(trigger.connection ?? 'AzureWebJobsStorage')}%`, `${fn.name} connection`);
+    const connection = resolveSetting(
+      `%${String(trigger.connection ?? 'AzureWebJobsStorage')}%`,
+      `${fn.name} connection`,
+    );
     const queue = new QueueClient(connection, queueName);
     const poison = new QueueClient(connection, `${queueName}-poison`);
     queueClients.push(queue);
@@ -195,13 +212,20 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
         await fn.handler(input, context);
         await queue.deleteMessage(message.messageId, message.popReceipt);
       } catch (error) {
-        context.error(`Function ${fn.name} failed (try ${message.dequeueCount}): ${(error as Error).message}`);
+        context.error(
+          `Function ${fn.name} failed (try ${message.dequeueCount}): ${(error as Error).message}`,
+        );
         if (message.dequeueCount >= maxDequeueCount) {
           await poison.sendMessage(message.messageText);
           await queue.deleteMessage(message.messageId, message.popReceipt);
           context.error(`Message ${message.messageId} moved to ${queueName}-poison`);
         } else {
-          await queue.updateMessage(message.messageId, message.popReceipt, undefined, Math.ceil(retryDelayMs / 1000));
+          await queue.updateMessage(
+            message.messageId,
+            message.popReceipt,
+            undefined,
+            Math.ceil(retryDelayMs / 1000),
+          );
         }
       }
     };

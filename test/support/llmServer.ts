@@ -38,7 +38,10 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
-export async function startLlmServer(options: { apiKeys: string[]; responder?: Responder }): Promise<LlmTestServer> {
+export async function startLlmServer(options: {
+  apiKeys: string[];
+  responder?: Responder;
+}): Promise<LlmTestServer> {
   const requests: ChatRequest[] = [];
   let responder: Responder = options.responder ?? (() => ({ status: 500, error: 'no answer scripted' }));
 
@@ -49,7 +52,8 @@ export async function startLlmServer(options: { apiKeys: string[]; responder?: R
     };
     const url = new URL(request.url ?? '/', 'http://localhost');
     const isChat =
-      url.pathname === '/v1/chat/completions' || /^\/openai\/deployments\/[^/]+\/chat\/completions$/.test(url.pathname);
+      url.pathname === '/v1/chat/completions' ||
+      /^\/openai\/deployments\/[^/]+\/chat\/completions$/.test(url.pathname);
     if (request.method !== 'POST' || !isChat) return reply(404, { error: { message: 'not found' } });
 
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
@@ -59,7 +63,9 @@ export async function startLlmServer(options: { apiKeys: string[]; responder?: R
         const recorded: ChatRequest = { path: url.pathname, apiKey, body: body as ChatRequest['body'] };
         requests.push(recorded);
         if (apiKey === undefined || !options.apiKeys.includes(apiKey)) {
-          return reply(401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } });
+          return reply(401, {
+            error: { message: 'Incorrect API key provided', type: 'invalid_request_error' },
+          });
         }
         const answer = await responder(recorded);
         if (typeof answer !== 'string') return reply(answer.status, { error: { message: answer.error } });
@@ -68,7 +74,13 @@ export async function startLlmServer(options: { apiKeys: string[]; responder?: R
           object: 'chat.completion',
           created: Math.floor(Date.now() / 1000),
           model: recorded.body.model ?? 'test-model',
-          choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: answer, refusal: null } }],
+          choices: [
+            {
+              index: 0,
+              finish_reason: 'stop',
+              message: { role: 'assistant', content: answer, refusal: null },
+            },
+          ],
           usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
         });
       })

@@ -8,20 +8,30 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 async function main() {
   console.log('ado-reviewer demo — everything runs on this machine:');
-  console.log('  • Azure DevOps is a LOCAL TEST SERVER (real git repository, Azure DevOps REST contract), not dev.azure.com;');
+  console.log(
+    '  • Azure DevOps is a LOCAL TEST SERVER (real git repository, Azure DevOps REST contract), not dev.azure.com;',
+  );
   console.log('  • the LLM is a LOCAL STAND-IN that answers with a scripted reviewer, not a real model;');
-  console.log('  • the queue is Azurite; the functions run under the project\'s stand-in host, not Azure Functions.\n');
+  console.log(
+    "  • the queue is Azurite; the functions run under the project's stand-in host, not Azure Functions.\n",
+  );
 
   const sandbox = await startSandbox();
   try {
     const { repositoryId, pullRequestId } = await openSamplePullRequest(sandbox);
-    console.log(`Opened pull request ${pullRequestId} "Add coupon discounts" (3 files: edited, added, deleted).`);
-    console.log('Azure DevOps sent git.pullrequest.created to POST /azure_webhooks; waiting for the review…\n');
+    console.log(
+      `Opened pull request ${pullRequestId} "Add coupon discounts" (3 files: edited, added, deleted).`,
+    );
+    console.log(
+      'Azure DevOps sent git.pullrequest.created to POST /azure_webhooks; waiting for the review…\n',
+    );
 
     const deadline = Date.now() + 60_000;
     let final: Json | undefined;
     while (final === undefined && Date.now() < deadline) {
-      final = (sandbox.devops.statuses(repositoryId, pullRequestId) as Json[]).find((status) => status.state !== 'pending');
+      final = (sandbox.devops.statuses(repositoryId, pullRequestId) as Json[]).find(
+        (status) => status.state !== 'pending',
+      );
       if (final === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     if (final === undefined) throw new Error('No review within 60 s');
@@ -33,12 +43,22 @@ async function main() {
     console.log('\n──── Inline threads ────');
     for (const thread of threads.filter((candidate) => candidate.threadContext?.filePath !== undefined)) {
       const finding = String(thread.comments[0].content).split('\n')[0];
-      console.log(`${thread.threadContext.filePath.slice(1)}:${thread.threadContext.rightFileStart.line}  ${finding}`);
+      console.log(
+        `${thread.threadContext.filePath.slice(1)}:${thread.threadContext.rightFileStart.line}  ${finding}`,
+      );
     }
-    console.log(`\nPR status ${final.context.genre}/${final.context.name}: ${final.state} — ${final.description}`);
-    console.log('\nTo run against real Azure DevOps and a real model, set AZURE_DEVOPS_ORG_URL, AZURE_DEVOPS_BOT_TOKEN,');
-    console.log('OPENAI_API_KEYS (and OPENAI_BASE_URL for Azure OpenAI), WEBHOOK_USERNAME/WEBHOOK_PASSWORD and');
-    console.log('AzureWebJobsStorage, then `npm start` (Azure Functions Core Tools) or `npm run host`; see README.md.');
+    console.log(
+      `\nPR status ${final.context.genre}/${final.context.name}: ${final.state} — ${final.description}`,
+    );
+    console.log(
+      '\nTo run against real Azure DevOps and a real model, set AZURE_DEVOPS_ORG_URL, AZURE_DEVOPS_BOT_TOKEN,',
+    );
+    console.log(
+      'OPENAI_API_KEYS (and OPENAI_BASE_URL for Azure OpenAI), WEBHOOK_USERNAME/WEBHOOK_PASSWORD and',
+    );
+    console.log(
+      'AzureWebJobsStorage, then `npm start` (Azure Functions Core Tools) or `npm run host`; see README.md.',
+    );
   } finally {
     await sandbox.close();
   }

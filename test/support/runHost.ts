@@ -8,7 +8,9 @@ import { startFunctionsHost } from './functionsHost';
  */
 async function main() {
   const projectRoot = path.resolve(__dirname, '../../..');
-  const { main: entryGlob } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { main: string };
+  const { main: entryGlob } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    main: string;
+  };
   const directory = path.join(projectRoot, path.dirname(entryGlob));
   const pattern = new RegExp(`^${path.basename(entryGlob).replace('.', '\\.').replace('*', '.*')}$`);
   const entryModules = readdirSync(directory)

@@ -158,7 +158,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
 /** Creates the sample repository and opens the sample pull request (which delivers `git.pullrequest.created`). */
 export async function openSamplePullRequest(sandbox: Sandbox, repositoryName = 'webshop') {
-  const repository = await sandbox.devops.createRepository({ project: 'demo', name: repositoryName, files: SAMPLE_MAIN });
+  const repository = await sandbox.devops.createRepository({
+    project: 'demo',
+    name: repositoryName,
+    files: SAMPLE_MAIN,
+  });
   await sandbox.devops.push({
     repositoryId: repository.id,
     branch: 'feature/discounts',

@@ -5,7 +5,12 @@ import type { ChatRequest } from './llmServer';
  * the model is asked to, and flags a few well-known smells on added lines. It proves the plumbing, not the judgement.
  */
 
-const rules: { pattern: RegExp; severity: 'high' | 'medium' | 'low'; comment: string; fix?: (line: string) => string }[] = [
+const rules: {
+  pattern: RegExp;
+  severity: 'high' | 'medium' | 'low';
+  comment: string;
+  fix?: (line: string) => string;
+}[] = [
   {
     pattern: /\beval\s*\(/,
     severity: 'high',
@@ -19,7 +24,11 @@ const rules: { pattern: RegExp; severity: 'high' | 'medium' | 'low'; comment: st
     fix: (line) => line.replace(/([^=!])==([^=])/, '$1===$2'),
   },
   { pattern: /console\.log\(/, severity: 'low', comment: 'Leftover debug logging.' },
-  { pattern: /\bTODO\b/, severity: 'low', comment: 'Unfinished work is being merged; track it in a work item.' },
+  {
+    pattern: /\bTODO\b/,
+    severity: 'low',
+    comment: 'Unfinished work is being merged; track it in a work item.',
+  },
 ];
 
 interface Finding {

@@ -1,10 +1,15 @@
 import { authenticateDelivery } from '../../shared/webhook/authenticateDelivery';
 import type { WebhookCredentials } from '../../shared/webhook/authenticateDelivery';
 
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const headers = (values: Record<string, string>) => (name: string) => values[name.toLowerCase()];
 
-const basicAuth: WebhookCredentials = { disabled: false, username: 'ado', passwords: ['current-pw', 'previous-pw'] };
+const basicAuth: WebhookCredentials = {
+  disabled: false,
+  username: 'ado',
+  passwords: ['current-pw', 'previous-pw'],
+};
 const headerAuth: WebhookCredentials = {
   disabled: false,
   passwords: [],
@@ -19,7 +24,12 @@ describe('authenticateDelivery', () => {
     ['a wrong password', basicAuth, { authorization: basic('ado', 'guess') }, false],
     ['the current password', basicAuth, { authorization: basic('ado', 'current-pw') }, true],
     ['the previous password (rotation)', basicAuth, { authorization: basic('ado', 'previous-pw') }, true],
-    ['a password containing a colon', { ...basicAuth, passwords: ['a:b'] }, { authorization: basic('ado', 'a:b') }, true],
+    [
+      'a password containing a colon',
+      { ...basicAuth, passwords: ['a:b'] },
+      { authorization: basic('ado', 'a:b') },
+      true,
+    ],
     ['a bearer token instead of basic', basicAuth, { authorization: 'Bearer current-pw' }, false],
     ['the header secret', headerAuth, { 'x-hook-secret': 'header-value' }, true],
     ['a wrong header secret', headerAuth, { 'x-hook-secret': 'header-valuf' }, false],
@@ -36,7 +46,12 @@ describe('authenticateDelivery', () => {
       { authorization: basic('ado', 'current-pw'), 'x-hook-secret': 'header-value' },
       true,
     ],
-    ['nothing configured (fails closed)', { disabled: false, passwords: [] }, { authorization: basic('a', 'b') }, false],
+    [
+      'nothing configured (fails closed)',
+      { disabled: false, passwords: [] },
+      { authorization: basic('a', 'b') },
+      false,
+    ],
     ['auth explicitly disabled', { disabled: true, passwords: [] }, {}, true],
   ])('%s', (_name, config, given, accepted) => {
     const result = authenticateDelivery(headers(given), config as WebhookCredentials);

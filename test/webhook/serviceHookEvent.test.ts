@@ -4,11 +4,16 @@ import { parseServiceHookEvent, pullRequestOf, threadIdOf } from '../../shared/e
 
 const samplesDir = path.join(__dirname, '../fixtures/service-hooks');
 const samples = readdirSync(samplesDir).filter((file) => file.endsWith('.json'));
-const subscribed = ['git.pullrequest.created', 'git.pullrequest.updated', 'ms.vss-code.git-pullrequest-comment-event'];
+const subscribed = [
+  'git.pullrequest.created',
+  'git.pullrequest.updated',
+  'ms.vss-code.git-pullrequest-comment-event',
+];
 
 describe('parseServiceHookEvent on real deliveries', () => {
   it('has samples of each subscribed event type', () => {
-    for (const eventType of subscribed) expect(samples.some((file) => file.includes(`__${eventType}__`))).toBe(true);
+    for (const eventType of subscribed)
+      expect(samples.some((file) => file.includes(`__${eventType}__`))).toBe(true);
   });
 
   it.each(samples)('%s parses', (file) => {
@@ -46,7 +51,11 @@ describe('parseServiceHookEvent on malformed bodies', () => {
     ['an empty body', '', /not valid JSON/],
     ['a JSON array', '[]', /not a service-hook event/],
     ['an envelope without eventType', JSON.stringify({ id: 'x', resource: {} }), /eventType/],
-    ['an envelope without resource', JSON.stringify({ id: 'x', eventType: 'git.pullrequest.created' }), /resource/],
+    [
+      'an envelope without resource',
+      JSON.stringify({ id: 'x', eventType: 'git.pullrequest.created' }),
+      /resource/,
+    ],
     [
       'a created event whose PR id is a string',
       created.replace('"pullRequestId": 1,', '"pullRequestId": "1",'),

@@ -22,7 +22,8 @@ let queue: QueueClient;
 
 const sample = (file: string) => readFileSync(path.join(samples, file), 'utf8');
 const createdSample = sample('zulip__git.pullrequest.created__opened.json');
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const goodHeaders = { authorization: basic(USER, PASSWORD), 'x-ado-reviewer-secret': HEADER_SECRET };
 
 function withRepositoryUrl(url: string): string {
@@ -37,7 +38,10 @@ async function deliver(body: string, headers: Record<string, string> = goodHeade
     headers: { 'content-type': 'application/json', ...headers },
     body,
   });
-  return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> };
+  return {
+    status: response.status,
+    body: (await response.json().catch(() => undefined)) as Record<string, unknown>,
+  };
 }
 
 async function drainQueue(): Promise<unknown[]> {
@@ -121,7 +125,10 @@ describe('POST /azure_webhooks', () => {
   });
 
   it('accepts the previous password so a rotation drops nothing', async () => {
-    const response = await deliver(createdSample, { ...goodHeaders, authorization: basic(USER, PREVIOUS_PASSWORD) });
+    const response = await deliver(createdSample, {
+      ...goodHeaders,
+      authorization: basic(USER, PREVIOUS_PASSWORD),
+    });
     expect(response.status).toBe(202);
     expect(await drainQueue()).toHaveLength(1);
   });
@@ -129,7 +136,11 @@ describe('POST /azure_webhooks', () => {
   it.each([
     ['malformed JSON', '{"id": "x", ', /not valid JSON/],
     ['a body that is not an envelope', JSON.stringify({ hello: 'world' }), /not a service-hook event/],
-    ['a subscribed event with a broken resource', createdSample.replace('"status": "active"', '"status": 7'), /resource.status/],
+    [
+      'a subscribed event with a broken resource',
+      createdSample.replace('"status": "active"', '"status": 7'),
+      /resource.status/,
+    ],
   ])('answers 400 with a one-line reason to %s', async (_name, body, reason) => {
     const response = await deliver(body);
     expect(response.status).toBe(400);
@@ -140,9 +151,24 @@ describe('POST /azure_webhooks', () => {
 
   it.each([
     ['another event type', sample('zulip__git.pullrequest.merged__completed_succeeded.json'), /not handled/],
-    ['a completed pull request', sample('tingle-dependabot__git.pullrequest.updated__completed_vote10_messages_null.json').replace(/dependabot\//g, 'ttchong/'), /is completed/],
-    ['another organization', createdSample.replace(/dev\.azure\.com\/ttchong/g, 'dev.azure.com/evil'), /organization/],
-    ['a repository URL pointing elsewhere', withRepositoryUrl('https://attacker.example/_apis/git/repositories/r'), /organization/],
+    [
+      'a completed pull request',
+      sample('tingle-dependabot__git.pullrequest.updated__completed_vote10_messages_null.json').replace(
+        /dependabot\//g,
+        'ttchong/',
+      ),
+      /is completed/,
+    ],
+    [
+      'another organization',
+      createdSample.replace(/dev\.azure\.com\/ttchong/g, 'dev.azure.com/evil'),
+      /organization/,
+    ],
+    [
+      'a repository URL pointing elsewhere',
+      withRepositoryUrl('https://attacker.example/_apis/git/repositories/r'),
+      /organization/,
+    ],
   ])('answers 202 without enqueueing for %s', async (_name, body, reason) => {
     const response = await deliver(body);
     expect(response.status).toBe(202);
@@ -153,7 +179,14 @@ describe('POST /azure_webhooks', () => {
   it('never logs a credential', () => {
     const logged = host.logs.map((entry) => entry.message).join('\n');
     expect(logged).toMatch(/Rejected delivery/);
-    for (const secret of [PASSWORD, PREVIOUS_PASSWORD, HEADER_SECRET, 'pat-never-logged', 'sk-never-logged', 'not-the-password']) {
+    for (const secret of [
+      PASSWORD,
+      PREVIOUS_PASSWORD,
+      HEADER_SECRET,
+      'pat-never-logged',
+      'sk-never-logged',
+      'not-the-password',
+    ]) {
       expect(logged).not.toContain(secret);
     }
   });

@@ -15,7 +15,11 @@ const basic = (password: string) => `Basic ${Buffer.from(`azure-devops:${passwor
 
 beforeAll(async () => {
   vault = await startKeyVaultServer();
-  store = createKeyVaultSecretStore({ vaultUri: vault.vaultUri, credential: vault.credential, clientOptions: vault.clientOptions });
+  store = createKeyVaultSecretStore({
+    vaultUri: vault.vaultUri,
+    credential: vault.credential,
+    clientOptions: vault.clientOptions,
+  });
 });
 
 afterAll(async () => {
@@ -36,7 +40,8 @@ const config = () =>
 
 async function accepts(password: string): Promise<boolean> {
   const credentials = await resolveWebhookCredentials(config().webhook, createSecretReader(store));
-  return authenticateDelivery((name) => (name === 'authorization' ? basic(password) : undefined), credentials).ok;
+  return authenticateDelivery((name) => (name === 'authorization' ? basic(password) : undefined), credentials)
+    .ok;
 }
 
 describe('webhook passwords in Key Vault', () => {
@@ -56,7 +61,15 @@ describe('webhook passwords in Key Vault', () => {
       eventType: 'Microsoft.KeyVault.SecretNewVersionCreated',
       eventTime: new Date().toISOString(),
       dataVersion: '1',
-      data: { Id: `${vault.vaultUri}/secrets/${name}/v2`, VaultName: 'kv', ObjectType: 'Secret', ObjectName: name, Version: 'v2', NBF: null, EXP: null },
+      data: {
+        Id: `${vault.vaultUri}/secrets/${name}/v2`,
+        VaultName: 'kv',
+        ObjectType: 'Secret',
+        ObjectName: name,
+        Version: 'v2',
+        NBF: null,
+        EXP: null,
+      },
     });
     handleSecretEvents([event('webhook-password'), event('webhook-previous-password')], {
       store,
@@ -72,7 +85,11 @@ describe('webhook passwords in Key Vault', () => {
   });
 
   it('fails closed when the password secret does not exist', async () => {
-    const empty = createKeyVaultSecretStore({ vaultUri: vault.vaultUri, credential: vault.credential, clientOptions: vault.clientOptions });
+    const empty = createKeyVaultSecretStore({
+      vaultUri: vault.vaultUri,
+      credential: vault.credential,
+      clientOptions: vault.clientOptions,
+    });
     vault.setSecret('webhook-password', 'x', { enabled: false });
     const credentials = await resolveWebhookCredentials(config().webhook, createSecretReader(empty));
     expect(credentials.passwords).toEqual([]);
