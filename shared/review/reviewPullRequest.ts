@@ -1,14 +1,8 @@
 import type { FailSeverity } from '../config';
 import type { ChatModel } from '../llm/chatModel';
-import { anchorFindings } from './anchorFindings';
-import { collectChanges, type CollectLimits } from './collectChanges';
-import {
-  findingFingerprint,
-  PROPERTY,
-  renderFindingComment,
-  renderIterationSection,
-  renderSummaryComment,
-} from './comments';
+import type { CollectLimits } from './collectChanges';
+import { PROPERTY, renderSummaryComment } from './comments';
+import { planReview } from './planReview';
 import type {
   PullRequestIteration,
   PullRequestPlatform,
@@ -16,7 +10,7 @@ import type {
   ReviewThread,
   StatusState,
 } from './platform';
-import { renderReviewPrompt, reviewAnswerSchema, severities, type ReviewAnswer } from './prompt';
+import { severities } from './prompt';
 import type { ReviewPlan, ReviewState, ReviewStore } from './reviewStore';
 
 export interface ReviewPolicy {
@@ -179,96 +173,6 @@ async function reviewNewestIteration(ref: PullRequestRef, deps: ReviewDependenci
     );
     throw error;
   }
-}
-
-/** Diffs the iteration (against the merge base, or the last reviewed iteration), asks the model, places findings. */
-async function planReview(
-  ref: PullRequestRef,
-  deps: ReviewDependencies,
-  pullRequest: Awaited<ReturnType<PullRequestPlatform['getPullRequest']>>,
-  iteration: PullRequestIteration,
-  base: PullRequestIteration | undefined,
-): Promise<ReviewPlan> {
-  const { platform, model, log } = deps;
-  const changes = await platform.listIterationChanges(ref, iteration.id, base?.id);
-  const collected = await collectChanges(
-    platform,
-    ref,
-    iteration,
-    changes,
-    deps.limits,
-    base?.sourceCommitId ?? iteration.commonCommitId,
-  );
-  const prompt = renderReviewPrompt(pullRequest, collected, deps.limits.maxPromptChars);
-  log.info(
-    `Reviewing PR ${ref.pullRequestId} iteration ${iteration.id}${base ? ` since ${base.id}` : ''}: ` +
-      `${prompt.shownPaths.size} files in the prompt (${prompt.user.length} chars), ` +
-      `${collected.skipped.length + prompt.omittedPaths.length} not reviewed`,
-  );
-  const answer: ReviewAnswer =
-    prompt.shownPaths.size > 0
-      ? await model.completeStructured({
-          system: prompt.system,
-          user: prompt.user,
-          schema: reviewAnswerSchema,
-          schemaName: 'pull_request_review',
-        })
-      : {
-          summary: 'No text changes to review.',
-          walkthrough: [],
-          verdict: 'Nothing to review.',
-          findings: [],
-        };
-
-  const anchored = anchorFindings(answer.findings, collected.files, prompt.shownPaths);
-  const fingerprints = new Set<string>();
-  const threads: ReviewPlan['threads'] = [];
-  for (const item of anchored.inline) {
-    const fingerprint = findingFingerprint(item);
-    if (fingerprints.has(fingerprint)) continue;
-    fingerprints.add(fingerprint);
-    const endLineText = item.file.newLines[item.endLine - 1] ?? '';
-    threads.push({
-      fingerprint,
-      content: renderFindingComment(item),
-      status: 'active',
-      properties: {
-        [PROPERTY.kind]: 'finding',
-        [PROPERTY.fingerprint]: fingerprint,
-        [PROPERTY.iteration]: String(iteration.id),
-        [PROPERTY.severity]: item.finding.severity,
-      },
-      position: {
-        filePath: item.file.change.path,
-        startLine: item.startLine,
-        endLine: item.endLine,
-        endOffset: endLineText.replace(/\r$/, '').length + 1,
-        iterationId: iteration.id,
-        changeTrackingId: item.file.change.changeTrackingId,
-      },
-    });
-  }
-  const count = (severity: (typeof severities)[number]) =>
-    answer.findings.filter((finding) => finding.severity === severity).length;
-  return {
-    iterationId: iteration.id,
-    sourceCommitId: iteration.sourceCommitId,
-    mode: base === undefined ? 'full' : 'incremental',
-    comparedTo: base?.id,
-    files: collected.files.length,
-    threads,
-    summarySection: renderIterationSection({
-      answer,
-      iterationId: iteration.id,
-      sourceCommitId: iteration.sourceCommitId,
-      comparedTo: base?.id,
-      inlineCount: threads.length,
-      folded: anchored.folded,
-      skipped: collected.skipped,
-      omittedPaths: prompt.omittedPaths,
-    }),
-    findingCounts: { high: count('high'), medium: count('medium'), low: count('low') },
-  };
 }
 
 /** Posts the plan's threads that are not on the pull request yet (a redelivered job posts only what is missing). */
