@@ -246,8 +246,8 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
           properties: writeProperties(thread.properties),
           threadContext: thread.position && {
             filePath: thread.position.filePath,
-            rightFileStart: { line: thread.position.startLine, offset: 1 },
-            rightFileEnd: { line: thread.position.endLine, offset: thread.position.endOffset },
+            [`${thread.position.side}FileStart`]: { line: thread.position.startLine, offset: 1 },
+            [`${thread.position.side}FileEnd`]: { line: thread.position.endLine, offset: thread.position.endOffset },
           },
           pullRequestThreadContext: thread.position && {
             changeTrackingId: thread.position.changeTrackingId,

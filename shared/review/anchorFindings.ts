@@ -1,9 +1,11 @@
+import type { DiffHunk } from '../diff/lineDiff';
 import type { ReviewedFile } from './collectChanges';
-import type { Finding } from './prompt';
+import { CONTEXT_LINES, type Finding } from './prompt';
 
 export interface InlineFinding {
   finding: Finding;
   file: ReviewedFile;
+  side: 'right' | 'left';
   startLine: number;
   endLine: number;
 }
@@ -19,9 +21,70 @@ export interface AnchoredFindings {
   folded: FoldedFinding[];
 }
 
+interface Range {
+  start: number;
+  end: number;
+}
+
+const overlap = (a: Range, b: Range): Range | undefined => {
+  const start = Math.max(a.start, b.start);
+  const end = Math.min(a.end, b.end);
+  return start <= end ? { start, end } : undefined;
+};
+
+const added = (hunk: DiffHunk): Range | undefined =>
+  hunk.newLines > 0 ? { start: hunk.newStart, end: hunk.newStart + hunk.newLines - 1 } : undefined;
+const removed = (hunk: DiffHunk): Range | undefined =>
+  hunk.oldLines > 0 ? { start: hunk.oldStart, end: hunk.oldStart + hunk.oldLines - 1 } : undefined;
+
+/** The right-side lines shown for a hunk: its added lines and the context around them. */
+function shownAround(hunk: DiffHunk): Range {
+  const first = hunk.newLines > 0 ? hunk.newStart : hunk.newStart + 1;
+  const last = hunk.newLines > 0 ? hunk.newStart + hunk.newLines - 1 : hunk.newStart;
+  return { start: first - CONTEXT_LINES, end: last + CONTEXT_LINES };
+}
+
+/** The changed line of `target` nearest to `range`. */
+function nearest(range: Range, target: Range): Range {
+  const line = range.end < target.start ? target.start : target.end;
+  return { start: line, end: line };
+}
+
+type Placement = { side: 'right' | 'left'; range: Range } | { reason: string };
+
+function place(finding: Finding, hunks: DiffHunk[]): Placement {
+  const range = {
+    start: Math.min(finding.startLine, finding.endLine),
+    end: Math.max(finding.startLine, finding.endLine),
+  };
+  if (finding.side === 'left') {
+    for (const hunk of hunks) {
+      const lines = removed(hunk);
+      const hit = lines && overlap(range, lines);
+      if (hit) return { side: 'left', range: hit };
+    }
+    return { reason: 'not on lines this pull request removed' };
+  }
+  // On added lines: keep the part of the range that is.
+  for (const hunk of hunks) {
+    const lines = added(hunk);
+    const hit = lines && overlap(range, lines);
+    if (hit) return { side: 'right', range: hit };
+  }
+  // Only on context shown with a hunk: move to that hunk's closest changed line (a removal's removed lines).
+  for (const hunk of hunks) {
+    if (!overlap(range, shownAround(hunk))) continue;
+    const lines = added(hunk);
+    if (lines) return { side: 'right', range: nearest(range, lines) };
+    return { side: 'left', range: removed(hunk) as Range };
+  }
+  return { reason: 'not on lines this pull request changed' };
+}
+
 /**
- * Places each finding on the right-side lines the PR added. A range that overlaps a hunk's added lines is narrowed
- * to the overlap; one that touches no added line is folded into the summary.
+ * Places each finding on lines the PR changed, as Azure DevOps shows them: added lines on the right side, removed
+ * lines on the left. A range only on context lines moves to the closest changed lines of the same hunk; anything
+ * else is folded into the summary.
  */
 export function anchorFindings(
   findings: Finding[],
@@ -38,24 +101,16 @@ export function anchorFindings(
       folded.push({ finding, reason: 'not a file shown in this review' });
       continue;
     }
-    const start = Math.min(finding.startLine, finding.endLine);
-    const end = Math.max(finding.startLine, finding.endLine);
-    const hunk = file.hunks.find(
-      (candidate) =>
-        candidate.newLines > 0 &&
-        start <= candidate.newStart + candidate.newLines - 1 &&
-        end >= candidate.newStart,
-    );
-    if (hunk === undefined) {
-      folded.push({ finding, reason: 'not on lines this pull request changed' });
-      continue;
-    }
-    inline.push({
-      finding,
-      file,
-      startLine: Math.max(start, hunk.newStart),
-      endLine: Math.min(end, hunk.newStart + hunk.newLines - 1),
-    });
+    const placement = place(finding, file.hunks);
+    if ('reason' in placement) folded.push({ finding, reason: placement.reason });
+    else
+      inline.push({
+        finding,
+        file,
+        side: placement.side,
+        startLine: placement.range.start,
+        endLine: placement.range.end,
+      });
   }
   return { inline, folded };
 }

@@ -5,7 +5,8 @@ import type { FileChange, PullRequestIteration, PullRequestPlatform, PullRequest
 export interface ReviewedFile {
   change: FileChange;
   hunks: DiffHunk[];
-  /** Right-side lines, for anchoring comments and measuring offsets. */
+  /** Left- and right-side lines, for showing context, anchoring comments and measuring offsets. */
+  oldLines: string[];
   newLines: string[];
 }
 
@@ -97,7 +98,7 @@ export async function collectChanges(
       if ('skip' in left) return { skip: { path: change.path, reason: left.skip } };
       if ('skip' in right) return { skip: { path: change.path, reason: right.skip } };
       const diff = diffTexts(left.text, right.text);
-      return { file: { change, hunks: diff.hunks, newLines: diff.new.lines } };
+      return { file: { change, hunks: diff.hunks, oldLines: diff.old.lines, newLines: diff.new.lines } };
     },
   );
 

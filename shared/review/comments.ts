@@ -27,7 +27,8 @@ export function findingFingerprint(item: InlineFinding): string {
 
 export function renderFindingComment(item: InlineFinding): string {
   const lines = [`**${severityLabel[item.finding.severity]}** — ${item.finding.comment.trim()}`];
-  if (item.finding.suggestion !== null && item.finding.suggestion.trim() !== '') {
+  // A suggestion replaces right-side lines; on removed lines there is nothing to replace.
+  if (item.side === 'right' && item.finding.suggestion !== null && item.finding.suggestion.trim() !== '') {
     lines.push('', '```suggestion', item.finding.suggestion.replace(/\n$/, ''), '```');
   }
   return lines.join('\n');

@@ -64,7 +64,8 @@ export async function planReview(
     const fingerprint = findingFingerprint(item);
     if (fingerprints.has(fingerprint)) continue;
     fingerprints.add(fingerprint);
-    const endLineText = item.file.newLines[item.endLine - 1] ?? '';
+    const sideLines = item.side === 'right' ? item.file.newLines : item.file.oldLines;
+    const endLineText = sideLines[item.endLine - 1] ?? '';
     threads.push({
       fingerprint,
       content: renderFindingComment(item),
@@ -77,6 +78,7 @@ export async function planReview(
       },
       position: {
         filePath: item.file.change.path,
+        side: item.side,
         startLine: item.startLine,
         endLine: item.endLine,
         endOffset: endLineText.replace(/\r$/, '').length + 1,

@@ -46,7 +46,9 @@ export interface FileChange {
 
 export interface ThreadPosition {
   filePath: string;
-  /** Right-side (source commit) lines, 1-based, inclusive; `endOffset` is the UTF-16 length of the end line + 1. */
+  /** `right`: lines of the source commit (added or kept); `left`: lines of the base (removed). */
+  side: 'right' | 'left';
+  /** 1-based, inclusive; `endOffset` is the UTF-16 length of the end line + 1, so the whole line is covered. */
   startLine: number;
   endLine: number;
   endOffset: number;

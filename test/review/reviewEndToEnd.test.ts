@@ -127,8 +127,10 @@ describe('a pull request with added, edited and deleted files', () => {
       ),
     ).toBe(false);
     const prompt = promptOf(sandbox.llm.requests[0]);
-    expect(prompt).toContain('+++ b/src/legacy/oldPricing.ts');
-    expect(prompt).toContain('-      export const LEGACY_MARKUP = 1.2;');
+    expect(prompt).toContain(
+      '### /src/legacy/oldPricing.ts (delete)\n--- a/src/legacy/oldPricing.ts\n+++ b/dev/null',
+    );
+    expect(prompt).toContain('-    1 export const LEGACY_MARKUP = 1.2;');
   });
 
   it('shows a pending status while reviewing, then succeeded, on the iteration', () => {
@@ -153,8 +155,8 @@ describe('a pull request with added, edited and deleted files', () => {
   });
 });
 
-describe('findings the PR did not change', () => {
-  it('are folded into the summary, never posted inline', async () => {
+describe('findings placed on what Azure DevOps shows', () => {
+  it('go on changed lines, move from context to the closest changed line, or fold into the summary', async () => {
     sandbox.llm.respondWith(() =>
       JSON.stringify({
         summary: 'Adds coupons.',
@@ -163,14 +165,16 @@ describe('findings the PR did not change', () => {
         findings: [
           {
             path: '/src/cart.ts',
+            side: 'right',
             startLine: 1,
             endLine: 1,
             severity: 'low',
-            comment: 'Unchanged import line.',
+            comment: 'Context above an added line.',
             suggestion: null,
           },
           {
             path: '/src/catalog.ts',
+            side: 'right',
             startLine: 4,
             endLine: 4,
             severity: 'medium',
@@ -179,6 +183,7 @@ describe('findings the PR did not change', () => {
           },
           {
             path: 'src/cart.ts',
+            side: 'right',
             startLine: 14,
             endLine: 15,
             severity: 'high',
@@ -187,34 +192,64 @@ describe('findings the PR did not change', () => {
           },
           {
             path: '/src/cart.ts',
+            side: 'right',
             startLine: 13,
             endLine: 14,
             severity: 'low',
             comment: 'Straddles context.',
             suggestion: null,
           },
+          {
+            path: '/src/cart.ts',
+            side: 'left',
+            startLine: 8,
+            endLine: 8,
+            severity: 'medium',
+            comment: 'The removed signature.',
+            suggestion: 'x',
+          },
+          {
+            path: '/src/cart.ts',
+            side: 'left',
+            startLine: 3,
+            endLine: 3,
+            severity: 'low',
+            comment: 'Not removed.',
+            suggestion: null,
+          },
         ],
       }),
     );
-    const { repositoryId, pullRequestId } = await openSamplePullRequest(sandbox, 'folded-findings');
+    const { repositoryId, pullRequestId } = await openSamplePullRequest(sandbox, 'placed-findings');
     await settle();
     const threads = threadsOf(repositoryId, pullRequestId);
-    const inline = inlineThreads(threads).map((thread) => [
-      thread.threadContext.rightFileStart.line,
-      thread.threadContext.rightFileEnd.line,
-      String(thread.comments[0].content).replace(/^\*\*.*?\*\* — /, ''),
-    ]);
+    const inline = inlineThreads(threads).map((thread) => {
+      const side = thread.threadContext.rightFileStart ? 'right' : 'left';
+      return [
+        side,
+        thread.threadContext[`${side}FileStart`].line,
+        thread.threadContext[`${side}FileEnd`].line,
+        String(thread.comments[0].content).replace(/^\*\*.*?\*\* — /, ''),
+      ];
+    });
     expect(inline.sort()).toEqual([
-      [14, 14, 'Straddles context.'],
-      [14, 15, 'Changed lines.'],
+      ['left', 8, 8, 'The removed signature.'],
+      ['right', 14, 14, 'Straddles context.'],
+      ['right', 14, 15, 'Changed lines.'],
+      ['right', 2, 2, 'Context above an added line.'],
     ]);
+    const left = inlineThreads(threads).find((thread) => thread.threadContext.leftFileStart) as Json;
+    expect(left.threadContext.leftFileEnd.offset).toBe(
+      'export function total(lines: CartLine[]): number {'.length + 1,
+    );
+    expect(left.comments[0].content).not.toContain('```suggestion');
     const summary = threads.find(isSummary)?.comments[0].content as string;
     expect(summary).toContain('### Other findings');
     expect(summary).toMatch(
-      /`\/src\/cart.ts` lines 1–1 \(not on lines this pull request changed\): Unchanged import line\./,
+      /`\/src\/catalog.ts` lines 4–4 \(not a file shown in this review\): File not in the PR\./,
     );
     expect(summary).toMatch(
-      /`\/src\/catalog.ts` lines 4–4 \(not a file shown in this review\): File not in the PR\./,
+      /`\/src\/cart.ts` lines 3–3 \(not on lines this pull request removed\): Not removed\./,
     );
   });
 });

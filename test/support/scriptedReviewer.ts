@@ -33,6 +33,7 @@ const rules: {
 
 interface Finding {
   path: string;
+  side: 'right';
   startLine: number;
   endLine: number;
   severity: string;
@@ -46,7 +47,7 @@ export function scriptedReview(request: ChatRequest): string {
   const files: string[] = [];
   let path = '';
   for (const line of prompt.split('\n')) {
-    const header = /^\+\+\+ b(\/.*)$/.exec(line);
+    const header = /^### (\/.*) \([^)]*\)$/.exec(line);
     if (header) {
       path = header[1];
       files.push(path);
@@ -59,6 +60,7 @@ export function scriptedReview(request: ChatRequest): string {
     const lineNumber = Number(added[1]);
     findings.push({
       path,
+      side: 'right',
       startLine: lineNumber,
       endLine: lineNumber,
       severity: rule.severity,
