@@ -2,6 +2,7 @@ import { getPersonalAccessTokenHandler, WebApi } from 'azure-devops-node-api';
 import type { IGitApi } from 'azure-devops-node-api/GitApi';
 import {
   CommentThreadStatus,
+  GitObjectType,
   GitStatusState,
   GitVersionType,
   IterationReason,
@@ -66,7 +67,8 @@ function changeKind(flags: string[]): ChangeKind {
 }
 
 function toFileChange(entry: GitPullRequestChange): FileChange | undefined {
-  const item = entry.item as { path?: string; isFolder?: boolean } | undefined;
+  const item = entry.item as
+    { path?: string; isFolder?: boolean; isSymLink?: boolean; gitObjectType?: unknown } | undefined;
   // A deleted file's entry may name it only in originalPath.
   const path = item?.path ?? entry.originalPath;
   if (path === undefined || entry.changeTrackingId === undefined) return undefined;
@@ -79,6 +81,11 @@ function toFileChange(entry: GitPullRequestChange): FileChange | undefined {
     path,
     originalPath: kind === 'rename' ? entry.originalPath : undefined,
     isFolder: item?.isFolder === true,
+    special: item?.isSymLink
+      ? 'symlink'
+      : item?.gitObjectType === GitObjectType.Commit || item?.gitObjectType === 'commit'
+        ? 'submodule'
+        : undefined,
   };
 }
 
@@ -247,7 +254,10 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
           threadContext: thread.position && {
             filePath: thread.position.filePath,
             [`${thread.position.side}FileStart`]: { line: thread.position.startLine, offset: 1 },
-            [`${thread.position.side}FileEnd`]: { line: thread.position.endLine, offset: thread.position.endOffset },
+            [`${thread.position.side}FileEnd`]: {
+              line: thread.position.endLine,
+              offset: thread.position.endOffset,
+            },
           },
           pullRequestThreadContext: thread.position && {
             changeTrackingId: thread.position.changeTrackingId,

@@ -20,9 +20,14 @@ export interface CollectedChanges {
   skipped: SkippedFile[];
 }
 
+/** Why a file was left out because the review prompt's size limit was reached. */
+export const PROMPT_FULL = 'did not fit in the review prompt';
+
 export interface CollectLimits {
   maxFiles: number;
   maxFileBytes: number;
+  /** Once this much diff text is collected, further files are not fetched: they could not be shown anyway. */
+  maxPromptChars: number;
   /** Parallel content downloads. */
   concurrency?: number;
 }
@@ -83,10 +88,16 @@ export async function collectChanges(
   }
 
   type Collected = { skip: SkippedFile } | { file: ReviewedFile };
+  let diffChars = 0;
   const collected = await mapWithConcurrency(
     reviewable,
     limits.concurrency ?? 8,
     async (change): Promise<Collected> => {
+      if (change.special === 'symlink')
+        return { skip: { path: change.path, reason: 'symbolic link (not diffed)' } };
+      if (change.special === 'submodule')
+        return { skip: { path: change.path, reason: 'submodule (not diffed)' } };
+      if (diffChars >= limits.maxPromptChars) return { skip: { path: change.path, reason: PROMPT_FULL } };
       if (change.kind === 'other')
         return { skip: { path: change.path, reason: `change type ${change.changeFlags.join(', ')}` } };
       const leftPath = change.kind === 'add' ? undefined : (change.originalPath ?? change.path);
@@ -98,6 +109,9 @@ export async function collectChanges(
       if ('skip' in left) return { skip: { path: change.path, reason: left.skip } };
       if ('skip' in right) return { skip: { path: change.path, reason: right.skip } };
       const diff = diffTexts(left.text, right.text);
+      for (const hunk of diff.hunks) {
+        for (const line of [...hunk.removed, ...hunk.added]) diffChars += line.length + 8;
+      }
       return { file: { change, hunks: diff.hunks, oldLines: diff.old.lines, newLines: diff.new.lines } };
     },
   );

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FoldedFinding, InlineFinding } from './anchorFindings';
-import type { SkippedFile } from './collectChanges';
+import { PROMPT_FULL, type SkippedFile } from './collectChanges';
 import type { ReviewAnswer } from './prompt';
 import type { ReviewHistoryEntry } from './reviewStore';
 
@@ -41,10 +41,15 @@ export interface IterationSectionInput {
   /** Set for an incremental review: the iteration whose source commit was the left side. */
   comparedTo?: number;
   inlineCount: number;
+  /** Changed files in the comparison (folders excluded), reviewed or not. */
+  changedFiles: number;
   folded: FoldedFinding[];
   skipped: SkippedFile[];
   omittedPaths: string[];
 }
+
+const MAX_PATHS_PER_REASON = 20;
+const MAX_WALKTHROUGH_ROWS = 50;
 
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
@@ -59,8 +64,11 @@ export function renderIterationSection(input: IterationSectionInput): string {
   const lines = [scope, '', answer.summary.trim(), ''];
   if (answer.walkthrough.length > 0) {
     lines.push('### Walkthrough', '', '| File | Change |', '| --- | --- |');
-    for (const entry of answer.walkthrough)
+    for (const entry of answer.walkthrough.slice(0, MAX_WALKTHROUGH_ROWS)) {
       lines.push(`| \`${escapeCell(entry.path)}\` | ${escapeCell(entry.change)} |`);
+    }
+    const more = answer.walkthrough.length - MAX_WALKTHROUGH_ROWS;
+    if (more > 0) lines.push(`| … | and ${more} more files |`);
     lines.push('');
   }
   lines.push('### Verdict', '', answer.verdict.trim(), '');
@@ -79,10 +87,26 @@ export function renderIterationSection(input: IterationSectionInput): string {
     lines.push('');
   }
   const notReviewed = [
-    ...input.skipped.map((file) => `- \`${file.path}\`: ${file.reason}`),
-    ...input.omittedPaths.map((path) => `- \`${path}\`: did not fit in the review prompt`),
+    ...input.skipped,
+    ...input.omittedPaths.map((path) => ({ path, reason: PROMPT_FULL })),
   ];
-  if (notReviewed.length > 0) lines.push('### Not reviewed', '', ...notReviewed, '');
+  if (notReviewed.length > 0) {
+    lines.push('### Not reviewed', '');
+    lines.push(
+      `${input.changedFiles} files changed: ${input.changedFiles - notReviewed.length} reviewed, ` +
+        `${notReviewed.length} not reviewed.`,
+      '',
+    );
+    // Grouped by reason, a few paths each: a PR with thousands of files must still get a readable comment.
+    const byReason = new Map<string, string[]>();
+    for (const { path, reason } of notReviewed) byReason.set(reason, [...(byReason.get(reason) ?? []), path]);
+    for (const [reason, paths] of byReason) {
+      const shown = paths.slice(0, MAX_PATHS_PER_REASON).map((path) => `\`${path}\``);
+      const more = paths.length > shown.length ? ` and ${paths.length - shown.length} more` : '';
+      lines.push(`- ${reason} (${paths.length}): ${shown.join(', ')}${more}`);
+    }
+    lines.push('');
+  }
   return lines.join('\n').trimEnd();
 }
 

@@ -102,6 +102,7 @@ export async function planReview(
       sourceCommitId: iteration.sourceCommitId,
       comparedTo: base?.id,
       inlineCount: threads.length,
+      changedFiles: changes.filter((change) => !change.isFolder).length,
       folded: anchored.folded,
       skipped: collected.skipped,
       omittedPaths: prompt.omittedPaths,

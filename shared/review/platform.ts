@@ -42,6 +42,8 @@ export interface FileChange {
   /** The path on the left side when the file was renamed. */
   originalPath?: string;
   isFolder: boolean;
+  /** Set for entries that are not regular files: they are listed in the summary, not diffed. */
+  special?: 'symlink' | 'submodule';
 }
 
 export interface ThreadPosition {

@@ -65,8 +65,9 @@ function renderFile(file: ReviewedFile): string {
     `--- a${change.kind === 'add' ? '/dev/null' : (change.originalPath ?? change.path)}`,
     `+++ b${change.kind === 'delete' ? '/dev/null' : change.path}`,
   ];
+  // A CR of a CRLF line is kept in the diff (a line-ending change is a change) but not shown to the model.
   const numbered = (marker: string, lineNumber: number, text: string) =>
-    `${marker}${String(lineNumber).padStart(5)} ${text}`;
+    `${marker}${String(lineNumber).padStart(5)} ${text.replace(/\r$/, '')}`;
   const context = (from: number, to: number) => {
     const lines: string[] = [];
     for (let line = Math.max(1, from); line <= Math.min(newLines.length, to); line++) {

@@ -1108,11 +1108,16 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
    * (field reports and clients that read `originalPath ?? item.path` agree on this); its item has only the old blob.
    */
   private changeEntryJson(change: ChangeEntry, changeId: number): Json {
+    // Submodules are git links (object type commit); symbolic links are blobs the item marks as such.
+    const kind = {
+      gitObjectType: change.mode === '160000' ? 'commit' : 'blob',
+      ...(change.mode === '120000' && { isSymLink: true }),
+    };
     if (change.changeType === 'delete')
       return {
         changeTrackingId: change.changeTrackingId,
         changeId,
-        item: { originalObjectId: change.originalObjectId },
+        item: { originalObjectId: change.originalObjectId, ...kind },
         changeType: 'delete',
         originalPath: toAzurePath(change.path),
       };
@@ -1123,6 +1128,7 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
         objectId: change.objectId,
         ...(change.originalObjectId && { originalObjectId: change.originalObjectId }),
         path: toAzurePath(change.path),
+        ...kind,
       },
       changeType: change.changeType,
       ...(change.originalPath !== undefined && { originalPath: toAzurePath(change.originalPath) }),

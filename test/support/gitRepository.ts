@@ -11,7 +11,8 @@ export interface GitPerson {
 }
 
 /** File content to write: text (stored as UTF-8) or raw bytes. */
-export type FileContent = string | Buffer;
+/** A file's content, or a symbolic link (its target) or a submodule (the commit it points at). */
+export type FileContent = string | Buffer | { symlink: string } | { submodule: string };
 
 export interface CommitRequest {
   /** Short branch name, e.g. `feature/x`. The branch is created or moved to the new commit. */
@@ -38,6 +39,8 @@ export interface TreeChange {
   objectId?: string;
   /** Blob before the change (absent for an add). */
   originalObjectId?: string;
+  /** Git file mode after the change (before it, for a delete): 100644, 100755, 120000 symlink, 160000 submodule. */
+  mode: string;
 }
 
 export interface TreeEntry {
@@ -153,6 +156,13 @@ export class GitRepository {
         if (!existing.has(path))
           throw new Error(`cannot delete ${rawPath}: no such file on ${request.branch}`);
         stream.push(Buffer.from(`D ${quoteImportPath(path)}\n`));
+      } else if (typeof content === 'object' && 'symlink' in content) {
+        stream.push(
+          Buffer.from(`M 120000 inline ${quoteImportPath(path)}\n`),
+          ...importData(Buffer.from(content.symlink)),
+        );
+      } else if (typeof content === 'object' && 'submodule' in content) {
+        stream.push(Buffer.from(`M 160000 ${content.submodule} ${quoteImportPath(path)}\n`));
       } else {
         const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
         stream.push(Buffer.from(`M 100644 inline ${quoteImportPath(path)}\n`), ...importData(bytes));
@@ -203,7 +213,7 @@ export class GitRepository {
     const fields = output.stdout.toString('utf8').split('\0');
     const changes: TreeChange[] = [];
     for (let index = 0; index < fields.length - 1;) {
-      const [, , oldObject, newObject, status] = fields[index].slice(1).split(' ');
+      const [oldMode, newMode, oldObject, newObject, status] = fields[index].slice(1).split(' ');
       const kind = status[0];
       if (kind === 'R') {
         changes.push({
@@ -212,15 +222,24 @@ export class GitRepository {
           path: fields[index + 2],
           objectId: newObject,
           originalObjectId: oldObject,
+          mode: newMode,
         });
         index += 3;
         continue;
       }
       const path = fields[index + 1];
       index += 2;
-      if (kind === 'A') changes.push({ changeType: 'add', path, objectId: newObject });
-      else if (kind === 'D') changes.push({ changeType: 'delete', path, originalObjectId: oldObject });
-      else changes.push({ changeType: 'edit', path, objectId: newObject, originalObjectId: oldObject });
+      if (kind === 'A') changes.push({ changeType: 'add', path, objectId: newObject, mode: newMode });
+      else if (kind === 'D')
+        changes.push({ changeType: 'delete', path, originalObjectId: oldObject, mode: oldMode });
+      else
+        changes.push({
+          changeType: 'edit',
+          path,
+          objectId: newObject,
+          originalObjectId: oldObject,
+          mode: newMode,
+        });
     }
     return changes;
   }

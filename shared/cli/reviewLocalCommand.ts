@@ -1,0 +1,393 @@
+import { parseArgs } from 'node:util';
+import OpenAI from 'openai';
+import { z } from 'zod';
+import { ConfigError, type AppConfig } from '../config';
+import { decodeFileContent } from '../diff/fileContent';
+import { splitLines } from '../diff/lineDiff';
+import { formatUnifiedDiff } from '../diff/unifiedFormat';
+import { createLocalGitPlatform, type LocalReview } from '../git/localGitPlatform';
+import { ModelOutputError, type ChatModel } from '../llm/chatModel';
+import { createOpenAiChatModel } from '../llm/openAiChatModel';
+import { anchorFindings, type AnchoredFindings } from '../review/anchorFindings';
+import { collectChanges, type CollectedChanges, type ReviewedFile } from '../review/collectChanges';
+import { findingFingerprint } from '../review/comments';
+import { planReview } from '../review/planReview';
+import type { FileChange } from '../review/platform';
+import { renderReviewPrompt, reviewAnswerSchema, type Finding, type RenderedPrompt } from '../review/prompt';
+
+/**
+ * `ado-reviewer review-local --base <ref> [--head <ref>]`: the app's review of a pull request, run on a local branch
+ * (its changes since the merge base with `--base`), with the findings printed instead of posted.
+ */
+
+type Io = {
+  env: NodeJS.ProcessEnv;
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  cwd: string;
+};
+
+export const REVIEW_LOCAL_USAGE =
+  'usage: ado-reviewer review-local --base <ref> [--head <ref>] [--dry-run] [--max-files <n>]\n' +
+  '  Reviews the changes of <head> (default HEAD) since its merge base with <base>, in the git repository of the\n' +
+  '  current directory, as the app reviews a pull request, and prints the findings instead of posting them.\n' +
+  '  --dry-run      print the hunks and the prompt size; no model is called\n' +
+  '  --max-files    review at most this many files (default: REVIEW_MAX_FILES, else 300)\n' +
+  '  Environment, as the app reads it: OPENAI_API_KEYS (required without --dry-run; comma-separated),\n' +
+  '  OPENAI_BASE_URL, OPENAI_MODEL, OPENAI_ORG_ID, OPENAI_PROJECT_ID, LLM_PROVIDER, LLM_TIMEOUT (ms),\n' +
+  '  REVIEW_MAX_FILES, REVIEW_MAX_FILE_BYTES, REVIEW_MAX_PROMPT_CHARS.\n';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Environment: the LLM and review-limit settings of shared/config.ts, with the same meanings and defaults, without
+// the Azure DevOps, webhook and storage settings that parseConfig requires and a local review does not use.
+// ---------------------------------------------------------------------------------------------------------------
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const httpUrl = z
+  .string()
+  .trim()
+  .url()
+  .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const llmEnvironmentSchema = z.object({
+  LLM_PROVIDER: z.enum(['openai']).default('openai'),
+  LLM_TIMEOUT: positiveInt(120_000),
+  OPENAI_API_KEYS: z.string({ error: 'is required' }).trim(),
+  OPENAI_BASE_URL: httpUrl.optional(),
+  OPENAI_ORG_ID: optionalString,
+  OPENAI_PROJECT_ID: optionalString,
+  OPENAI_MODEL: optionalString.transform((value) => value ?? 'gpt-4.1-mini'),
+});
+
+const limitsEnvironmentSchema = z.object({
+  REVIEW_MAX_FILES: positiveInt(300),
+  REVIEW_MAX_FILE_BYTES: positiveInt(512 * 1024),
+  REVIEW_MAX_PROMPT_CHARS: positiveInt(120_000),
+});
+
+/** Validates the settings a schema names; blank counts as unset, as in parseConfig. Throws ConfigError. */
+function parseEnvironment<Schema extends z.ZodType>(
+  schema: Schema,
+  env: NodeJS.ProcessEnv,
+): z.output<Schema> {
+  const present = Object.fromEntries(
+    Object.entries(env).map(([name, value]) => [name, value?.trim() === '' ? undefined : value]),
+  );
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+/**
+ * `AppConfig['llm']` from the LLM settings alone; the API keys must be given literally (no Key Vault locally).
+ * Belongs in shared/config.ts, where parseConfig could build its `llm` section with it.
+ */
+export function parseLlmConfig(env: NodeJS.ProcessEnv): AppConfig['llm'] & { apiKeys: { value: string } } {
+  const settings = parseEnvironment(llmEnvironmentSchema, env);
+  return {
+    provider: settings.LLM_PROVIDER,
+    timeoutMs: settings.LLM_TIMEOUT,
+    apiKeys: { value: settings.OPENAI_API_KEYS },
+    baseUrl: settings.OPENAI_BASE_URL,
+    organization: settings.OPENAI_ORG_ID,
+    project: settings.OPENAI_PROJECT_ID,
+    model: settings.OPENAI_MODEL,
+  };
+}
+
+type ReviewLimits = Pick<AppConfig['review'], 'maxFiles' | 'maxFileBytes' | 'maxPromptChars'>;
+
+function parseReviewLimits(env: NodeJS.ProcessEnv): ReviewLimits {
+  const settings = parseEnvironment(limitsEnvironmentSchema, env);
+  return {
+    maxFiles: settings.REVIEW_MAX_FILES,
+    maxFileBytes: settings.REVIEW_MAX_FILE_BYTES,
+    maxPromptChars: settings.REVIEW_MAX_PROMPT_CHARS,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Arguments
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A revision as git takes it; one starting with "-" would be read as an option. */
+const gitRevision = z
+  .string({ error: 'is required' })
+  .trim()
+  .min(1, 'must not be empty')
+  .refine((value) => !value.startsWith('-'), 'must not start with "-"');
+
+const optionsSchema = z.object({
+  base: gitRevision,
+  head: gitRevision.default('HEAD'),
+  'dry-run': z.boolean().default(false),
+  'max-files': z
+    .string()
+    .regex(/^\s*[1-9][0-9]*\s*$/, 'must be a positive whole number')
+    .transform(Number)
+    .optional(),
+});
+
+type Options = z.output<typeof optionsSchema>;
+
+/** The options, or the problem to print above the usage. */
+function parseOptions(args: string[]): Options | 'help' | { problem: string } {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        base: { type: 'string' },
+        head: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        'max-files': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    return { problem: (error as Error).message };
+  }
+  if (values.help === true) return 'help';
+  const { help: _help, ...rest } = values;
+  const parsed = optionsSchema.safeParse(rest);
+  if (parsed.success) return parsed.data;
+  return {
+    problem: parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('; '),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The command
+// ---------------------------------------------------------------------------------------------------------------
+
+export async function runReviewLocalCommand(args: string[], io: Io): Promise<number> {
+  const options = parseOptions(args);
+  if (options === 'help') {
+    io.out.write(REVIEW_LOCAL_USAGE);
+    return 0;
+  }
+  if ('problem' in options) {
+    io.err.write(`ado-reviewer review-local: ${options.problem}\n${REVIEW_LOCAL_USAGE}`);
+    return 2;
+  }
+
+  let limits: ReviewLimits;
+  let llm: ReturnType<typeof parseLlmConfig> | undefined;
+  try {
+    limits = parseReviewLimits(io.env);
+    if (options['max-files'] !== undefined) limits.maxFiles = options['max-files'];
+    if (!options['dry-run']) llm = parseLlmConfig(io.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.err.write(`ado-reviewer review-local: invalid configuration: ${error.problems.join('; ')}\n`);
+    return 2;
+  }
+
+  const apiKeys = (llm?.apiKeys.value ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key !== '');
+  try {
+    const local = await createLocalGitPlatform(io.cwd, options.base, options.head);
+    io.err.write(
+      `Reviewing ${options.head} (${local.iteration.sourceCommitId.slice(0, 8)}) against ${options.base}: ` +
+        `changes since their merge base ${local.iteration.commonCommitId.slice(0, 8)}\n`,
+    );
+    const prepared = await preparePrompt(local, limits);
+    if (llm === undefined) await printDryRun(local, prepared, limits, io.out);
+    else await runReview(local, prepared, createOpenAiChatModel(llm, apiKeys), limits, io);
+    return 0;
+  } catch (error) {
+    // One line, and never a key, whatever the provider's message quotes.
+    let message = error instanceof Error ? error.message : String(error);
+    if (error instanceof OpenAI.APIError || error instanceof ModelOutputError)
+      message = `the model request failed: ${message}`;
+    for (const key of apiKeys) message = message.split(key).join('***');
+    io.err.write(`ado-reviewer review-local: ${message.replace(/\s*\n\s*/g, ' ').trim()}\n`);
+    return 1;
+  }
+}
+
+interface PreparedPrompt {
+  changes: FileChange[];
+  collected: CollectedChanges;
+  prompt: RenderedPrompt;
+}
+
+/** The same collection and prompt planReview builds, for printing what it shows the model. */
+async function preparePrompt(local: LocalReview, limits: ReviewLimits): Promise<PreparedPrompt> {
+  const { platform, ref, iteration, pullRequest } = local;
+  const changes = await platform.listIterationChanges(ref, iteration.id);
+  const collected = await collectChanges(platform, ref, iteration, changes, limits);
+  return { changes, collected, prompt: renderReviewPrompt(pullRequest, collected, limits.maxPromptChars) };
+}
+
+const repositoryPath = (path: string) => path.replace(/^\/+/, '');
+
+/** A reviewed file's hunks as `git diff -U0` prints them; both sides are read again for the markers around them. */
+async function unifiedHunks(local: LocalReview, file: ReviewedFile): Promise<string> {
+  const { change } = file;
+  const read = async (path: string | undefined, commitId: string) => {
+    const bytes =
+      path === undefined ? undefined : await local.platform.getFileContent(local.ref, path, commitId);
+    const decoded = bytes === undefined ? undefined : decodeFileContent(bytes);
+    return splitLines(decoded?.kind === 'text' ? decoded.text : '');
+  };
+  const oldPath = change.kind === 'add' ? undefined : (change.originalPath ?? change.path);
+  const newPath = change.kind === 'delete' ? undefined : change.path;
+  return formatUnifiedDiff(file.hunks, {
+    oldName: oldPath === undefined ? null : repositoryPath(oldPath),
+    newName: newPath === undefined ? null : repositoryPath(newPath),
+    old: await read(oldPath, local.iteration.commonCommitId),
+    new: await read(newPath, local.iteration.sourceCommitId),
+  });
+}
+
+function notReviewedLines({ collected, prompt }: PreparedPrompt): string[] {
+  return [
+    ...collected.skipped.map((file) => `  ${repositoryPath(file.path)}: ${file.reason}`),
+    ...prompt.omittedPaths.map((path) => `  ${repositoryPath(path)}: did not fit in the review prompt`),
+  ];
+}
+
+async function printDryRun(
+  local: LocalReview,
+  prepared: PreparedPrompt,
+  limits: ReviewLimits,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  const { changes, collected, prompt } = prepared;
+  const reviewed = new Map(collected.files.map((file) => [file.change.path, file]));
+  const skipped = new Map(collected.skipped.map((file) => [file.path, file.reason]));
+  for (const change of changes) {
+    const from = change.originalPath === undefined ? '' : ` from ${repositoryPath(change.originalPath)}`;
+    out.write(`=== ${repositoryPath(change.path)} (${change.changeFlags.join(', ')}${from})\n`);
+    const file = reviewed.get(change.path);
+    if (file === undefined) {
+      out.write(
+        `${skipped.has(change.path) ? `not reviewed: ${skipped.get(change.path)}` : 'no text changes'}\n\n`,
+      );
+      continue;
+    }
+    if (!prompt.shownPaths.has(change.path)) out.write('not reviewed: did not fit in the review prompt\n');
+    out.write(`${await unifiedHunks(local, file)}\n`);
+  }
+  const notReviewed = notReviewedLines(prepared);
+  out.write(
+    [
+      `Prompt: ${prompt.system.length + prompt.user.length} characters ` +
+        `(system ${prompt.system.length}, user ${prompt.user.length}; REVIEW_MAX_PROMPT_CHARS ${limits.maxPromptChars})`,
+      `Files shown: ${prompt.shownPaths.size}, omitted: ${prompt.omittedPaths.length}, ` +
+        `skipped: ${collected.skipped.length}`,
+      ...(notReviewed.length > 0 ? ['Not reviewed:', ...notReviewed] : []),
+    ].join('\n') + '\n',
+  );
+}
+
+/** Keeps what the model answered: planReview returns the planned threads, not the findings behind them. */
+function recordingModel(model: ChatModel): { model: ChatModel; answers: unknown[] } {
+  const answers: unknown[] = [];
+  return {
+    answers,
+    model: {
+      async completeStructured(request) {
+        const answer = await model.completeStructured(request);
+        answers.push(answer);
+        return answer;
+      },
+    },
+  };
+}
+
+/** `path:line  severity  comment`; a finding on removed lines names the old file's path and lines. */
+function findingLine(
+  finding: Finding,
+  path: string,
+  side: 'right' | 'left',
+  startLine: number,
+  endLine: number,
+): string {
+  const lines = startLine === endLine ? `${startLine}` : `${startLine}-${endLine}`;
+  const where = `${repositoryPath(path)}:${lines}${side === 'left' ? ' (removed)' : ''}`;
+  return `${where}  ${finding.severity}  ${finding.comment.trim().replace(/\s*\n\s*/g, ' ')}`;
+}
+
+async function runReview(
+  local: LocalReview,
+  prepared: PreparedPrompt,
+  chatModel: ChatModel,
+  limits: ReviewLimits,
+  io: Io,
+): Promise<void> {
+  const recorder = recordingModel(chatModel);
+  const plan = await planReview(
+    local.ref,
+    {
+      platform: local.platform,
+      model: recorder.model,
+      log: { info: (line) => io.err.write(`${line}\n`) },
+      limits,
+    },
+    local.pullRequest,
+    local.iteration,
+    undefined,
+  );
+  const answer = recorder.answers.length > 0 ? reviewAnswerSchema.parse(recorder.answers[0]) : undefined;
+  // The same placement planReview made; its threads say which placed findings survived de-duplication.
+  const anchored: AnchoredFindings = anchorFindings(
+    answer?.findings ?? [],
+    prepared.collected.files,
+    prepared.prompt.shownPaths,
+  );
+  const planned = new Set(plan.threads.map((thread) => thread.fingerprint));
+  const inline = anchored.inline.filter((item) => planned.delete(findingFingerprint(item)));
+
+  const out: string[] = [
+    '== Summary',
+    '',
+    plan.summarySection,
+    '',
+    `== Inline findings (${inline.length})`,
+    '',
+  ];
+  for (const { finding, file, side, startLine, endLine } of inline) {
+    const path = side === 'left' ? (file.change.originalPath ?? file.change.path) : file.change.path;
+    out.push(findingLine(finding, path, side, startLine, endLine));
+    // As in the posted comment: a suggestion replaces new lines, so there is none for removed ones.
+    if (side === 'right' && finding.suggestion !== null && finding.suggestion.trim() !== '') {
+      for (const line of finding.suggestion.replace(/\n$/, '').split('\n')) out.push(`    ${line}`);
+    }
+  }
+  out.push('', `== Findings not on changed lines (${anchored.folded.length})`, '');
+  for (const { finding, reason } of anchored.folded) {
+    const [start, end] = [finding.startLine, finding.endLine].sort((a, b) => a - b);
+    out.push(`${findingLine(finding, finding.path, finding.side, start, end)}  (${reason})`);
+  }
+  io.out.write(out.join('\n') + '\n');
+}

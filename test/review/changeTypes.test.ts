@@ -1,0 +1,174 @@
+import { startSandbox, type Sandbox } from '../support/sandbox';
+
+/**
+ * Every kind of change Azure DevOps reports, and every kind of content, through the whole pipeline: threads land on
+ * the right files and lines, and whatever cannot be diffed is named in the summary with its reason.
+ */
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({
+    retryDelayMs: 200,
+    settings: { REVIEW_MAX_FILE_BYTES: '4096', REVIEW_MAX_FILES: '3000', REVIEW_MAX_PROMPT_CHARS: '20000' },
+  });
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+async function settle() {
+  for (let round = 0; round < 3; round++) {
+    await sandbox.devops.settled();
+    await sandbox.host.settled(120_000);
+  }
+}
+
+const botThreads = (repositoryId: string, pullRequestId: number) =>
+  (sandbox.devops.threads(repositoryId, pullRequestId) as Json[]).filter(
+    (thread) => thread.comments?.[0]?.author?.id === sandbox.devops.botIdentity.id,
+  );
+const summaryOf = (threads: Json[]) =>
+  threads.find((thread) => thread.properties?.['ado-reviewer.kind']?.$value === 'summary')?.comments[0]
+    .content as string;
+
+describe('a pull request with every change type and kind of content', () => {
+  let repositoryId: string;
+  let pullRequestId: number;
+  let threads: Json[];
+  const submoduleCommit = 'a'.repeat(40);
+
+  beforeAll(async () => {
+    const utf16 = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const repository = await sandbox.devops.createRepository({
+      project: 'demo',
+      name: 'kinds',
+      files: {
+        'docs/old name.md': '# Notes\n\nUnchanged text.\n',
+        'src/moved.ts':
+          'export function one() {\n  return 1;\n}\n\nexport function two() {\n  return 2;\n}\n',
+        'src/gone.ts': 'export const gone = true;\n',
+        'win.txt': 'first\r\nsecond\r\nthird\r\n',
+        'bom.ts': '\uFEFFexport const a = 1;\n',
+        'wide.txt': utf16('alpha\nbeta\n'),
+        'nofinal.txt': 'one\ntwo',
+        'assets/logo.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3]),
+        'latin1.txt': Buffer.from('caf\xe9\n', 'latin1'),
+        'big.txt': 'x'.repeat(100) + '\n',
+      },
+    });
+    repositoryId = repository.id;
+    await sandbox.devops.push({
+      repositoryId,
+      branch: 'topic',
+      baseBranch: 'main',
+      renames: { 'docs/old name.md': 'docs/new name.md', 'src/moved.ts': 'src/lib/moved.ts' },
+      files: {
+        'src/lib/moved.ts':
+          'export function one() {\n  return 1;\n}\n\nexport function two() {\n  console.log(2);\n  return 2;\n}\n',
+        'src/gone.ts': null,
+        'src/ünïcode file.ts': 'export const ü = 1;\nconsole.log(ü);\n',
+        'win.txt': 'first\r\nconsole.log(2)\r\nthird\r\n',
+        'bom.ts': '\uFEFFconsole.log(1);\n',
+        'wide.txt': utf16('alpha\nconsole.log(beta)\n'),
+        'nofinal.txt': 'one\nconsole.log(two)',
+        'assets/logo.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 9, 9, 9]),
+        'latin1.txt': Buffer.from('caf\xe9 au lait\n', 'latin1'),
+        'big.txt': 'console.log(1);\n'.repeat(400),
+        'link-to-src': { symlink: 'src' },
+        'vendor/lib': { submodule: submoduleCommit },
+      },
+    });
+    const pr = await sandbox.devops.createPullRequest({
+      repositoryId,
+      sourceBranch: 'topic',
+      targetBranch: 'main',
+      title: 'kinds',
+    });
+    pullRequestId = pr.pullRequestId;
+    await settle();
+    threads = botThreads(repositoryId, pullRequestId);
+  });
+
+  it('puts each finding on its file and right-side line, whatever the path, line endings or encoding', () => {
+    const placed = threads
+      .filter((thread) => thread.threadContext?.filePath)
+      .map((thread) => ({
+        path: thread.threadContext.filePath,
+        line: thread.threadContext.rightFileStart.line,
+        endOffset: thread.threadContext.rightFileEnd.offset,
+      }))
+      .sort((a, b) => a.path.localeCompare(b.path));
+    expect(placed).toEqual([
+      { path: '/bom.ts', line: 1, endOffset: 'console.log(1);'.length + 1 },
+      { path: '/nofinal.txt', line: 2, endOffset: 'console.log(two)'.length + 1 },
+      { path: '/src/lib/moved.ts', line: 6, endOffset: '  console.log(2);'.length + 1 },
+      { path: '/src/ünïcode file.ts', line: 2, endOffset: 'console.log(ü);'.length + 1 },
+      { path: '/wide.txt', line: 2, endOffset: 'console.log(beta)'.length + 1 },
+      { path: '/win.txt', line: 2, endOffset: 'console.log(2)'.length + 1 },
+    ]);
+  });
+
+  it('diffs a renamed and edited file against its original path, and shows the model deletions', () => {
+    const prompt = sandbox.llm.requests.at(-1)?.body.messages[1].content as string;
+    expect(prompt).toContain(
+      '### /src/lib/moved.ts (edit, rename)\n--- a/src/moved.ts\n+++ b/src/lib/moved.ts\n',
+    );
+    expect(prompt).toMatch(/@@ -5,0 \+6,1 @@/);
+    expect(prompt).toContain('### /src/gone.ts (delete)');
+    expect(prompt).not.toContain('old name.md');
+  });
+
+  it('names in the summary what it did not diff, and why', () => {
+    const summary = summaryOf(threads);
+    expect(summary).toContain('### Not reviewed');
+    expect(summary).toMatch(/- binary file \(1\): `\/assets\/logo.png`/);
+    expect(summary).toMatch(/- larger than 4096 bytes \(1\): `\/big.txt`/);
+    expect(summary).toMatch(/- .*UTF-8.* \(1\): `\/latin1.txt`/);
+    expect(summary).toMatch(/- symbolic link \(not diffed\) \(1\): `\/link-to-src`/);
+    expect(summary).toMatch(/- submodule \(not diffed\) \(1\): `\/vendor\/lib`/);
+    const prompt = sandbox.llm.requests.at(-1)?.body.messages[1].content as string;
+    for (const path of ['logo.png', 'big.txt', 'latin1.txt', 'link-to-src', 'vendor/lib'])
+      expect(prompt).not.toContain(path);
+  });
+});
+
+describe('a pull request with 2,500 changed files', () => {
+  it('is read through every page of changes and states what did not fit', async () => {
+    const repository = await sandbox.devops.createRepository({
+      project: 'demo',
+      name: 'huge',
+      files: { 'README.md': 'x\n' },
+    });
+    const files = Object.fromEntries(
+      Array.from({ length: 2500 }, (_, index) => [
+        `src/file${String(index).padStart(4, '0')}.ts`,
+        `export const v${index} = ${index};\n`,
+      ]),
+    );
+    await sandbox.devops.push({ repositoryId: repository.id, branch: 'topic', baseBranch: 'main', files });
+    const before = sandbox.llm.requests.length;
+    const pr = await sandbox.devops.createPullRequest({
+      repositoryId: repository.id,
+      sourceBranch: 'topic',
+      targetBranch: 'main',
+      title: 'huge',
+    });
+    await settle();
+
+    const prompt = sandbox.llm.requests[before].body.messages[1].content as string;
+    const shown = (prompt.match(/^### \/src\/file\d{4}\.ts/gm) ?? []).length;
+    expect(shown).toBeGreaterThan(100);
+    const summary = summaryOf(botThreads(repository.id, pr.pullRequestId));
+    expect(summary).toContain(`2500 files changed: ${shown} reviewed, ${2500 - shown} not reviewed.`);
+    expect(summary).toMatch(
+      new RegExp(
+        `- did not fit in the review prompt \\(${2500 - shown}\\): .* and ${2500 - shown - 20} more`,
+      ),
+    );
+    expect(summary.length).toBeLessThan(15_000);
+  }, 120_000);
+});
