@@ -53,20 +53,32 @@ const keyVaultSchema = z.object({
   AZURE_CLIENT_ID: optionalString,
 });
 
+/** The model settings, shared by the app and the local review command. */
+const llmShape = {
+  LLM_PROVIDER: z.enum(['openai']).default('openai'),
+  LLM_TIMEOUT: positiveInt(120_000),
+  OPENAI_BASE_URL: httpUrl.optional(),
+  OPENAI_ORG_ID: optionalString,
+  OPENAI_PROJECT_ID: optionalString,
+  OPENAI_MODEL: optionalString.transform((value) => value ?? 'gpt-4.1-mini'),
+};
+
+/** How much of a pull request one review takes on. */
+const limitsShape = {
+  REVIEW_MAX_FILES: positiveInt(300),
+  REVIEW_MAX_FILE_BYTES: positiveInt(512 * 1024),
+  REVIEW_MAX_PROMPT_CHARS: positiveInt(120_000),
+};
+
 const environmentSchema = keyVaultSchema.extend({
   AZURE_DEVOPS_ORG_URL: httpUrl,
   AZURE_DEVOPS_BOT_TOKEN: optionalString,
   AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME: optionalString,
   AZURE_DEVOPS_BOT_USERNAME: optionalString,
 
-  LLM_PROVIDER: z.enum(['openai']).default('openai'),
-  LLM_TIMEOUT: positiveInt(120_000),
+  ...llmShape,
   OPENAI_API_KEYS: optionalString,
   OPENAI_API_KEYS_SECRET_NAME: optionalString,
-  OPENAI_BASE_URL: httpUrl.optional(),
-  OPENAI_ORG_ID: optionalString,
-  OPENAI_PROJECT_ID: optionalString,
-  OPENAI_MODEL: optionalString.transform((value) => value ?? 'gpt-4.1-mini'),
 
   WEBHOOK_USERNAME: optionalString,
   WEBHOOK_PASSWORD: optionalString,
@@ -102,9 +114,7 @@ const environmentSchema = keyVaultSchema.extend({
       .map((id) => id.trim().toLowerCase())
       .filter((id) => id !== ''),
   ),
-  REVIEW_MAX_FILES: positiveInt(300),
-  REVIEW_MAX_FILE_BYTES: positiveInt(512 * 1024),
-  REVIEW_MAX_PROMPT_CHARS: positiveInt(120_000),
+  ...limitsShape,
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -237,16 +247,21 @@ function crossFieldProblems(env: Presence): string[] {
   return problems;
 }
 
-export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
-  // A blank setting means "use the default": templates set every setting, many of them to ''.
-  const present: Presence = Object.fromEntries(
+/** A blank setting means "use the default": templates set every setting, many of them to ''. */
+function blankAsUnset(source: NodeJS.ProcessEnv): Presence {
+  return Object.fromEntries(
     Object.entries(source).map(([name, value]) => [name, value?.trim() === '' ? undefined : value]),
   );
+}
+
+const describeIssues = (error: z.ZodError) =>
+  error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+
+export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
+  const present = blankAsUnset(source);
   const result = environmentSchema.safeParse(present);
   const problems = [
-    ...(result.success
-      ? []
-      : result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`)),
+    ...(result.success ? [] : describeIssues(result.error)),
     ...crossFieldProblems({
       ...present,
       WEBHOOK_AUTH_DISABLED: result.data?.WEBHOOK_AUTH_DISABLED ? 'true' : undefined,
@@ -331,6 +346,45 @@ export function getConfig(): AppConfig {
   }
   if ('error' in cached) throw cached.error;
   return cached.config;
+}
+
+const localReviewSchema = z.object({
+  ...llmShape,
+  ...limitsShape,
+  OPENAI_API_KEYS: optionalString,
+});
+
+export interface LocalReviewConfig {
+  llm: Omit<AppConfig['llm'], 'apiKeys'>;
+  /** Literal and comma-separated; only needed when the model is called. */
+  apiKeys?: string;
+  limits: Pick<AppConfig['review'], 'maxFiles' | 'maxFileBytes' | 'maxPromptChars'>;
+}
+
+/**
+ * The settings a review of a local branch needs (`ado-reviewer review-local`): the model and the limits, with the
+ * app's meanings and defaults, and the API keys given literally. Throws ConfigError naming every problem.
+ */
+export function parseLocalReviewConfig(source: NodeJS.ProcessEnv): LocalReviewConfig {
+  const result = localReviewSchema.safeParse(blankAsUnset(source));
+  if (!result.success) throw new ConfigError(describeIssues(result.error));
+  const env = result.data;
+  return {
+    apiKeys: env.OPENAI_API_KEYS,
+    llm: {
+      provider: env.LLM_PROVIDER,
+      timeoutMs: env.LLM_TIMEOUT,
+      baseUrl: env.OPENAI_BASE_URL,
+      organization: env.OPENAI_ORG_ID,
+      project: env.OPENAI_PROJECT_ID,
+      model: env.OPENAI_MODEL,
+    },
+    limits: {
+      maxFiles: env.REVIEW_MAX_FILES,
+      maxFileBytes: env.REVIEW_MAX_FILE_BYTES,
+      maxPromptChars: env.REVIEW_MAX_PROMPT_CHARS,
+    },
+  };
 }
 
 let cachedKeyVault: { config: KeyVaultConfig | undefined } | undefined;

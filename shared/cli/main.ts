@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { runDiffCommand } from './diffCommand';
+import { runReviewLocalCommand } from './reviewLocalCommand';
 import { runRemoveHooksCommand, runSetupHooksCommand } from './setupHooksCommand';
 
 type Command = (args: string[], out: NodeJS.WritableStream) => Promise<number>;
@@ -11,6 +12,11 @@ const COMMANDS = new Map<string, Command>([
   [
     'remove-hooks',
     (args, out) => runRemoveHooksCommand(args, { env: process.env, out, err: process.stderr }),
+  ],
+  [
+    'review-local',
+    (args, out) =>
+      runReviewLocalCommand(args, { env: process.env, out, err: process.stderr, cwd: process.cwd() }),
   ],
 ]);
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { ConfigError, type AppConfig } from '../config';
+import { ConfigError, parseLocalReviewConfig, type LocalReviewConfig } from '../config';
 import { decodeFileContent } from '../diff/fileContent';
 import { splitLines } from '../diff/lineDiff';
 import { formatUnifiedDiff } from '../diff/unifiedFormat';
@@ -36,99 +36,6 @@ export const REVIEW_LOCAL_USAGE =
   '  Environment, as the app reads it: OPENAI_API_KEYS (required without --dry-run; comma-separated),\n' +
   '  OPENAI_BASE_URL, OPENAI_MODEL, OPENAI_ORG_ID, OPENAI_PROJECT_ID, LLM_PROVIDER, LLM_TIMEOUT (ms),\n' +
   '  REVIEW_MAX_FILES, REVIEW_MAX_FILE_BYTES, REVIEW_MAX_PROMPT_CHARS.\n';
-
-// ---------------------------------------------------------------------------------------------------------------
-// Environment: the LLM and review-limit settings of shared/config.ts, with the same meanings and defaults, without
-// the Azure DevOps, webhook and storage settings that parseConfig requires and a local review does not use.
-// ---------------------------------------------------------------------------------------------------------------
-
-const optionalString = z
-  .string()
-  .trim()
-  .transform((value) => (value === '' ? undefined : value))
-  .optional();
-
-const positiveInt = (fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return fallback;
-      const parsed = Number(value);
-      if (!Number.isInteger(parsed) || parsed <= 0) {
-        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${value}"` });
-        return z.NEVER;
-      }
-      return parsed;
-    });
-
-const httpUrl = z
-  .string()
-  .trim()
-  .url()
-  .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL')
-  .transform((value) => value.replace(/\/+$/, ''));
-
-const llmEnvironmentSchema = z.object({
-  LLM_PROVIDER: z.enum(['openai']).default('openai'),
-  LLM_TIMEOUT: positiveInt(120_000),
-  OPENAI_API_KEYS: z.string({ error: 'is required' }).trim(),
-  OPENAI_BASE_URL: httpUrl.optional(),
-  OPENAI_ORG_ID: optionalString,
-  OPENAI_PROJECT_ID: optionalString,
-  OPENAI_MODEL: optionalString.transform((value) => value ?? 'gpt-4.1-mini'),
-});
-
-const limitsEnvironmentSchema = z.object({
-  REVIEW_MAX_FILES: positiveInt(300),
-  REVIEW_MAX_FILE_BYTES: positiveInt(512 * 1024),
-  REVIEW_MAX_PROMPT_CHARS: positiveInt(120_000),
-});
-
-/** Validates the settings a schema names; blank counts as unset, as in parseConfig. Throws ConfigError. */
-function parseEnvironment<Schema extends z.ZodType>(
-  schema: Schema,
-  env: NodeJS.ProcessEnv,
-): z.output<Schema> {
-  const present = Object.fromEntries(
-    Object.entries(env).map(([name, value]) => [name, value?.trim() === '' ? undefined : value]),
-  );
-  const result = schema.safeParse(present);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
-    );
-  }
-  return result.data;
-}
-
-/**
- * `AppConfig['llm']` from the LLM settings alone; the API keys must be given literally (no Key Vault locally).
- * Belongs in shared/config.ts, where parseConfig could build its `llm` section with it.
- */
-export function parseLlmConfig(env: NodeJS.ProcessEnv): AppConfig['llm'] & { apiKeys: { value: string } } {
-  const settings = parseEnvironment(llmEnvironmentSchema, env);
-  return {
-    provider: settings.LLM_PROVIDER,
-    timeoutMs: settings.LLM_TIMEOUT,
-    apiKeys: { value: settings.OPENAI_API_KEYS },
-    baseUrl: settings.OPENAI_BASE_URL,
-    organization: settings.OPENAI_ORG_ID,
-    project: settings.OPENAI_PROJECT_ID,
-    model: settings.OPENAI_MODEL,
-  };
-}
-
-type ReviewLimits = Pick<AppConfig['review'], 'maxFiles' | 'maxFileBytes' | 'maxPromptChars'>;
-
-function parseReviewLimits(env: NodeJS.ProcessEnv): ReviewLimits {
-  const settings = parseEnvironment(limitsEnvironmentSchema, env);
-  return {
-    maxFiles: settings.REVIEW_MAX_FILES,
-    maxFileBytes: settings.REVIEW_MAX_FILE_BYTES,
-    maxPromptChars: settings.REVIEW_MAX_PROMPT_CHARS,
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Arguments
@@ -197,38 +104,44 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
     return 2;
   }
 
-  let limits: ReviewLimits;
-  let llm: ReturnType<typeof parseLlmConfig> | undefined;
+  let settings: LocalReviewConfig;
   try {
-    limits = parseReviewLimits(io.env);
-    if (options['max-files'] !== undefined) limits.maxFiles = options['max-files'];
-    if (!options['dry-run']) llm = parseLlmConfig(io.env);
+    settings = parseLocalReviewConfig(io.env);
+    if (options['max-files'] !== undefined) settings.limits.maxFiles = options['max-files'];
+    const keys = (settings.apiKeys ?? '').split(',').filter((key) => key.trim() !== '');
+    if (!options['dry-run'] && keys.length === 0) throw new ConfigError(['OPENAI_API_KEYS: is required']);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.err.write(`ado-reviewer review-local: invalid configuration: ${error.problems.join('; ')}\n`);
     return 2;
   }
 
-  const apiKeys = (llm?.apiKeys.value ?? '')
-    .split(',')
-    .map((key) => key.trim())
-    .filter((key) => key !== '');
   try {
     const local = await createLocalGitPlatform(io.cwd, options.base, options.head);
     io.err.write(
       `Reviewing ${options.head} (${local.iteration.sourceCommitId.slice(0, 8)}) against ${options.base}: ` +
         `changes since their merge base ${local.iteration.commonCommitId.slice(0, 8)}\n`,
     );
+    const { limits } = settings;
     const prepared = await preparePrompt(local, limits);
-    if (llm === undefined) await printDryRun(local, prepared, limits, io.out);
-    else await runReview(local, prepared, createOpenAiChatModel(llm, apiKeys), limits, io);
+    if (options['dry-run']) await printDryRun(local, prepared, limits, io.out);
+    else
+      await runReview(
+        local,
+        prepared,
+        createOpenAiChatModel(settings.llm, settings.apiKeys ?? ''),
+        limits,
+        io,
+      );
     return 0;
   } catch (error) {
     // One line, and never a key, whatever the provider's message quotes.
     let message = error instanceof Error ? error.message : String(error);
     if (error instanceof OpenAI.APIError || error instanceof ModelOutputError)
       message = `the model request failed: ${message}`;
-    for (const key of apiKeys) message = message.split(key).join('***');
+    for (const key of (settings.apiKeys ?? '').split(',').map((part) => part.trim())) {
+      if (key !== '') message = message.split(key).join('***');
+    }
     io.err.write(`ado-reviewer review-local: ${message.replace(/\s*\n\s*/g, ' ').trim()}\n`);
     return 1;
   }
@@ -240,8 +153,14 @@ interface PreparedPrompt {
   prompt: RenderedPrompt;
 }
 
-/** The same collection and prompt planReview builds, for printing what it shows the model. */
-async function preparePrompt(local: LocalReview, limits: ReviewLimits): Promise<PreparedPrompt> {
+/**
+ * The same collection and prompt planReview builds, for printing what it shows the model. A full run collects again
+ * inside planReview, which keeps its collection to itself; local reads cost little.
+ */
+async function preparePrompt(
+  local: LocalReview,
+  limits: LocalReviewConfig['limits'],
+): Promise<PreparedPrompt> {
   const { platform, ref, iteration, pullRequest } = local;
   const changes = await platform.listIterationChanges(ref, iteration.id);
   const collected = await collectChanges(platform, ref, iteration, changes, limits);
@@ -279,7 +198,7 @@ function notReviewedLines({ collected, prompt }: PreparedPrompt): string[] {
 async function printDryRun(
   local: LocalReview,
   prepared: PreparedPrompt,
-  limits: ReviewLimits,
+  limits: LocalReviewConfig['limits'],
   out: NodeJS.WritableStream,
 ): Promise<void> {
   const { changes, collected, prompt } = prepared;
@@ -342,7 +261,7 @@ async function runReview(
   local: LocalReview,
   prepared: PreparedPrompt,
   chatModel: ChatModel,
-  limits: ReviewLimits,
+  limits: LocalReviewConfig['limits'],
   io: Io,
 ): Promise<void> {
   const recorder = recordingModel(chatModel);

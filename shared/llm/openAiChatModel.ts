@@ -17,9 +17,15 @@ function jsonSchemaFor(schema: z.ZodType): Record<string, unknown> {
  */
 export function createOpenAiChatModel(
   settings: Omit<AppConfig['llm'], 'apiKeys'>,
-  apiKeys: string[],
+  /** Comma-separated, as OPENAI_API_KEYS holds them. */
+  apiKeys: string,
 ): ChatModel {
-  const clients = apiKeys.map(
+  const keys = apiKeys
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key !== '');
+  if (keys.length === 0) throw new Error('OPENAI_API_KEYS: holds no key');
+  const clients = keys.map(
     (apiKey) =>
       new OpenAI({
         apiKey,

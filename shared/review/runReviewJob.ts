@@ -23,11 +23,10 @@ async function platformFor(config: AppConfig): Promise<PullRequestPlatform> {
 
 async function modelFor(config: AppConfig) {
   const read = createSecretReader(getProcessSecretStore());
-  const apiKeys = (await readRequiredSecret(read, config.llm.apiKeys, 'OPENAI_API_KEYS'))
-    .split(',')
-    .map((key) => key.trim())
-    .filter((key) => key !== '');
-  return createOpenAiChatModel(config.llm, apiKeys);
+  return createOpenAiChatModel(
+    config.llm,
+    await readRequiredSecret(read, config.llm.apiKeys, 'OPENAI_API_KEYS'),
+  );
 }
 
 const refOf = (job: ReviewJob) => ({

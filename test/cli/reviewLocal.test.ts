@@ -360,6 +360,9 @@ describe('review-local errors', () => {
     const { code, err } = await run(['--base', 'main'], { OPENAI_API_KEYS: API_KEY, LLM_TIMEOUT: 'soon' });
     expect(code).toBe(2);
     expect(err).toContain('LLM_TIMEOUT: must be a positive whole number');
+    const noKey = await run(['--base', 'main'], { OPENAI_API_KEYS: ' , ' });
+    expect(noKey.code).toBe(2);
+    expect(noKey.err).toContain('OPENAI_API_KEYS: is required');
   });
 
   it('exits 1 naming a revision that does not exist', async () => {
