@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
-import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
+import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { getKeyVaultConfig } from '../config';
 
 export interface SecretStore {
@@ -55,6 +55,9 @@ function isMissingOrDisabled(error: RestError): boolean {
 
 /** Secrets read from Key Vault, cached in memory, one request per name at a time. */
 export function createKeyVaultSecretStore(options: KeyVaultSecretStoreOptions): SecretStore {
+  // Loaded only when a vault is configured: local runs with literal values keep the webhook's start-up lean.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SecretClient } = require('@azure/keyvault-secrets') as typeof import('@azure/keyvault-secrets');
   const client = new SecretClient(options.vaultUri, options.credential, {
     retryOptions,
     ...options.clientOptions,
