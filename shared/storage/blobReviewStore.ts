@@ -3,9 +3,12 @@ import type { BlobConnection } from '../config';
 import type { ReviewPlan, ReviewState, ReviewStore } from '../review/reviewStore';
 import type { PullRequestRef } from '../review/platform';
 
-/** Blob leases last 15-60 s; renewed well before expiry while the review runs, released at its end. */
-const LEASE_SECONDS = 60;
-const RENEW_EVERY_MS = 20_000;
+/**
+ * Blob leases last 15-60 s. The shortest, renewed every 5 s while the review runs and released at its end, so a
+ * crashed worker blocks its pull request for 15 s at most.
+ */
+const LEASE_SECONDS = 15;
+const RENEW_EVERY_MS = 5_000;
 
 function createContainerClient(connection: BlobConnection, container: string): ContainerClient {
   if ('connectionString' in connection) {

@@ -33,6 +33,11 @@ export interface FunctionsHostOptions {
   pollIntervalMs?: number;
   /** Overrides host.json's visibilityTimeout (retry delay), to keep tests quick. */
   retryDelayMs?: number;
+  /**
+   * How long a message stays invisible while its function runs; renewed at half that interval, as the host does,
+   * so only a crashed host's messages reappear. Default 600 s.
+   */
+  leaseSeconds?: number;
   /** Receives every log line as well as `host.logs`. */
   onLog?: (entry: HostLogEntry) => void;
 }
@@ -107,6 +112,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   const retryDelayMs = options.retryDelayMs ?? parseTimeSpan(queueSettings.visibilityTimeout);
   const batchSize = queueSettings.batchSize ?? 16;
   const base64 = (queueSettings.messageEncoding ?? 'base64') === 'base64';
+  const leaseSeconds = options.leaseSeconds ?? 600;
 
   provideFunctionsCore();
   // The host loads the entry points by path at run time, as the Functions worker does.
@@ -202,31 +208,46 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       } catch {
         // Not JSON: the host hands such messages over as strings.
       }
+      // Keep the message invisible while the function runs; a crash stops the renewals and it reappears.
+      let popReceipt = message.popReceipt;
+      let renewing: Promise<void> = Promise.resolve();
+      const renewal = setInterval(
+        () => {
+          renewing = queue
+            .updateMessage(message.messageId, popReceipt, undefined, leaseSeconds)
+            .then((updated) => {
+              if (updated.popReceipt) popReceipt = updated.popReceipt;
+            })
+            .catch(() => undefined);
+        },
+        (leaseSeconds * 1000) / 2,
+      );
       const context = contextFor(fn, {
         id: message.messageId,
         dequeueCount: message.dequeueCount,
         insertionTime: message.insertedOn.toISOString(),
         popReceipt: message.popReceipt,
       });
+      let failure: Error | undefined;
       try {
         await fn.handler(input, context);
-        await queue.deleteMessage(message.messageId, message.popReceipt);
       } catch (error) {
-        context.error(
-          `Function ${fn.name} failed (try ${message.dequeueCount}): ${(error as Error).message}`,
-        );
-        if (message.dequeueCount >= maxDequeueCount) {
-          await poison.sendMessage(message.messageText);
-          await queue.deleteMessage(message.messageId, message.popReceipt);
-          context.error(`Message ${message.messageId} moved to ${queueName}-poison`);
-        } else {
-          await queue.updateMessage(
-            message.messageId,
-            message.popReceipt,
-            undefined,
-            Math.ceil(retryDelayMs / 1000),
-          );
-        }
+        failure = error as Error;
+      } finally {
+        clearInterval(renewal);
+        await renewing; // the newest pop receipt is needed to delete or release the message
+      }
+      if (failure === undefined) {
+        await queue.deleteMessage(message.messageId, popReceipt);
+        return;
+      }
+      context.error(`Function ${fn.name} failed (try ${message.dequeueCount}): ${failure.message}`);
+      if (message.dequeueCount >= maxDequeueCount) {
+        await poison.sendMessage(message.messageText);
+        await queue.deleteMessage(message.messageId, popReceipt);
+        context.error(`Message ${message.messageId} moved to ${queueName}-poison`);
+      } else {
+        await queue.updateMessage(message.messageId, popReceipt, undefined, Math.ceil(retryDelayMs / 1000));
       }
     };
 
@@ -236,9 +257,9 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       while (!stopping) {
         let received: DequeuedMessageItem[] = [];
         try {
-          // The lease covers the whole invocation, as the host's does (it renews; ten minutes is plenty here).
-          received = (await queue.receiveMessages({ numberOfMessages: batchSize, visibilityTimeout: 600 }))
-            .receivedMessageItems;
+          received = (
+            await queue.receiveMessages({ numberOfMessages: batchSize, visibilityTimeout: leaseSeconds })
+          ).receivedMessageItems;
         } catch (error) {
           if (!stopping) logs.push({ functionName: fn.name, level: 'warning', message: String(error) });
         }
