@@ -12,7 +12,13 @@ let sandbox: Sandbox;
 beforeAll(async () => {
   sandbox = await startSandbox({
     retryDelayMs: 200,
-    settings: { REVIEW_MAX_FILE_BYTES: '4096', REVIEW_MAX_FILES: '3000', REVIEW_MAX_PROMPT_CHARS: '20000' },
+    settings: {
+      REVIEW_MAX_FILE_BYTES: '4096',
+      REVIEW_MAX_FILES: '3000',
+      REVIEW_MAX_PROMPT_CHARS: '20000',
+      REVIEW_FAIL_SEVERITY: 'low',
+      REVIEW_FAIL_THRESHOLD: '6',
+    },
   });
 });
 
@@ -112,8 +118,35 @@ describe('a pull request with every change type and kind of content', () => {
     ]);
   });
 
+  it('fails the merge gate at the configured number of open findings, and passes once one is resolved', async () => {
+    const last = () => (sandbox.devops.statuses(repositoryId, pullRequestId) as Json[]).at(-1);
+    expect(last()).toMatchObject({
+      state: 'failed',
+      description: '6 open findings of low severity or worse',
+    });
+
+    const { WebApi, getPersonalAccessTokenHandler } = await import('azure-devops-node-api');
+    const git = await new WebApi(
+      sandbox.devops.orgUrl,
+      getPersonalAccessTokenHandler(sandbox.devops.token),
+    ).getGitApi();
+    const finding = threads.find((thread) => thread.threadContext?.filePath === '/win.txt') as Json;
+    await git.updateThread({ status: 2 /* fixed */ }, repositoryId, pullRequestId, finding.id, 'demo');
+    await sandbox.devops.push({
+      repositoryId,
+      branch: 'topic',
+      files: { 'notes.txt': 'no findings here\n' },
+    });
+    await settle();
+    expect(last()).toMatchObject({
+      state: 'succeeded',
+      iterationId: 2,
+      description: '5 open findings (0 high, 0 medium, 5 low)',
+    });
+  });
+
   it('diffs a renamed and edited file against its original path, and shows the model deletions', () => {
-    const prompt = sandbox.llm.requests.at(-1)?.body.messages[1].content as string;
+    const prompt = sandbox.llm.requests[0].body.messages[1].content as string;
     expect(prompt).toContain(
       '### /src/lib/moved.ts (edit, rename)\n--- a/src/moved.ts\n+++ b/src/lib/moved.ts\n',
     );
@@ -130,7 +163,7 @@ describe('a pull request with every change type and kind of content', () => {
     expect(summary).toMatch(/- .*UTF-8.* \(1\): `\/latin1.txt`/);
     expect(summary).toMatch(/- symbolic link \(not diffed\) \(1\): `\/link-to-src`/);
     expect(summary).toMatch(/- submodule \(not diffed\) \(1\): `\/vendor\/lib`/);
-    const prompt = sandbox.llm.requests.at(-1)?.body.messages[1].content as string;
+    const prompt = sandbox.llm.requests[0].body.messages[1].content as string;
     for (const path of ['logo.png', 'big.txt', 'latin1.txt', 'link-to-src', 'vendor/lib'])
       expect(prompt).not.toContain(path);
   });
