@@ -48,8 +48,8 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
       actor === ownId || (actor !== undefined && config.review.ignoredIdentityIds.includes(actor));
     context.log.info(
       ignored
-        ? `Comment ${job.commentId} on PR ${job.pullRequestId} is by an ignored identity: nothing to do`
-        : `Comment ${job.commentId} on PR ${job.pullRequestId}: answering comments is not supported yet`,
+        ? `Comment ${job.commentId} (thread ${job.threadId}) on PR ${job.pullRequestId} is by an ignored identity: nothing to do`
+        : `Comment ${job.commentId} (thread ${job.threadId}) on PR ${job.pullRequestId}: answering comments is not supported yet`,
     );
     return;
   }
