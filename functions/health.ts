@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { ConfigError, getConfig } from '../shared/config';
+import { tryGetConfig } from '../shared/config';
 import { createJobQueue } from '../shared/queue/jobQueue';
 
 /** Reports whether the app can accept deliveries: configuration valid and review queue reachable. No values. */
@@ -7,20 +7,18 @@ export async function handleHealth(
   _request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  let config;
-  try {
-    config = getConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const settings = error.problems.map((problem) => problem.split(':')[0]);
+  const loaded = tryGetConfig();
+  if ('error' in loaded) {
+    const settings = loaded.error.problems.map((problem) => problem.split(':')[0]);
     return { status: 503, jsonBody: { status: 'unhealthy', configuration: { valid: false, settings } } };
   }
+  const { config } = loaded;
   let queue: { name: string; reachable: boolean; error?: string } = {
     name: config.queue.name,
     reachable: true,
   };
   try {
-    await createJobQueue(config.queue.connection, config.queue.name).checkReachable();
+    await createJobQueue(config.storage, config.queue.name).checkReachable();
   } catch (error) {
     context.warn(`Health check: review queue unreachable: ${(error as Error).message}`);
     queue = {

@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { ConfigError, getConfig } from '../shared/config';
+import { tryGetConfig } from '../shared/config';
 import { createJobQueue, type JobQueue } from '../shared/queue/jobQueue';
 import { createSecretReader } from '../shared/secrets/readSecret';
 import { getProcessSecretStore } from '../shared/secrets/secretStore';
@@ -13,16 +13,14 @@ export async function handleWebhook(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  let config;
-  try {
-    config = getConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    context.error(error.message);
+  const loaded = tryGetConfig();
+  if ('error' in loaded) {
+    context.error(loaded.error.message);
     // 503 keeps Azure DevOps retrying (and the subscription off probation) while an operator fixes the settings.
     return { status: 503, jsonBody: { accepted: false, reason: 'the app is not configured; see its logs' } };
   }
-  queue ??= createJobQueue(config.queue.connection, config.queue.name);
+  const { config } = loaded;
+  queue ??= createJobQueue(config.storage, config.queue.name);
   const jobs = queue;
   const credentials = await resolveWebhookCredentials(
     config.webhook,

@@ -140,8 +140,10 @@ export interface KeyVaultConfig {
   clientId?: string;
 }
 
-export type QueueConnection = { connectionString: string } | { queueServiceUri: string; clientId?: string };
-export type BlobConnection = { connectionString: string } | { blobServiceUri: string; clientId?: string };
+/** The app's storage account (queues, review state): a connection string locally, its identity in Azure. */
+export type StorageConnection =
+  | { connectionString: string }
+  | { queueServiceUri: string; blobServiceUri: string; clientId?: string };
 
 export type FailSeverity = 'never' | 'high' | 'medium' | 'low';
 
@@ -159,9 +161,10 @@ export interface AppConfig {
   };
   webhook: WebhookAuthConfig;
   keyVault?: KeyVaultConfig;
-  queue: { connection: QueueConnection; name: string };
+  storage: StorageConnection;
+  queue: { name: string };
   /** Where review state (last reviewed iteration, planned threads) and per-PR locks live. */
-  state: { connection: BlobConnection; container: string };
+  state: { container: string };
   review: {
     maxFiles: number;
     maxFileBytes: number;
@@ -298,26 +301,16 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
     },
     keyVault:
       env.KEY_VAULT_URI === undefined ? undefined : { uri: env.KEY_VAULT_URI, clientId: env.AZURE_CLIENT_ID },
-    queue: {
-      connection:
-        env.AzureWebJobsStorage !== undefined
-          ? { connectionString: env.AzureWebJobsStorage }
-          : {
-              queueServiceUri: env.AzureWebJobsStorage__queueServiceUri as string,
-              clientId: env.AzureWebJobsStorage__clientId,
-            },
-      name: env.REVIEW_QUEUE_NAME,
-    },
-    state: {
-      connection:
-        env.AzureWebJobsStorage !== undefined
-          ? { connectionString: env.AzureWebJobsStorage }
-          : {
-              blobServiceUri: env.AzureWebJobsStorage__blobServiceUri as string,
-              clientId: env.AzureWebJobsStorage__clientId,
-            },
-      container: env.REVIEW_STATE_CONTAINER,
-    },
+    storage:
+      env.AzureWebJobsStorage !== undefined
+        ? { connectionString: env.AzureWebJobsStorage }
+        : {
+            queueServiceUri: env.AzureWebJobsStorage__queueServiceUri as string,
+            blobServiceUri: env.AzureWebJobsStorage__blobServiceUri as string,
+            clientId: env.AzureWebJobsStorage__clientId,
+          },
+    queue: { name: env.REVIEW_QUEUE_NAME },
+    state: { container: env.REVIEW_STATE_CONTAINER },
     review: {
       maxFiles: env.REVIEW_MAX_FILES,
       maxFileBytes: env.REVIEW_MAX_FILE_BYTES,
@@ -333,6 +326,16 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
 }
 
 let cached: { config: AppConfig } | { error: ConfigError } | undefined;
+
+/** The configuration, or the problems that make it invalid: for adapters that answer rather than throw. */
+export function tryGetConfig(): { config: AppConfig } | { error: ConfigError } {
+  try {
+    return { config: getConfig() };
+  } catch (error) {
+    if (error instanceof ConfigError) return { error };
+    throw error;
+  }
+}
 
 /** The process's configuration, read from the environment once; throws the same ConfigError on every call. */
 export function getConfig(): AppConfig {

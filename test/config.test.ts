@@ -40,10 +40,8 @@ describe('parseConfig', () => {
       headerSecret: undefined,
     });
     expect(config.keyVault).toBeUndefined();
-    expect(config.queue).toEqual({
-      connection: { connectionString: 'UseDevelopmentStorage=true' },
-      name: 'review-jobs',
-    });
+    expect(config.storage).toEqual({ connectionString: 'UseDevelopmentStorage=true' });
+    expect(config.queue).toEqual({ name: 'review-jobs' });
   });
 
   it('names every missing or invalid setting at once', () => {
@@ -125,11 +123,8 @@ describe('parseConfig', () => {
       AzureWebJobsStorage__blobServiceUri: 'https://acct.blob.core.windows.net',
       AzureWebJobsStorage__clientId: 'client-id',
     });
-    expect(config.queue.connection).toEqual({
+    expect(config.storage).toEqual({
       queueServiceUri: 'https://acct.queue.core.windows.net',
-      clientId: 'client-id',
-    });
-    expect(config.state.connection).toEqual({
       blobServiceUri: 'https://acct.blob.core.windows.net',
       clientId: 'client-id',
     });

@@ -1,5 +1,5 @@
 import { QueueClient, RestError } from '@azure/storage-queue';
-import type { QueueConnection } from '../config';
+import type { StorageConnection } from '../config';
 import { encodeReviewJob, type ReviewJob } from './reviewJob';
 
 export interface JobQueue {
@@ -15,7 +15,7 @@ export interface JobQueue {
  */
 const retryOptions = { maxTries: 3, tryTimeoutInMs: 5_000, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 };
 
-function createQueueClient(connection: QueueConnection, name: string): QueueClient {
+function createQueueClient(connection: StorageConnection, name: string): QueueClient {
   if ('connectionString' in connection)
     return new QueueClient(connection.connectionString, name, { retryOptions });
   // Identity-based connection (no account keys in Azure). Loaded only here: @azure/identity is large.
@@ -32,7 +32,7 @@ function isQueueNotFound(error: unknown): boolean {
 }
 
 /** The review queue as the webhook sees it: enqueue a job, check the queue is there. */
-export function createJobQueue(connection: QueueConnection, name: string): JobQueue {
+export function createJobQueue(connection: StorageConnection, name: string): JobQueue {
   const client = createQueueClient(connection, name);
   return {
     async send(job, options = {}) {

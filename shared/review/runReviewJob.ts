@@ -57,7 +57,7 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
   const outcome = await reviewPullRequest(refOf(job), {
     platform,
     model: await modelFor(config),
-    store: createBlobReviewStore(config.state.connection, config.state.container),
+    store: createBlobReviewStore(config.storage, config.state.container),
     log: context.log,
     limits: config.review,
     policy: config.review,
@@ -66,7 +66,7 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
   if (outcome.kind === 'busy') {
     // Another instance is reviewing this PR and will end on its newest iteration; look again later in case this
     // event's push landed just after that review's last check.
-    await createJobQueue(config.queue.connection, config.queue.name).send(job, {
+    await createJobQueue(config.storage, config.queue.name).send(job, {
       delaySeconds: config.review.busyRetrySeconds,
     });
     context.log.info(
@@ -87,7 +87,7 @@ export async function reportPoisonedJob(message: unknown, context: JobContext): 
   const job = parseReviewJob(message);
   const config = getConfig();
   const ref = refOf(job);
-  const state = await createBlobReviewStore(config.state.connection, config.state.container).readState(ref);
+  const state = await createBlobReviewStore(config.storage, config.state.container).readState(ref);
   const cause = state.lastError?.message ?? 'unknown (see the review function logs)';
   context.log.error(
     `Review job ${job.eventId} for PR ${job.pullRequestId} (${job.eventType}) failed every try and was moved to the ` +

@@ -1,5 +1,5 @@
 import { BlobServiceClient, RestError, type ContainerClient } from '@azure/storage-blob';
-import type { BlobConnection } from '../config';
+import type { StorageConnection } from '../config';
 import type { ReviewPlan, ReviewState, ReviewStore } from '../review/reviewStore';
 import type { PullRequestRef } from '../review/platform';
 
@@ -10,7 +10,7 @@ import type { PullRequestRef } from '../review/platform';
 const LEASE_SECONDS = 15;
 const RENEW_EVERY_MS = 5_000;
 
-function createContainerClient(connection: BlobConnection, container: string): ContainerClient {
+function createContainerClient(connection: StorageConnection, container: string): ContainerClient {
   if ('connectionString' in connection) {
     return BlobServiceClient.fromConnectionString(connection.connectionString).getContainerClient(container);
   }
@@ -28,7 +28,7 @@ const isStatus = (error: unknown, status: number) =>
  * each reviewed iteration, and a `lock` blob whose lease serialises the reviews of that pull request across
  * instances. Blob storage is already there for the Functions host and needs no new resource or role.
  */
-export function createBlobReviewStore(connection: BlobConnection, container: string): ReviewStore {
+export function createBlobReviewStore(connection: StorageConnection, container: string): ReviewStore {
   const client = createContainerClient(connection, container);
   let ensured: Promise<unknown> | undefined;
   const ensureContainer = () => (ensured ??= client.createIfNotExists());

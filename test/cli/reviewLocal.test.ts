@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { runReviewLocalCommand } from '../../shared/cli/reviewLocalCommand';
 import { createLocalGitPlatform } from '../../shared/git/localGitPlatform';
 import { startLlmServer, type LlmTestServer, type Responder } from '../support/llmServer';
+import { capturedOutput } from '../support/capturedOutput';
 
 const API_KEY = 'sk-local-review-test-key-0123456789';
 
@@ -96,21 +96,9 @@ beforeAll(() => {
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  let out = '';
-  let err = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await runReviewLocalCommand(args, {
-    env,
-    out: sink((text) => (out += text)),
-    err: sink((text) => (err += text)),
-    cwd: repo,
-  });
+  const [stdout, stderr] = [capturedOutput(), capturedOutput()];
+  const code = await runReviewLocalCommand(args, { env, out: stdout.stream, err: stderr.stream, cwd: repo });
+  const [out, err] = [stdout.text(), stderr.text()];
   expect(out + err).not.toContain(API_KEY);
   return { code, out, err };
 }

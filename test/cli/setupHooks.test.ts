@@ -1,6 +1,6 @@
-import { Writable } from 'node:stream';
 import { runRemoveHooksCommand, runSetupHooksCommand } from '../../shared/cli/setupHooksCommand';
 import { type AzureDevOpsTestServer, type Json, startAzureDevOpsServer } from '../support/azureDevOpsServer';
+import { capturedOutput } from '../support/capturedOutput';
 
 const APP_URL = 'https://reviewer-app.example.net';
 const WEBHOOK_URL = `${APP_URL}/azure_webhooks`;
@@ -35,20 +35,9 @@ type HooksCommand = typeof runSetupHooksCommand;
 
 /** Runs a command in-process with captured output; no run may print the password or the PAT. */
 async function run(command: HooksCommand, args: string[], env = environment()) {
-  let out = '';
-  let err = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await command(args, {
-    env,
-    out: sink((text) => (out += text)),
-    err: sink((text) => (err += text)),
-  });
+  const [stdout, stderr] = [capturedOutput(), capturedOutput()];
+  const code = await command(args, { env, out: stdout.stream, err: stderr.stream });
+  const [out, err] = [stdout.text(), stderr.text()];
   expect(out + err).not.toContain(PASSWORD);
   expect(out + err).not.toContain(server.token);
   return { code, out, err, lines: out.split('\n').filter((line) => line !== '') };

@@ -1,11 +1,9 @@
-import { startSandbox, type Sandbox } from '../support/sandbox';
+import { startSandbox, threadKind, type Json, type Sandbox } from '../support/sandbox';
 
 /**
  * Every kind of change Azure DevOps reports, and every kind of content, through the whole pipeline: threads land on
  * the right files and lines, and whatever cannot be diffed is named in the summary with its reason.
  */
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let sandbox: Sandbox;
 
@@ -26,20 +24,10 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-async function settle() {
-  for (let round = 0; round < 3; round++) {
-    await sandbox.devops.settled();
-    await sandbox.host.settled(120_000);
-  }
-}
-
 const botThreads = (repositoryId: string, pullRequestId: number) =>
-  (sandbox.devops.threads(repositoryId, pullRequestId) as Json[]).filter(
-    (thread) => thread.comments?.[0]?.author?.id === sandbox.devops.botIdentity.id,
-  );
+  sandbox.botThreads(repositoryId, pullRequestId);
 const summaryOf = (threads: Json[]) =>
-  threads.find((thread) => thread.properties?.['ado-reviewer.kind']?.$value === 'summary')?.comments[0]
-    .content as string;
+  threads.find((thread) => threadKind(thread) === 'summary')?.comments[0].content as string;
 
 describe('a pull request with every change type and kind of content', () => {
   let repositoryId: string;
@@ -95,7 +83,7 @@ describe('a pull request with every change type and kind of content', () => {
       title: 'kinds',
     });
     pullRequestId = pr.pullRequestId;
-    await settle();
+    await sandbox.settled();
     threads = botThreads(repositoryId, pullRequestId);
   });
 
@@ -137,7 +125,7 @@ describe('a pull request with every change type and kind of content', () => {
       branch: 'topic',
       files: { 'notes.txt': 'no findings here\n' },
     });
-    await settle();
+    await sandbox.settled();
     expect(last()).toMatchObject({
       state: 'succeeded',
       iterationId: 2,
@@ -190,7 +178,7 @@ describe('a pull request with 2,500 changed files', () => {
       targetBranch: 'main',
       title: 'huge',
     });
-    await settle();
+    await sandbox.settled();
 
     const prompt = sandbox.llm.requests[before].body.messages[1].content as string;
     const shown = (prompt.match(/^### \/src\/file\d{4}\.ts/gm) ?? []).length;

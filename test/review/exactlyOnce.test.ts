@@ -1,4 +1,4 @@
-import { startSandbox, type Sandbox } from '../support/sandbox';
+import { startSandbox, threadKind, type Json, type Sandbox } from '../support/sandbox';
 import { scriptedReview } from '../support/scriptedReviewer';
 import type { ChatRequest } from '../support/llmServer';
 
@@ -7,8 +7,6 @@ import type { ChatRequest } from '../support/llmServer';
  * events that are not pushes, and the bot's own actions. Everything real but Azure DevOps and the model, which are
  * the local stand-ins.
  */
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let sandbox: Sandbox;
 /** Model calls per pull request currently running, and the most seen at once. */
@@ -39,21 +37,10 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-async function settle() {
-  for (let round = 0; round < 3; round++) {
-    await sandbox.devops.settled();
-    await sandbox.host.settled(120_000);
-  }
-}
-
 const threadsOf = (repositoryId: string, pullRequestId: number) =>
-  (sandbox.devops.threads(repositoryId, pullRequestId) as Json[]).filter(
-    (thread) => thread.comments?.[0]?.author?.id === sandbox.devops.botIdentity.id,
-  );
-const summariesOf = (threads: Json[]) =>
-  threads.filter((thread) => thread.properties?.['ado-reviewer.kind']?.$value === 'summary');
-const findingsOf = (threads: Json[]) =>
-  threads.filter((thread) => thread.properties?.['ado-reviewer.kind']?.$value === 'finding');
+  sandbox.botThreads(repositoryId, pullRequestId);
+const summariesOf = (threads: Json[]) => threads.filter((thread) => threadKind(thread) === 'summary');
+const findingsOf = (threads: Json[]) => threads.filter((thread) => threadKind(thread) === 'finding');
 const iterationOf = (thread: Json) => Number(thread.properties['ado-reviewer.iteration'].$value);
 const requestsFor = (title: string) => sandbox.llm.requests.filter((request) => titleOf(request) === title);
 
@@ -85,13 +72,13 @@ describe('a second push', () => {
 
   beforeAll(async () => {
     ({ repositoryId, pullRequestId } = await openPullRequest('incremental', ['src/one.ts']));
-    await settle();
+    await sandbox.settled();
     await sandbox.devops.push({
       repositoryId,
       branch: 'topic',
       files: { 'src/two.ts': 'export const b = 2;\nconsole.log(b);\n' },
     });
-    await settle();
+    await sandbox.settled();
   });
 
   it('is reviewed incrementally: the model sees only what changed since the last reviewed iteration', () => {
@@ -128,7 +115,7 @@ describe('a second push', () => {
 describe('events that are not pushes', () => {
   it("votes, completion and the bot's own comments cause no review and no reply", async () => {
     const { repositoryId, pullRequestId } = await openPullRequest('not-pushes', ['src/x.ts']);
-    await settle();
+    await sandbox.settled();
     const requestsBefore = sandbox.llm.requests.length;
     const writesBefore = sandbox.devops.writes.length;
 
@@ -139,9 +126,9 @@ describe('events that are not pushes', () => {
       commentId: botThread.comments[0].id,
     });
     await sandbox.devops.deliver('git.pullrequest.updated', pullRequestId, { action: 'vote' });
-    await settle();
+    await sandbox.settled();
     await sandbox.devops.completePullRequest({ pullRequestId });
-    await settle();
+    await sandbox.settled();
 
     expect(sandbox.llm.requests.length).toBe(requestsBefore);
     expect(sandbox.devops.writes.slice(writesBefore)).toEqual([]);
@@ -156,7 +143,7 @@ describe('at-least-once delivery', () => {
     const created = sandbox.devops.buildDelivery('git.pullrequest.created', pullRequestId);
     await sandbox.devops.sendDelivery(created);
     await sandbox.devops.sendDelivery({ ...created, id: 'a-new-event-id-for-the-same-change' });
-    await settle();
+    await sandbox.settled();
     const threads = threadsOf(repositoryId, pullRequestId);
     expect(summariesOf(threads)).toHaveLength(1);
     const fingerprints = findingsOf(threads).map(
@@ -176,7 +163,7 @@ describe('at-least-once delivery', () => {
         files: { [`src/push${push}.ts`]: `console.log(${push});\n` },
       });
     }
-    await settle();
+    await sandbox.settled();
     expect(maxConcurrentPerPullRequest).toBe(1);
     const statuses = sandbox.devops.statuses(repositoryId, pullRequestId) as Json[];
     expect(statuses.at(-1)).toMatchObject({ iterationId: 21, state: 'succeeded' });
@@ -200,7 +187,7 @@ describe('at-least-once delivery', () => {
 describe('history rewrites and drafts', () => {
   it('a force push falls back to a full review', async () => {
     const { repositoryId, pullRequestId } = await openPullRequest('force-push', ['src/one.ts']);
-    await settle();
+    await sandbox.settled();
     await sandbox.devops.push({
       repositoryId,
       branch: 'topic',
@@ -208,7 +195,7 @@ describe('history rewrites and drafts', () => {
       force: true,
       files: { 'src/one.ts': 'export const a = 2;\nconsole.log(a);\n', 'src/other.ts': 'console.log(1);\n' },
     });
-    await settle();
+    await sandbox.settled();
     const prompts = requestsFor('force-push').map((request) => request.body.messages[1].content);
     expect(prompts).toHaveLength(2);
     expect(prompts[1]).toContain('+++ b/src/one.ts');
@@ -236,11 +223,11 @@ describe('history rewrites and drafts', () => {
       title: 'draft',
       isDraft: true,
     });
-    await settle();
+    await sandbox.settled();
     expect(requestsFor('draft')).toHaveLength(0);
     expect(sandbox.devops.statuses(repository.id, pr.pullRequestId)).toEqual([]);
     await sandbox.devops.publishPullRequest({ pullRequestId: pr.pullRequestId });
-    await settle();
+    await sandbox.settled();
     expect(requestsFor('draft')).toHaveLength(1);
     expect(summariesOf(threadsOf(repository.id, pr.pullRequestId))).toHaveLength(1);
   });
@@ -256,7 +243,7 @@ describe('failures part-way through', () => {
     );
     sandbox.devops.dropRequests((method, path) => method === 'GET' && /\/iterations$/.test(path));
     const { repositoryId, pullRequestId } = await openPullRequest('cut-off', files);
-    await settle();
+    await sandbox.settled();
     const threads = threadsOf(repositoryId, pullRequestId);
     expect(summariesOf(threads)).toHaveLength(1);
     const fingerprints = findingsOf(threads).map(
@@ -325,7 +312,7 @@ describe('1,000 deliveries for 100 pull request iterations', () => {
 
     const first = deliveriesFor('created');
     await send(first);
-    await settle();
+    await sandbox.settled();
     for (const { repositoryId, pullRequestId } of pullRequests) {
       const index = pullRequests.findIndex((pr) => pr.pullRequestId === pullRequestId);
       sandbox.devops.setSubscriber(null);
@@ -342,7 +329,7 @@ describe('1,000 deliveries for 100 pull request iterations', () => {
     });
     const second = deliveriesFor('updated');
     await send(second);
-    await settle();
+    await sandbox.settled();
 
     expect(first.length + second.length).toBeGreaterThanOrEqual(1000);
     for (const { repositoryId, pullRequestId } of pullRequests) {

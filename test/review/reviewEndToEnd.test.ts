@@ -1,12 +1,17 @@
-import { openSamplePullRequest, SAMPLE_FEATURE, startSandbox, type Sandbox } from '../support/sandbox';
+import {
+  openSamplePullRequest,
+  SAMPLE_FEATURE,
+  startSandbox,
+  threadKind,
+  type Json,
+  type Sandbox,
+} from '../support/sandbox';
 import type { ChatRequest } from '../support/llmServer';
 
 /**
  * A service-hook delivery becomes a posted review, end to end: Azure DevOps test server → webhook (stand-in host)
  * → Azurite queue → review function → real azure-devops-node-api and openai clients → threads and statuses.
  */
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let sandbox: Sandbox;
 
@@ -18,20 +23,12 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-async function settle() {
-  // Bot comments fire comment events, which are queue jobs too: settle until both sides are quiet.
-  for (let round = 0; round < 3; round++) {
-    await sandbox.devops.settled();
-    await sandbox.host.settled(60_000);
-  }
-}
-
 const lineOf = (file: string, needle: string) =>
   (SAMPLE_FEATURE[file] as string).split('\n').findIndex((line) => line.includes(needle)) + 1;
 
 const threadsOf = (repositoryId: string, pullRequestId: number) =>
   sandbox.devops.threads(repositoryId, pullRequestId) as Json[];
-const isSummary = (thread: Json) => thread.properties?.['ado-reviewer.kind']?.$value === 'summary';
+const isSummary = (thread: Json) => threadKind(thread) === 'summary';
 const inlineThreads = (threads: Json[]) =>
   threads.filter((thread) => thread.threadContext?.filePath !== undefined);
 
@@ -44,7 +41,7 @@ describe('a pull request with added, edited and deleted files', () => {
 
   beforeAll(async () => {
     ({ repositoryId, pullRequestId } = await openSamplePullRequest(sandbox));
-    await settle();
+    await sandbox.settled();
   });
 
   it('gets exactly one summary thread', () => {
@@ -221,7 +218,7 @@ describe('findings placed on what Azure DevOps shows', () => {
       }),
     );
     const { repositoryId, pullRequestId } = await openSamplePullRequest(sandbox, 'placed-findings');
-    await settle();
+    await sandbox.settled();
     const threads = threadsOf(repositoryId, pullRequestId);
     const inline = inlineThreads(threads).map((thread) => {
       const side = thread.threadContext.rightFileStart ? 'right' : 'left';
@@ -288,7 +285,7 @@ describe('a target branch that moved on after the branch point', () => {
       targetBranch: 'main',
       title: 't',
     });
-    await settle();
+    await sandbox.settled();
     const prompts = sandbox.llm.requests.slice(before).map(promptOf);
     expect(prompts).toHaveLength(1);
     expect(prompts[0]).toContain('+++ b/a.txt');
@@ -301,7 +298,7 @@ describe('a review that cannot complete', () => {
   it('goes to the poison queue after maxDequeueCount tries; the poison function logs the cause and sets error', async () => {
     sandbox.llm.respondWith(() => ({ status: 400, error: 'model is unavailable' }));
     const { repositoryId, pullRequestId } = await openSamplePullRequest(sandbox, 'failing-review');
-    await settle();
+    await sandbox.settled();
     const failures = sandbox.host.logs.filter(
       (entry) =>
         entry.functionName === 'reviewJob' &&

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { startAzurite, type Azurite } from '../support/azurite';
 import { startAzureDevOpsServer, type AzureDevOpsTestServer } from '../support/azureDevOpsServer';
 import { startLlmServer, type LlmTestServer } from '../support/llmServer';
+import { threadKind, type Json } from '../support/sandbox';
 import { scriptedReview } from '../support/scriptedReviewer';
 
 /**
@@ -11,8 +12,6 @@ import { scriptedReview } from '../support/scriptedReviewer';
  * host; once the queue message's lease runs out another worker process picks the job up again and finishes it from the
  * saved plan, without posting anything twice.
  */
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const root = path.join(__dirname, '../..');
 let azurite: Azurite;
@@ -130,14 +129,12 @@ it('a worker killed while posting leaves exactly one set of threads after anothe
   await devops.settled();
 
   const threads = ownThreads();
-  const findings = threads.filter((thread) => thread.properties?.['ado-reviewer.kind']?.$value === 'finding');
+  const findings = threads.filter((thread) => threadKind(thread) === 'finding');
   const fingerprints = new Set(
     findings.map((thread) => thread.properties['ado-reviewer.fingerprint'].$value),
   );
   expect(findings).toHaveLength(files.length);
   expect(fingerprints.size).toBe(files.length);
-  expect(
-    threads.filter((thread) => thread.properties?.['ado-reviewer.kind']?.$value === 'summary'),
-  ).toHaveLength(1);
+  expect(threads.filter((thread) => threadKind(thread) === 'summary')).toHaveLength(1);
   expect(llm.requests).toHaveLength(1);
 }, 120_000);

@@ -1,10 +1,8 @@
-import { openSamplePullRequest, startSandbox } from './sandbox';
+import { openSamplePullRequest, startSandbox, threadKind, type Json } from './sandbox';
 
 /**
  * `npm run demo`: opens a sample pull request on the local stand-ins, waits for the review and prints it.
  */
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 async function main() {
   console.log('ado-reviewer demo — everything runs on this machine:');
@@ -37,7 +35,7 @@ async function main() {
     if (final === undefined) throw new Error('No review within 60 s');
 
     const threads = sandbox.devops.threads(repositoryId, pullRequestId) as Json[];
-    const summary = threads.find((thread) => thread.properties?.['ado-reviewer.kind']?.$value === 'summary');
+    const summary = threads.find((thread) => threadKind(thread) === 'summary');
     console.log('──── Summary thread ────');
     console.log(summary?.comments[0].content ?? '(none)');
     console.log('\n──── Inline threads ────');

@@ -80,8 +80,19 @@ export interface Sandbox {
   llm: LlmTestServer;
   host: FunctionsHost;
   webhook: { url: string; username: string; password: string };
+  /** Resolves once deliveries and queue work are quiet (bot comments fire events that are queue jobs too). */
+  settled(timeoutMs?: number): Promise<void>;
+  /** The threads the app posted on a pull request (first comment by its identity), as the REST API returns them. */
+  botThreads(repositoryId: string, pullRequestId: number): Json[];
   close(): Promise<void>;
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
+/** What the app marked a thread as (`summary`, `finding`) in its properties. */
+export const threadKind = (thread: Json): string | undefined =>
+  thread.properties?.['ado-reviewer.kind']?.$value;
 
 export interface SandboxOptions {
   /** The app's function entry points: TypeScript sources under jest, compiled files otherwise. */
@@ -148,6 +159,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     llm,
     host,
     webhook: { url: webhookUrl, username: webhookUser, password: webhookPassword },
+    async settled(timeoutMs = 120_000) {
+      for (let round = 0; round < 3; round++) {
+        await devops.settled();
+        await host.settled(timeoutMs);
+      }
+    },
+    botThreads(repositoryId, pullRequestId) {
+      return (devops.threads(repositoryId, pullRequestId) as Json[]).filter(
+        (thread) => thread.comments?.[0]?.author?.id === devops.botIdentity.id,
+      );
+    },
     async close() {
       await host.close();
       await Promise.all([devops.close(), llm.close()]);
