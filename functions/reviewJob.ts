@@ -6,7 +6,7 @@ import { app, type InvocationContext } from '@azure/functions';
  * Throwing makes the host retry the message and, after host.json's maxDequeueCount, move it to the poison queue.
  */
 export async function handleReviewJob(message: unknown, context: InvocationContext): Promise<void> {
-  const { runReviewJob } = await import('../shared/review/runReviewJob');
+  const { runReviewJob } = await import('../shared/worker/runReviewJob');
   await runReviewJob(message, {
     dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
     log: context,

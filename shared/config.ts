@@ -142,8 +142,7 @@ export interface KeyVaultConfig {
 
 /** The app's storage account (queues, review state): a connection string locally, its identity in Azure. */
 export type StorageConnection =
-  | { connectionString: string }
-  | { queueServiceUri: string; blobServiceUri: string; clientId?: string };
+  { connectionString: string } | { queueServiceUri: string; blobServiceUri: string; clientId?: string };
 
 export type FailSeverity = 'never' | 'high' | 'medium' | 'low';
 

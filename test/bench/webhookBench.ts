@@ -134,7 +134,7 @@ export async function runWebhookBench(): Promise<void> {
         .padStart(6)} ms`,
     );
   }
-  const review = loadTimes(path.join(root, 'dist/shared/review/runReviewJob.js'));
+  const review = loadTimes(path.join(root, 'dist/shared/worker/runReviewJob.js'));
   console.log(
     `  ${'review stack (runReviewJob)'.padEnd(32)} process ${review.wall.toFixed(0).padStart(4)} ms   require ${review.require
       .toFixed(1)

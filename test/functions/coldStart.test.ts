@@ -11,7 +11,7 @@ const reviewStack = [
   /node_modules\/openai\//,
   /node_modules\/azure-devops-node-api\//,
   /node_modules\/diff\//,
-  /\/shared\/(review|diff|llm|azure-devops)\//,
+  /\/shared\/(review|diff|llm|azure-devops|worker|storage|git)\//,
 ];
 
 function modulesLoadedBy(entry: string): string[] {
@@ -40,7 +40,7 @@ describe('function entry points at start-up', () => {
   );
 
   it('the review job loads the stack when it runs (so the check above can see it)', () => {
-    const loaded = modulesLoadedBy(path.join(root, 'shared/review/runReviewJob.ts'));
+    const loaded = modulesLoadedBy(path.join(root, 'shared/worker/runReviewJob.ts'));
     expect(loaded.some((file) => /node_modules\/openai\//.test(file))).toBe(true);
     expect(loaded.some((file) => /node_modules\/azure-devops-node-api\//.test(file))).toBe(true);
   });

@@ -6,8 +6,8 @@ import { parseReviewJob, type ReviewJob } from '../queue/reviewJob';
 import { createSecretReader, readRequiredSecret } from '../secrets/readSecret';
 import { getProcessSecretStore } from '../secrets/secretStore';
 import { createBlobReviewStore } from '../storage/blobReviewStore';
-import type { PullRequestPlatform } from './platform';
-import { reviewPullRequest } from './reviewPullRequest';
+import type { PullRequestPlatform } from '../review/platform';
+import { reviewPullRequest } from '../review/reviewPullRequest';
 
 export interface JobContext {
   dequeueCount: number;
