@@ -280,6 +280,45 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
       ).updateComment({ content }, ref.repositoryId, ref.pullRequestId, threadId, commentId, ref.projectId);
     },
 
+    async getThread(ref, threadId) {
+      let thread: GitPullRequestCommentThread;
+      try {
+        thread = await (
+          await git()
+        ).getPullRequestThread(ref.repositoryId, ref.pullRequestId, threadId, ref.projectId);
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        throw error;
+      }
+      const context = thread.threadContext;
+      const start = context?.rightFileStart?.line;
+      return {
+        id: threadId,
+        filePath: context?.filePath ?? undefined,
+        rightLines: start === undefined ? undefined : { start, end: context?.rightFileEnd?.line ?? start },
+        comments: (thread.comments ?? []).map((comment) => ({
+          id: comment.id ?? 0,
+          parentCommentId: comment.parentCommentId ?? 0,
+          authorId: (comment.author?.id ?? '').toLowerCase(),
+          authorName: comment.author?.displayName ?? 'someone',
+          content: comment.content ?? '',
+          isDeleted: comment.isDeleted === true,
+        })),
+      };
+    },
+
+    async replyToComment(ref, threadId, parentCommentId, content) {
+      await (
+        await git()
+      ).createComment(
+        { parentCommentId, content, commentType: 1 },
+        ref.repositoryId,
+        ref.pullRequestId,
+        threadId,
+        ref.projectId,
+      );
+    },
+
     async updateThreadProperties(ref, threadId, properties) {
       await (
         await git()

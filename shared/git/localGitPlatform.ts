@@ -226,6 +226,8 @@ export async function createLocalGitPlatform(
     listThreads: () => Promise.resolve([]),
     createThread: notAvailable('createThread'),
     updateComment: notAvailable('updateComment'),
+    getThread: notAvailable('getThread'),
+    replyToComment: notAvailable('replyToComment'),
     updateThreadProperties: notAvailable('updateThreadProperties'),
     setStatus: notAvailable('setStatus'),
   };

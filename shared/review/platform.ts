@@ -67,6 +67,24 @@ export interface ReviewThread {
   firstCommentContent?: string;
 }
 
+export interface ThreadComment {
+  id: number;
+  /** 0 for the thread's first comment. */
+  parentCommentId: number;
+  authorId: string;
+  authorName: string;
+  content: string;
+  isDeleted: boolean;
+}
+
+export interface ThreadDetails {
+  id: number;
+  /** For a thread on code: the file and the right-side lines it is on. */
+  filePath?: string;
+  rightLines?: { start: number; end: number };
+  comments: ThreadComment[];
+}
+
 export interface NewThread {
   content: string;
   position?: ThreadPosition;
@@ -96,6 +114,13 @@ export interface PullRequestPlatform {
   listThreads(ref: PullRequestRef): Promise<ReviewThread[]>;
   createThread(ref: PullRequestRef, thread: NewThread): Promise<ReviewThread>;
   updateComment(ref: PullRequestRef, threadId: number, commentId: number, content: string): Promise<void>;
+  getThread(ref: PullRequestRef, threadId: number): Promise<ThreadDetails | undefined>;
+  replyToComment(
+    ref: PullRequestRef,
+    threadId: number,
+    parentCommentId: number,
+    content: string,
+  ): Promise<void>;
   updateThreadProperties(
     ref: PullRequestRef,
     threadId: number,

@@ -45,6 +45,9 @@ export interface ReviewStore {
   writeState(ref: PullRequestRef, state: ReviewState): Promise<void>;
   readPlan(ref: PullRequestRef, iterationId: number): Promise<ReviewPlan | undefined>;
   writePlan(ref: PullRequestRef, plan: ReviewPlan): Promise<void>;
-  /** An exclusive, self-renewing lock on the pull request, or undefined while another job holds it. */
-  tryLock(ref: PullRequestRef): Promise<ReviewLock | undefined>;
+  /**
+   * An exclusive, self-renewing lock on one activity of a pull request (`review`, or answering in one thread), or
+   * undefined while another job holds it.
+   */
+  tryLock(ref: PullRequestRef, scope?: string): Promise<ReviewLock | undefined>;
 }

@@ -61,9 +61,9 @@ export function createBlobReviewStore(connection: StorageConnection, container: 
     readPlan: (ref, iterationId) => readJson<ReviewPlan>(`${folder(ref)}/iterations/${iterationId}.json`),
     writePlan: (ref, plan) => writeJson(`${folder(ref)}/iterations/${plan.iterationId}.json`, plan),
 
-    async tryLock(ref) {
+    async tryLock(ref, scope = 'review') {
       await ensureContainer();
-      const blob = client.getBlockBlobClient(`${folder(ref)}/lock`);
+      const blob = client.getBlockBlobClient(`${folder(ref)}/locks/${scope}`);
       try {
         await blob.upload('', 0, { conditions: { ifNoneMatch: '*' } });
       } catch (error) {

@@ -7,6 +7,7 @@ import { createSecretReader, readRequiredSecret } from '../secrets/readSecret';
 import { getProcessSecretStore } from '../secrets/secretStore';
 import { createBlobReviewStore } from '../storage/blobReviewStore';
 import type { PullRequestPlatform } from '../review/platform';
+import { answerMention } from '../review/answerMention';
 import { reviewPullRequest } from '../review/reviewPullRequest';
 
 export interface JobContext {
@@ -41,39 +42,60 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
   const config = getConfig();
   const platform = await platformFor(config);
 
+  const store = createBlobReviewStore(config.storage, config.state.container);
+  const requeue = async (activity: string) => {
+    // Another instance holds this lock and will finish; look again later in case this event came just after.
+    await createJobQueue(config.storage, config.queue.name).send(job, {
+      delaySeconds: config.review.busyRetrySeconds,
+    });
+    context.log.info(
+      `PR ${job.pullRequestId}: ${activity} is running elsewhere; job ${job.eventId} will look again later`,
+    );
+  };
+
   if (job.kind === 'comment') {
+    if (job.threadId === undefined || job.commentId === undefined) {
+      context.log.warn(`Comment job ${job.eventId} names no thread or comment: nothing to answer`);
+      return;
+    }
+    // Most comment events are the app's own threads and replies: drop them before taking any lock.
     const ownId = await platform.getOwnIdentityId();
     const actor = job.actorId?.toLowerCase();
-    const ignored =
-      actor === ownId || (actor !== undefined && config.review.ignoredIdentityIds.includes(actor));
-    context.log.info(
-      ignored
-        ? `Comment ${job.commentId} (thread ${job.threadId}) on PR ${job.pullRequestId} is by an ignored identity: nothing to do`
-        : `Comment ${job.commentId} (thread ${job.threadId}) on PR ${job.pullRequestId}: answering comments is not supported yet`,
-    );
+    if (actor === ownId || (actor !== undefined && config.review.ignoredIdentityIds.includes(actor))) {
+      context.log.info(
+        `Comment ${job.commentId} on PR ${job.pullRequestId} is by an ignored identity: nothing to do`,
+      );
+      return;
+    }
+    const ref = refOf(job);
+    const lock = await store.tryLock(ref, `thread-${job.threadId}`);
+    if (lock === undefined) return requeue(`answering in thread ${job.threadId}`);
+    try {
+      const outcome = await answerMention(ref, job.threadId, job.commentId, {
+        platform,
+        model: await modelFor(config),
+        log: context.log,
+        ignoredIdentityIds: config.review.ignoredIdentityIds,
+      });
+      context.log.info(
+        `Comment ${job.commentId} (thread ${job.threadId}) on PR ${job.pullRequestId}: ${JSON.stringify(outcome)}`,
+      );
+    } finally {
+      await lock.release();
+    }
     return;
   }
 
   const outcome = await reviewPullRequest(refOf(job), {
     platform,
     model: await modelFor(config),
-    store: createBlobReviewStore(config.storage, config.state.container),
+    store,
     log: context.log,
     limits: config.review,
     policy: config.review,
     now: () => new Date(),
   });
-  if (outcome.kind === 'busy') {
-    // Another instance is reviewing this PR and will end on its newest iteration; look again later in case this
-    // event's push landed just after that review's last check.
-    await createJobQueue(config.storage, config.queue.name).send(job, {
-      delaySeconds: config.review.busyRetrySeconds,
-    });
-    context.log.info(
-      `PR ${job.pullRequestId} is being reviewed elsewhere; job ${job.eventId} will look again later`,
-    );
-    return;
-  }
+  if (outcome.kind === 'busy') return requeue('a review');
   context.log.info(
     `Job ${job.eventId} (try ${context.dequeueCount}) for PR ${job.pullRequestId}: ${JSON.stringify(outcome.passes)}`,
   );

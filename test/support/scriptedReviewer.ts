@@ -41,7 +41,19 @@ interface Finding {
   suggestion: string | null;
 }
 
+/** Answers questions in threads by quoting the line the thread is on, so tests can see what the model was shown. */
+function scriptedReply(prompt: string): string {
+  const question = (prompt.split('\n').at(-1) ?? '').replace(/^[^:]*: /, '');
+  const line = /, lines (\d+)–/.exec(prompt)?.[1];
+  const code = line === undefined ? undefined : new RegExp(`^\\s*${line} (.*)$`, 'm').exec(prompt)?.[1];
+  const about = code === undefined ? '' : ` Line ${line} reads \`${code.trim()}\`.`;
+  return JSON.stringify({ reply: `You asked: "${question}".${about}` });
+}
+
 export function scriptedReview(request: ChatRequest): string {
+  if (request.body.response_format?.json_schema?.name === 'thread_reply') {
+    return scriptedReply(request.body.messages.find((message) => message.role === 'user')?.content ?? '');
+  }
   const prompt = request.body.messages.find((message) => message.role === 'user')?.content ?? '';
   const findings: Finding[] = [];
   const files: string[] = [];
