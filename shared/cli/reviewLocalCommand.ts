@@ -8,12 +8,10 @@ import { formatUnifiedDiff } from '../diff/unifiedFormat';
 import { createLocalGitPlatform, type LocalReview } from '../git/localGitPlatform';
 import { ModelOutputError, type ChatModel } from '../llm/chatModel';
 import { createOpenAiChatModel } from '../llm/openAiChatModel';
-import { anchorFindings, type AnchoredFindings } from '../review/anchorFindings';
-import { collectChanges, type CollectedChanges, type ReviewedFile } from '../review/collectChanges';
+import type { ReviewedFile } from '../review/collectChanges';
 import { findingFingerprint } from '../review/comments';
-import { planReview } from '../review/planReview';
-import type { FileChange } from '../review/platform';
-import { renderReviewPrompt, reviewAnswerSchema, type Finding, type RenderedPrompt } from '../review/prompt';
+import { askForReview, buildPlan, prepareReview, type PreparedReview } from '../review/planReview';
+import type { Finding } from '../review/prompt';
 
 /**
  * `ado-reviewer review-local --base <ref> [--head <ref>]`: the app's review of a pull request, run on a local branch
@@ -123,16 +121,9 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
         `changes since their merge base ${local.iteration.commonCommitId.slice(0, 8)}\n`,
     );
     const { limits } = settings;
-    const prepared = await preparePrompt(local, limits);
+    const prepared = await prepareLocalReview(local, limits);
     if (options['dry-run']) await printDryRun(local, prepared, limits, io.out);
-    else
-      await runReview(
-        local,
-        prepared,
-        createOpenAiChatModel(settings.llm, settings.apiKeys ?? ''),
-        limits,
-        io,
-      );
+    else await runReview(prepared, createOpenAiChatModel(settings.llm, settings.apiKeys ?? ''), io);
     return 0;
   } catch (error) {
     // One line, and never a key, whatever the provider's message quotes.
@@ -147,24 +138,18 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
   }
 }
 
-interface PreparedPrompt {
-  changes: FileChange[];
-  collected: CollectedChanges;
-  prompt: RenderedPrompt;
-}
-
-/**
- * The same collection and prompt planReview builds, for printing what it shows the model. A full run collects again
- * inside planReview, which keeps its collection to itself; local reads cost little.
- */
-async function preparePrompt(
+/** What the app would show the model for this branch: the same preparation as for a pull request. */
+function prepareLocalReview(
   local: LocalReview,
   limits: LocalReviewConfig['limits'],
-): Promise<PreparedPrompt> {
-  const { platform, ref, iteration, pullRequest } = local;
-  const changes = await platform.listIterationChanges(ref, iteration.id);
-  const collected = await collectChanges(platform, ref, iteration, changes, limits);
-  return { changes, collected, prompt: renderReviewPrompt(pullRequest, collected, limits.maxPromptChars) };
+): Promise<PreparedReview> {
+  return prepareReview(
+    local.ref,
+    { platform: local.platform, limits },
+    local.pullRequest,
+    local.iteration,
+    undefined,
+  );
 }
 
 const repositoryPath = (path: string) => path.replace(/^\/+/, '');
@@ -188,7 +173,7 @@ async function unifiedHunks(local: LocalReview, file: ReviewedFile): Promise<str
   });
 }
 
-function notReviewedLines({ collected, prompt }: PreparedPrompt): string[] {
+function notReviewedLines({ collected, prompt }: PreparedReview): string[] {
   return [
     ...collected.skipped.map((file) => `  ${repositoryPath(file.path)}: ${file.reason}`),
     ...prompt.omittedPaths.map((path) => `  ${repositoryPath(path)}: did not fit in the review prompt`),
@@ -197,7 +182,7 @@ function notReviewedLines({ collected, prompt }: PreparedPrompt): string[] {
 
 async function printDryRun(
   local: LocalReview,
-  prepared: PreparedPrompt,
+  prepared: PreparedReview,
   limits: LocalReviewConfig['limits'],
   out: NodeJS.WritableStream,
 ): Promise<void> {
@@ -229,21 +214,6 @@ async function printDryRun(
   );
 }
 
-/** Keeps what the model answered: planReview returns the planned threads, not the findings behind them. */
-function recordingModel(model: ChatModel): { model: ChatModel; answers: unknown[] } {
-  const answers: unknown[] = [];
-  return {
-    answers,
-    model: {
-      async completeStructured(request) {
-        const answer = await model.completeStructured(request);
-        answers.push(answer);
-        return answer;
-      },
-    },
-  };
-}
-
 /** `path:line  severity  comment`; a finding on removed lines names the old file's path and lines. */
 function findingLine(
   finding: Finding,
@@ -257,33 +227,11 @@ function findingLine(
   return `${where}  ${finding.severity}  ${finding.comment.trim().replace(/\s*\n\s*/g, ' ')}`;
 }
 
-async function runReview(
-  local: LocalReview,
-  prepared: PreparedPrompt,
-  chatModel: ChatModel,
-  limits: LocalReviewConfig['limits'],
-  io: Io,
-): Promise<void> {
-  const recorder = recordingModel(chatModel);
-  const plan = await planReview(
-    local.ref,
-    {
-      platform: local.platform,
-      model: recorder.model,
-      log: { info: (line) => io.err.write(`${line}\n`) },
-      limits,
-    },
-    local.pullRequest,
-    local.iteration,
-    undefined,
+async function runReview(prepared: PreparedReview, chatModel: ChatModel, io: Io): Promise<void> {
+  io.err.write(
+    `Asking the model about ${prepared.prompt.shownPaths.size} files (${prepared.prompt.user.length} chars)\n`,
   );
-  const answer = recorder.answers.length > 0 ? reviewAnswerSchema.parse(recorder.answers[0]) : undefined;
-  // The same placement planReview made; its threads say which placed findings survived de-duplication.
-  const anchored: AnchoredFindings = anchorFindings(
-    answer?.findings ?? [],
-    prepared.collected.files,
-    prepared.prompt.shownPaths,
-  );
+  const { plan, anchored } = buildPlan(prepared, await askForReview(chatModel, prepared.prompt));
   const planned = new Set(plan.threads.map((thread) => thread.fingerprint));
   const inline = anchored.inline.filter((item) => planned.delete(findingFingerprint(item)));
 

@@ -1,14 +1,21 @@
 import type { ChatModel } from '../llm/chatModel';
-import { anchorFindings } from './anchorFindings';
-import { collectChanges, type CollectLimits } from './collectChanges';
+import { anchorFindings, type AnchoredFindings } from './anchorFindings';
+import { collectChanges, type CollectedChanges, type CollectLimits } from './collectChanges';
 import { findingFingerprint, PROPERTY, renderFindingComment, renderIterationSection } from './comments';
 import type {
+  FileChange,
   PullRequestDetails,
   PullRequestIteration,
   PullRequestPlatform,
   PullRequestRef,
 } from './platform';
-import { renderReviewPrompt, reviewAnswerSchema, severities, type ReviewAnswer } from './prompt';
+import {
+  renderReviewPrompt,
+  reviewAnswerSchema,
+  severities,
+  type RenderedPrompt,
+  type ReviewAnswer,
+} from './prompt';
 import type { ReviewPlan } from './reviewStore';
 
 export interface PlanDependencies {
@@ -18,18 +25,29 @@ export interface PlanDependencies {
   limits: CollectLimits & { maxPromptChars: number };
 }
 
-/** Diffs the iteration (against the merge base, or the last reviewed iteration), asks the model, places findings. */
-export async function planReview(
+/** What one review is about: the changes, their diffs, and the prompt that shows them. */
+export interface PreparedReview {
+  iteration: PullRequestIteration;
+  base: PullRequestIteration | undefined;
+  /** Every change of the comparison, as the platform reported it. */
+  changes: FileChange[];
+  /** Changed files in the comparison (folders excluded), reviewed or not. */
+  changedFiles: number;
+  collected: CollectedChanges;
+  prompt: RenderedPrompt;
+}
+
+/** Diffs the iteration (against the merge base, or the last reviewed iteration) and renders the prompt. */
+export async function prepareReview(
   ref: PullRequestRef,
-  deps: PlanDependencies,
+  deps: Pick<PlanDependencies, 'platform' | 'limits'>,
   pullRequest: PullRequestDetails,
   iteration: PullRequestIteration,
   base: PullRequestIteration | undefined,
-): Promise<ReviewPlan> {
-  const { platform, model, log } = deps;
-  const changes = await platform.listIterationChanges(ref, iteration.id, base?.id);
+): Promise<PreparedReview> {
+  const changes = await deps.platform.listIterationChanges(ref, iteration.id, base?.id);
   const collected = await collectChanges(
-    platform,
+    deps.platform,
     ref,
     iteration,
     changes,
@@ -37,26 +55,52 @@ export async function planReview(
     base?.sourceCommitId ?? iteration.commonCommitId,
   );
   const prompt = renderReviewPrompt(pullRequest, collected, deps.limits.maxPromptChars);
-  log.info(
+  const changedFiles = changes.filter((change) => !change.isFolder).length;
+  return { iteration, base, changes, changedFiles, collected, prompt };
+}
+
+/** The model's review of a prepared prompt (nothing to ask when no text change fits). */
+export async function askForReview(model: ChatModel, prompt: RenderedPrompt): Promise<ReviewAnswer> {
+  if (prompt.shownPaths.size === 0) {
+    return {
+      summary: 'No text changes to review.',
+      walkthrough: [],
+      verdict: 'Nothing to review.',
+      findings: [],
+    };
+  }
+  return model.completeStructured({
+    system: prompt.system,
+    user: prompt.user,
+    schema: reviewAnswerSchema,
+    schemaName: 'pull_request_review',
+  });
+}
+
+/** Diffs the iteration, asks the model, and places its findings: the threads and summary to post. */
+export async function planReview(
+  ref: PullRequestRef,
+  deps: PlanDependencies,
+  pullRequest: PullRequestDetails,
+  iteration: PullRequestIteration,
+  base: PullRequestIteration | undefined,
+): Promise<ReviewPlan> {
+  const prepared = await prepareReview(ref, deps, pullRequest, iteration, base);
+  const { collected, prompt } = prepared;
+  deps.log.info(
     `Reviewing PR ${ref.pullRequestId} iteration ${iteration.id}${base ? ` since ${base.id}` : ''}: ` +
       `${prompt.shownPaths.size} files in the prompt (${prompt.user.length} chars), ` +
       `${collected.skipped.length + prompt.omittedPaths.length} not reviewed`,
   );
-  const answer: ReviewAnswer =
-    prompt.shownPaths.size > 0
-      ? await model.completeStructured({
-          system: prompt.system,
-          user: prompt.user,
-          schema: reviewAnswerSchema,
-          schemaName: 'pull_request_review',
-        })
-      : {
-          summary: 'No text changes to review.',
-          walkthrough: [],
-          verdict: 'Nothing to review.',
-          findings: [],
-        };
+  return buildPlan(prepared, await askForReview(deps.model, prompt)).plan;
+}
 
+/** Turns the model's answer into threads on changed lines and a summary section; also returns the placement. */
+export function buildPlan(
+  prepared: PreparedReview,
+  answer: ReviewAnswer,
+): { plan: ReviewPlan; anchored: AnchoredFindings } {
+  const { iteration, base, collected, prompt } = prepared;
   const anchored = anchorFindings(answer.findings, collected.files, prompt.shownPaths);
   const fingerprints = new Set<string>();
   const threads: ReviewPlan['threads'] = [];
@@ -89,7 +133,7 @@ export async function planReview(
   }
   const count = (severity: (typeof severities)[number]) =>
     answer.findings.filter((finding) => finding.severity === severity).length;
-  return {
+  const plan: ReviewPlan = {
     iterationId: iteration.id,
     sourceCommitId: iteration.sourceCommitId,
     mode: base === undefined ? 'full' : 'incremental',
@@ -102,11 +146,12 @@ export async function planReview(
       sourceCommitId: iteration.sourceCommitId,
       comparedTo: base?.id,
       inlineCount: threads.length,
-      changedFiles: changes.filter((change) => !change.isFolder).length,
+      changedFiles: prepared.changedFiles,
       folded: anchored.folded,
       skipped: collected.skipped,
       omittedPaths: prompt.omittedPaths,
     }),
     findingCounts: { high: count('high'), medium: count('medium'), low: count('low') },
   };
+  return { plan, anchored };
 }
