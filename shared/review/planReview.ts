@@ -9,13 +9,7 @@ import type {
   PullRequestPlatform,
   PullRequestRef,
 } from './platform';
-import {
-  renderReviewPrompt,
-  reviewAnswerSchema,
-  severities,
-  type RenderedPrompt,
-  type ReviewAnswer,
-} from './prompt';
+import { renderReviewPrompt, reviewAnswerSchema, type RenderedPrompt, type ReviewAnswer } from './prompt';
 import type { ReviewPlan } from './reviewStore';
 
 export interface PlanDependencies {
@@ -131,8 +125,6 @@ export function buildPlan(
       },
     });
   }
-  const count = (severity: (typeof severities)[number]) =>
-    answer.findings.filter((finding) => finding.severity === severity).length;
   const plan: ReviewPlan = {
     iterationId: iteration.id,
     sourceCommitId: iteration.sourceCommitId,
@@ -151,7 +143,6 @@ export function buildPlan(
       skipped: collected.skipped,
       omittedPaths: prompt.omittedPaths,
     }),
-    findingCounts: { high: count('high'), medium: count('medium'), low: count('low') },
   };
   return { plan, anchored };
 }

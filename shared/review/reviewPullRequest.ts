@@ -145,7 +145,6 @@ async function reviewNewestIteration(ref: PullRequestRef, deps: ReviewDependenci
     await store.writeState(ref, {
       lastReviewedIteration: newest.id,
       lastReviewedSourceCommit: newest.sourceCommitId,
-      lastReviewedCommonCommit: newest.commonCommitId,
       summaryThreadId,
       history,
     });

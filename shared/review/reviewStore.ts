@@ -4,7 +4,6 @@ import type { NewThread, PullRequestRef } from './platform';
 export interface ReviewState {
   lastReviewedIteration?: number;
   lastReviewedSourceCommit?: string;
-  lastReviewedCommonCommit?: string;
   summaryThreadId?: number;
   history: ReviewHistoryEntry[];
   /** The last failure, for the poison handler to report. */
@@ -33,7 +32,6 @@ export interface ReviewPlan {
   files: number;
   threads: (NewThread & { fingerprint: string })[];
   summarySection: string;
-  findingCounts: { high: number; medium: number; low: number };
 }
 
 export interface ReviewLock {
