@@ -5,6 +5,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   // The stand-in Functions host provides the module the real worker injects at run time.
-  moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/test/support/functionsCore.ts' },
+  moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/dev/host/functionsCore.ts' },
   testTimeout: 60000,
 };

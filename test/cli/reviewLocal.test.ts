@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runReviewLocalCommand } from '../../shared/cli/reviewLocalCommand';
 import { createLocalGitPlatform } from '../../shared/git/localGitPlatform';
-import { startLlmServer, type LlmTestServer, type Responder } from '../support/llmServer';
+import { startLlmServer, type LlmTestServer, type Responder } from '../../dev/llm/llmServer';
 import { capturedOutput } from '../support/capturedOutput';
 
 const API_KEY = 'sk-local-review-test-key-0123456789';

@@ -8,7 +8,7 @@ import { main } from '../../shared/cli/main';
 import { decodeFileContent } from '../../shared/diff/fileContent';
 import { diffLines, diffTexts, splitLines, type DiffHunk } from '../../shared/diff/lineDiff';
 import { formatUnifiedDiff } from '../../shared/diff/unifiedFormat';
-import { gitNoIndex } from '../support/npmPackages';
+import { gitNoIndex } from '../../dev/bench/npmPackages';
 
 /** Applies hunks by their stated positions, checking each removed line is what the old file has there. */
 function applyHunks(oldLines: string[], hunks: DiffHunk[]): string[] {

@@ -10,7 +10,7 @@ import {
   listFiles,
   unpackedPackage,
   type VersionPair,
-} from '../support/npmPackages';
+} from '../../dev/bench/npmPackages';
 
 /**
  * The line diff on real histories: every changed file between two published versions of a few npm packages

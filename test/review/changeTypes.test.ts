@@ -1,4 +1,4 @@
-import { startSandbox, threadKind, type Json, type Sandbox } from '../support/sandbox';
+import { startSandbox, threadKind, type Json, type Sandbox } from '../../dev/sandbox/sandbox';
 
 /**
  * Every kind of change Azure DevOps reports, and every kind of content, through the whole pipeline: threads land on

@@ -1,6 +1,6 @@
-import { startSandbox, threadKind, type Json, type Sandbox } from '../support/sandbox';
-import { scriptedReview } from '../support/scriptedReviewer';
-import type { ChatRequest } from '../support/llmServer';
+import { startSandbox, threadKind, type Json, type Sandbox } from '../../dev/sandbox/sandbox';
+import { scriptedReview } from '../../dev/llm/scriptedReviewer';
+import type { ChatRequest } from '../../dev/llm/llmServer';
 
 /**
  * One review per change, exactly once, under at-least-once delivery: duplicates, redeliveries, bursts of pushes,

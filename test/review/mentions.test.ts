@@ -1,4 +1,4 @@
-import { openSamplePullRequest, startSandbox, threadKind, type Json, type Sandbox } from '../support/sandbox';
+import { openSamplePullRequest, startSandbox, threadKind, type Json, type Sandbox } from '../../dev/sandbox/sandbox';
 
 /**
  * Someone mentions the app in a thread: it answers once, in that thread, as a reply to that comment — and never to

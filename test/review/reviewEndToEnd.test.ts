@@ -5,8 +5,8 @@ import {
   threadKind,
   type Json,
   type Sandbox,
-} from '../support/sandbox';
-import type { ChatRequest } from '../support/llmServer';
+} from '../../dev/sandbox/sandbox';
+import type { ChatRequest } from '../../dev/llm/llmServer';
 
 /**
  * A service-hook delivery becomes a posted review, end to end: Azure DevOps test server → webhook (stand-in host)

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { startAzurite, type Azurite } from '../support/azurite';
-import { startAzureDevOpsServer, type AzureDevOpsTestServer } from '../support/azureDevOpsServer';
-import { startLlmServer, type LlmTestServer } from '../support/llmServer';
-import { threadKind, type Json } from '../support/sandbox';
-import { scriptedReview } from '../support/scriptedReviewer';
+import { startAzurite, type Azurite } from '../../dev/azurite/azurite';
+import { startAzureDevOpsServer, type AzureDevOpsTestServer } from '../../dev/azure-devops/azureDevOpsServer';
+import { startLlmServer, type LlmTestServer } from '../../dev/llm/llmServer';
+import { threadKind, type Json } from '../../dev/sandbox/sandbox';
+import { scriptedReview } from '../../dev/llm/scriptedReviewer';
 
 /**
  * A worker killed (SIGKILL) part-way through posting a review: the app runs in a separate process under the stand-in

@@ -6,8 +6,8 @@ import {
 } from '../../functions/keyVaultSecretEvents';
 import { handleSecretEvents } from '../../shared/secrets/secretEvents';
 import { createKeyVaultSecretStore, type SecretStore } from '../../shared/secrets/secretStore';
-import { registeredFunctions } from '../support/functionsCore';
-import { startKeyVaultServer, type KeyVaultTestServer } from '../support/keyVaultServer';
+import { registeredFunctions } from '../../dev/host/functionsCore';
+import { startKeyVaultServer, type KeyVaultTestServer } from '../../dev/key-vault/keyVaultServer';
 
 /**
  * Key Vault's Event Grid events, shaped as "Azure Key Vault as Event Grid source" documents them, handled against

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createKeyVaultSecretStore, type KeyVaultSecretStoreOptions } from '../../shared/secrets/secretStore';
-import { startKeyVaultServer, type KeyVaultTestServer } from '../support/keyVaultServer';
+import { startKeyVaultServer, type KeyVaultTestServer } from '../../dev/key-vault/keyVaultServer';
 
 /**
  * The secret store with the real Key Vault SDK against the local test vault: challenge, caching, single flight,

@@ -1,5 +1,5 @@
-import { startFunctionsHost } from './functionsHost';
-import { defaultEntryModules, projectRoot } from './sandbox';
+import { startFunctionsHost } from '../../dev/host/functionsHost';
+import { defaultEntryModules, projectRoot } from '../../dev/sandbox/sandbox';
 
 /**
  * The stand-in host in a process of its own, configured from the environment, so a test can kill it mid-job the way

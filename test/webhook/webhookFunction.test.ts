@@ -1,8 +1,8 @@
 import { QueueClient } from '@azure/storage-queue';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startAzurite, type Azurite } from '../support/azurite';
-import { startFunctionsHost, type FunctionsHost } from '../support/functionsHost';
+import { startAzurite, type Azurite } from '../../dev/azurite/azurite';
+import { startFunctionsHost, type FunctionsHost } from '../../dev/host/functionsHost';
 
 /**
  * The webhook and health functions as Azure Functions runs them: real registrations under the stand-in host, real

@@ -3,7 +3,7 @@ import { createSecretReader } from '../../shared/secrets/readSecret';
 import { handleSecretEvents } from '../../shared/secrets/secretEvents';
 import { createKeyVaultSecretStore, type SecretStore } from '../../shared/secrets/secretStore';
 import { authenticateDelivery, resolveWebhookCredentials } from '../../shared/webhook/authenticateDelivery';
-import { startKeyVaultServer } from '../support/keyVaultServer';
+import { startKeyVaultServer } from '../../dev/key-vault/keyVaultServer';
 
 /** Webhook passwords kept in Key Vault (the local Key Vault server, through the real SDK), rotated without a restart. */
 

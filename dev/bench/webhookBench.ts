@@ -2,8 +2,8 @@ import { QueueClient } from '@azure/storage-queue';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startAzurite } from '../support/azurite';
-import { startFunctionsHost } from '../support/functionsHost';
+import { startAzurite } from '../azurite/azurite';
+import { startFunctionsHost } from '../host/functionsHost';
 
 /**
  * Webhook acknowledgement latency under concurrent deliveries (stand-in host + Azurite), next to a bare

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { runDiffCommand } from '../../shared/cli/diffCommand';
 import { decodeFileContent } from '../../shared/diff/fileContent';
 import { diffTexts } from '../../shared/diff/lineDiff';
-import { gitChangedLineCounts, listFiles, unpackedPackage, type VersionPair } from '../support/npmPackages';
+import { gitChangedLineCounts, listFiles, unpackedPackage, type VersionPair } from './npmPackages';
 
 /**
  * The reviewer's line diff against `git diff --no-index -U0` on real file histories (two published versions of

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { startAzurite, type Azurite } from './azurite';
-import { startAzureDevOpsServer, type AzureDevOpsTestServer } from './azureDevOpsServer';
-import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from './functionsHost';
-import { startLlmServer, type LlmTestServer, type Responder } from './llmServer';
-import { scriptedReview } from './scriptedReviewer';
+import { startAzurite, type Azurite } from '../azurite/azurite';
+import { startAzureDevOpsServer, type AzureDevOpsTestServer } from '../azure-devops/azureDevOpsServer';
+import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from '../host/functionsHost';
+import { startLlmServer, type LlmTestServer, type Responder } from '../llm/llmServer';
+import { scriptedReview } from '../llm/scriptedReviewer';
 
 /**
  * Everything the app talks to, on this machine: Azurite, the Azure DevOps test server, the LLM test server, and the
@@ -15,7 +15,7 @@ import { scriptedReview } from './scriptedReviewer';
 export const SAMPLE_MAIN: Record<string, string> = {
   'README.md': '# Web shop\n\nA tiny shop used to demonstrate ado-reviewer.\n',
   'src/cart.ts': [
-    "import { priceOf } from './catalog';",
+    "import { priceOf } from '../../test/support/catalog';",
     '',
     'export interface CartLine {',
     '  sku: string;',
@@ -45,8 +45,8 @@ export const SAMPLE_MAIN: Record<string, string> = {
 /** The sample PR: an edit, an added file and a deleted file, with a few smells the scripted reviewer flags. */
 export const SAMPLE_FEATURE: Record<string, string | null> = {
   'src/cart.ts': [
-    "import { priceOf } from './catalog';",
-    "import { discountFor } from './discounts';",
+    "import { priceOf } from '../../test/support/catalog';",
+    "import { discountFor } from '../../test/support/discounts';",
     '',
     'export interface CartLine {',
     '  sku: string;',
