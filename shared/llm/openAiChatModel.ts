@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
-import type { AppConfig } from '../config';
+import type { LlmSettings } from '../config';
 import { ModelOutputError, type ChatModel } from './chatModel';
 
 /** Statuses after which the next configured key may succeed: revoked key, or this key's quota exhausted. */
@@ -16,7 +16,7 @@ function jsonSchemaFor(schema: z.ZodType): Record<string, unknown> {
  * Several keys may be configured: each is tried in turn when one is refused or rate-limited.
  */
 export function createOpenAiChatModel(
-  settings: Omit<AppConfig['llm'], 'apiKeys'>,
+  settings: LlmSettings,
   /** Comma-separated, as OPENAI_API_KEYS holds them. */
   apiKeys: string,
 ): ChatModel {

@@ -1,76 +1,28 @@
 import { z } from 'zod';
+import {
+  blankAsUnset,
+  booleanSetting,
+  ConfigError,
+  optionalString,
+  positiveInt,
+  secretSource,
+  settingProblems,
+  storageName,
+  httpUrl,
+  type Presence,
+  type SecretSource,
+} from './fields';
+import { keyVaultConfigOf, keyVaultShape, type KeyVaultConfig } from './keyVaultSettings';
+import { llmSettingsOf, llmShape, type LlmConfig } from './llmSettings';
+import { limitsShape, reviewLimitsOf } from './reviewLimits';
 
 /**
- * The one place that reads the environment. Every setting the app uses is declared here, validated with zod,
- * and reported all at once when something is missing or invalid.
+ * The app's settings: the one place that reads the environment. Every setting is declared here (or in the shapes it
+ * spreads), validated with zod, and reported all at once when something is missing or invalid.
  */
 
-const optionalString = z
-  .string()
-  .trim()
-  .transform((value) => (value === '' ? undefined : value))
-  .optional();
-
-const booleanSetting = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', ''])
-    .optional()
-    .transform((value) =>
-      value === undefined || value === '' ? fallback : value === 'true' || value === '1',
-    );
-
-const positiveInt = (fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return fallback;
-      const parsed = Number(value);
-      if (!Number.isInteger(parsed) || parsed <= 0) {
-        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${value}"` });
-        return z.NEVER;
-      }
-      return parsed;
-    });
-
-const httpUrl = z
-  .string()
-  .trim()
-  .url()
-  .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL')
-  .transform((value) => value.replace(/\/+$/, ''));
-
-/** Storage queue names: 3-63 lowercase letters, digits and single dashes. */
-const queueName = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? 'review-jobs' : value.trim()))
-  .pipe(z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid Storage queue name'));
-
-const keyVaultSchema = z.object({
-  KEY_VAULT_URI: httpUrl.optional(),
-  /** The user-assigned managed identity the app runs as (Azure sets it from the template). */
-  AZURE_CLIENT_ID: optionalString,
-});
-
-/** The model settings, shared by the app and the local review command. */
-const llmShape = {
-  LLM_PROVIDER: z.enum(['openai']).default('openai'),
-  LLM_TIMEOUT: positiveInt(120_000),
-  OPENAI_BASE_URL: httpUrl.optional(),
-  OPENAI_ORG_ID: optionalString,
-  OPENAI_PROJECT_ID: optionalString,
-  OPENAI_MODEL: optionalString.transform((value) => value ?? 'gpt-4.1-mini'),
-};
-
-/** How much of a pull request one review takes on. */
-const limitsShape = {
-  REVIEW_MAX_FILES: positiveInt(300),
-  REVIEW_MAX_FILE_BYTES: positiveInt(512 * 1024),
-  REVIEW_MAX_PROMPT_CHARS: positiveInt(120_000),
-};
-
-const environmentSchema = keyVaultSchema.extend({
+const environmentSchema = z.object({
+  ...keyVaultShape,
   AZURE_DEVOPS_ORG_URL: httpUrl,
   AZURE_DEVOPS_BOT_TOKEN: optionalString,
   AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME: optionalString,
@@ -93,15 +45,9 @@ const environmentSchema = keyVaultSchema.extend({
   AzureWebJobsStorage__queueServiceUri: optionalString,
   AzureWebJobsStorage__blobServiceUri: optionalString,
   AzureWebJobsStorage__clientId: optionalString,
-  REVIEW_QUEUE_NAME: queueName,
+  REVIEW_QUEUE_NAME: storageName('review-jobs', 'Storage queue name'),
 
-  REVIEW_STATE_CONTAINER: z
-    .string()
-    .optional()
-    .transform((value) => (value === undefined || value.trim() === '' ? 'ado-reviewer-state' : value.trim()))
-    .pipe(
-      z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid blob container name'),
-    ),
+  REVIEW_STATE_CONTAINER: storageName('ado-reviewer-state', 'blob container name'),
   REVIEW_DRAFTS: booleanSetting(false),
   REVIEW_BUSY_RETRY_SECONDS: positiveInt(10),
   REVIEW_FAIL_SEVERITY: z.enum(['never', 'high', 'medium', 'low']).default('never'),
@@ -119,12 +65,6 @@ const environmentSchema = keyVaultSchema.extend({
 
 type Environment = z.infer<typeof environmentSchema>;
 
-/**
- * Where a secret comes from: a literal value in the environment (local use), or the name of a Key Vault secret read
- * at run time (in Azure), so that rotating it in Key Vault takes effect without a redeploy.
- */
-export type SecretSource = { value: string } | { keyVaultSecret: string };
-
 export interface WebhookAuthConfig {
   disabled: boolean;
   username?: string;
@@ -135,11 +75,6 @@ export interface WebhookAuthConfig {
   headerSecret?: string;
 }
 
-export interface KeyVaultConfig {
-  uri: string;
-  clientId?: string;
-}
-
 /** The app's storage account (queues, review state): a connection string locally, its identity in Azure. */
 export type StorageConnection =
   { connectionString: string } | { queueServiceUri: string; blobServiceUri: string; clientId?: string };
@@ -148,16 +83,7 @@ export type FailSeverity = 'never' | 'high' | 'medium' | 'low';
 
 export interface AppConfig {
   azureDevOps: { orgUrl: string; token: SecretSource; botUsername?: string };
-  llm: {
-    provider: 'openai';
-    timeoutMs: number;
-    /** Comma-separated once resolved. */
-    apiKeys: SecretSource;
-    baseUrl?: string;
-    organization?: string;
-    project?: string;
-    model: string;
-  };
+  llm: LlmConfig;
   webhook: WebhookAuthConfig;
   keyVault?: KeyVaultConfig;
   storage: StorageConnection;
@@ -180,27 +106,13 @@ export interface AppConfig {
   };
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-/** Cross-field rules zod cannot express per field; each returns a problem sentence or nothing. */
-function secretSource(value: string | undefined, secretName: string | undefined): SecretSource | undefined {
-  if (value !== undefined) return { value };
-  return secretName === undefined ? undefined : { keyVaultSecret: secretName };
-}
-
+/** Cross-field rules zod cannot express per field: each secret is a value or a Key Vault name, not both. */
 const SECRETS = [
   ['AZURE_DEVOPS_BOT_TOKEN', true],
   ['OPENAI_API_KEYS', true],
   ['WEBHOOK_PASSWORD', false],
   ['WEBHOOK_PREVIOUS_PASSWORD', false],
 ] as const;
-
-type Presence = Record<string, string | undefined>;
 
 /** Runs on the raw environment (blank counts as unset) so its problems are reported even when zod's fail too. */
 function crossFieldProblems(env: Presence): string[] {
@@ -249,21 +161,11 @@ function crossFieldProblems(env: Presence): string[] {
   return problems;
 }
 
-/** A blank setting means "use the default": templates set every setting, many of them to ''. */
-function blankAsUnset(source: NodeJS.ProcessEnv): Presence {
-  return Object.fromEntries(
-    Object.entries(source).map(([name, value]) => [name, value?.trim() === '' ? undefined : value]),
-  );
-}
-
-const describeIssues = (error: z.ZodError) =>
-  error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
-
 export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
   const present = blankAsUnset(source);
   const result = environmentSchema.safeParse(present);
   const problems = [
-    ...(result.success ? [] : describeIssues(result.error)),
+    ...(result.success ? [] : settingProblems(result.error)),
     ...crossFieldProblems({
       ...present,
       WEBHOOK_AUTH_DISABLED: result.data?.WEBHOOK_AUTH_DISABLED ? 'true' : undefined,
@@ -279,13 +181,8 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
       botUsername: env.AZURE_DEVOPS_BOT_USERNAME,
     },
     llm: {
-      provider: env.LLM_PROVIDER,
-      timeoutMs: env.LLM_TIMEOUT,
+      ...llmSettingsOf(env),
       apiKeys: secretSource(env.OPENAI_API_KEYS, env.OPENAI_API_KEYS_SECRET_NAME) as SecretSource,
-      baseUrl: env.OPENAI_BASE_URL,
-      organization: env.OPENAI_ORG_ID,
-      project: env.OPENAI_PROJECT_ID,
-      model: env.OPENAI_MODEL,
     },
     webhook: {
       disabled: env.WEBHOOK_AUTH_DISABLED,
@@ -298,8 +195,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
       headerName: env.WEBHOOK_HEADER_NAME,
       headerSecret: env.WEBHOOK_HEADER_SECRET,
     },
-    keyVault:
-      env.KEY_VAULT_URI === undefined ? undefined : { uri: env.KEY_VAULT_URI, clientId: env.AZURE_CLIENT_ID },
+    keyVault: keyVaultConfigOf(env),
     storage:
       env.AzureWebJobsStorage !== undefined
         ? { connectionString: env.AzureWebJobsStorage }
@@ -311,9 +207,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
     queue: { name: env.REVIEW_QUEUE_NAME },
     state: { container: env.REVIEW_STATE_CONTAINER },
     review: {
-      maxFiles: env.REVIEW_MAX_FILES,
-      maxFileBytes: env.REVIEW_MAX_FILE_BYTES,
-      maxPromptChars: env.REVIEW_MAX_PROMPT_CHARS,
+      ...reviewLimitsOf(env),
       reviewDrafts: env.REVIEW_DRAFTS,
       busyRetrySeconds: env.REVIEW_BUSY_RETRY_SECONDS,
       failSeverity: env.REVIEW_FAIL_SEVERITY,
@@ -348,65 +242,6 @@ export function getConfig(): AppConfig {
   }
   if ('error' in cached) throw cached.error;
   return cached.config;
-}
-
-const localReviewSchema = z.object({
-  ...llmShape,
-  ...limitsShape,
-  OPENAI_API_KEYS: optionalString,
-});
-
-export interface LocalReviewConfig {
-  llm: Omit<AppConfig['llm'], 'apiKeys'>;
-  /** Literal and comma-separated; only needed when the model is called. */
-  apiKeys?: string;
-  limits: Pick<AppConfig['review'], 'maxFiles' | 'maxFileBytes' | 'maxPromptChars'>;
-}
-
-/**
- * The settings a review of a local branch needs (`ado-reviewer review-local`): the model and the limits, with the
- * app's meanings and defaults, and the API keys given literally. Throws ConfigError naming every problem.
- */
-export function parseLocalReviewConfig(source: NodeJS.ProcessEnv): LocalReviewConfig {
-  const result = localReviewSchema.safeParse(blankAsUnset(source));
-  if (!result.success) throw new ConfigError(describeIssues(result.error));
-  const env = result.data;
-  return {
-    apiKeys: env.OPENAI_API_KEYS,
-    llm: {
-      provider: env.LLM_PROVIDER,
-      timeoutMs: env.LLM_TIMEOUT,
-      baseUrl: env.OPENAI_BASE_URL,
-      organization: env.OPENAI_ORG_ID,
-      project: env.OPENAI_PROJECT_ID,
-      model: env.OPENAI_MODEL,
-    },
-    limits: {
-      maxFiles: env.REVIEW_MAX_FILES,
-      maxFileBytes: env.REVIEW_MAX_FILE_BYTES,
-      maxPromptChars: env.REVIEW_MAX_PROMPT_CHARS,
-    },
-  };
-}
-
-let cachedKeyVault: { config: KeyVaultConfig | undefined } | undefined;
-
-/**
- * Just the Key Vault settings, valid on their own: the Key Vault event function needs them even while the rest of
- * the configuration is invalid (for instance because a secret it names has not been set yet).
- */
-export function getKeyVaultConfig(): KeyVaultConfig | undefined {
-  if (cachedKeyVault === undefined) {
-    const parsed = keyVaultSchema.safeParse(process.env);
-    const env = parsed.success ? parsed.data : {};
-    cachedKeyVault = {
-      config:
-        env.KEY_VAULT_URI === undefined
-          ? undefined
-          : { uri: env.KEY_VAULT_URI, clientId: env.AZURE_CLIENT_ID },
-    };
-  }
-  return cachedKeyVault.config;
 }
 
 /** The names of every setting the app reads, for documentation and the infrastructure checks. */

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { describeZodIssues } from '../validation/describeZodIssues';
+
+/** The field types every settings schema is made of. A blank setting means "use the default" throughout. */
+
+export const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+export const booleanSetting = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', ''])
+    .optional()
+    .transform((value) =>
+      value === undefined || value === '' ? fallback : value === 'true' || value === '1',
+    );
+
+export const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+export const httpUrl = z
+  .string()
+  .trim()
+  .url()
+  .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+/** Storage queue and blob container names share one rule: 3-63 lowercase letters, digits and single dashes. */
+export const storageName = (fallback: string, what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? fallback : value.trim()))
+    .pipe(z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, `must be a valid ${what}`));
+
+/** Settings as zod sees them: blank values count as unset (templates set every setting, many of them to ''). */
+export type Presence = Record<string, string | undefined>;
+
+export function blankAsUnset(source: NodeJS.ProcessEnv): Presence {
+  return Object.fromEntries(
+    Object.entries(source).map(([name, value]) => [name, value?.trim() === '' ? undefined : value]),
+  );
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const settingProblems = (error: z.ZodError) => describeZodIssues(error, { root: '(environment)' });
+
+/**
+ * Where a secret comes from: a literal value in the environment (local use), or the name of a Key Vault secret read
+ * at run time (in Azure), so that rotating it in Key Vault takes effect without a redeploy.
+ */
+export type SecretSource = { value: string } | { keyVaultSecret: string };
+
+export function secretSource(
+  value: string | undefined,
+  secretName: string | undefined,
+): SecretSource | undefined {
+  if (value !== undefined) return { value };
+  return secretName === undefined ? undefined : { keyVaultSecret: secretName };
+}
