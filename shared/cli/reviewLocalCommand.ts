@@ -12,6 +12,7 @@ import type { ReviewedFile } from '../review/collectChanges';
 import { findingFingerprint } from '../review/comments';
 import { askForReview, buildPlan, prepareReview, type PreparedReview } from '../review/planReview';
 import type { Finding } from '../review/prompt';
+import { describeZodIssues } from '../validation/describeZodIssues';
 
 /**
  * `ado-reviewer review-local --base <ref> [--head <ref>]`: the app's review of a pull request, run on a local branch
@@ -83,7 +84,7 @@ function parseOptions(args: string[]): Options | 'help' | { problem: string } {
   const parsed = optionsSchema.safeParse(rest);
   if (parsed.success) return parsed.data;
   return {
-    problem: parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('; '),
+    problem: describeZodIssues(parsed.error, { pathPrefix: '--' }).join('; '),
   };
 }
 

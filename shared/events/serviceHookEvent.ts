@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeZodIssues } from '../validation/describeZodIssues';
 
 /**
  * Zod schemas for the Azure DevOps service-hook deliveries the app subscribes to. They name only the fields the app
@@ -93,12 +94,8 @@ export type ParsedDelivery =
   /** Not JSON, not a service-hook envelope, or a subscribed event whose resource is malformed. */
   | { kind: 'malformed'; reason: string };
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ');
-}
+/** The first few problems: enough to fix a delivery, short enough for a log line. */
+const describeIssues = (error: z.ZodError) => describeZodIssues(error).slice(0, 3).join('; ');
 
 /** Parses a raw delivery body into a typed event, without throwing. */
 export function parseServiceHookEvent(body: string): ParsedDelivery {

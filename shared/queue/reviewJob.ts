@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeZodIssues } from '../validation/describeZodIssues';
 
 /**
  * The compact message the webhook puts on the review queue. It carries identifiers only: the worker reloads
@@ -34,9 +35,7 @@ export function parseReviewJob(message: unknown): ReviewJob {
   const value = typeof message === 'string' ? JSON.parse(message) : message;
   const parsed = reviewJobSchema.safeParse(value);
   if (!parsed.success) {
-    throw new Error(
-      `Not a review job: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
-    );
+    throw new Error(`Not a review job: ${describeZodIssues(parsed.error, { root: '(message)' }).join('; ')}`);
   }
   return parsed.data;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeZodIssues } from '../validation/describeZodIssues';
 import type { SecretStore } from './secretStore';
 
 /**
@@ -40,10 +41,7 @@ export interface SecretEventLog {
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map(
-    (issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`,
-  );
-  throw new Error(`Invalid ${what}: ${problems.join('; ')}`);
+  throw new Error(`Invalid ${what}: ${describeZodIssues(result.error, { root: '(event)' }).join('; ')}`);
 }
 
 /**
