@@ -131,6 +131,25 @@ describe('parseConfig', () => {
     expect(problemsOf({ ...valid, REVIEW_QUEUE_NAME: 'Review_Jobs' })[0]).toMatch(/^REVIEW_QUEUE_NAME/);
   });
 
+  it('takes a blank setting for an unset one, and trims the others', () => {
+    const config = parseConfig({
+      ...valid,
+      WEBHOOK_AUTH_DISABLED: ' ',
+      REVIEW_MAX_FILES: '',
+      REVIEW_QUEUE_NAME: '  ',
+      REVIEW_STATUS_NAME: '',
+      OPENAI_ORG_ID: '\t',
+      WEBHOOK_USERNAME: ' ado ',
+    });
+    expect(config.webhook).toMatchObject({ disabled: false, username: 'ado' });
+    expect(config.review).toMatchObject({
+      maxFiles: 300,
+      statusContext: { genre: 'ado-reviewer', name: 'review' },
+    });
+    expect(config.queue).toEqual({ name: 'review-jobs' });
+    expect(config.llm.organization).toBeUndefined();
+  });
+
   it('never includes setting values in its messages', () => {
     const message = (() => {
       try {

@@ -1,28 +1,25 @@
 import { z } from 'zod';
 import { describeZodIssues } from '../validation/describeZodIssues';
 
-/** The field types every settings schema is made of. A blank setting means "use the default" throughout. */
+/**
+ * The field types every settings schema is made of. They parse settings after blankAsUnset, so a blank setting
+ * arrives as unset and means "use the default" throughout.
+ */
 
-export const optionalString = z
-  .string()
-  .trim()
-  .transform((value) => (value === '' ? undefined : value))
-  .optional();
+export const optionalString = z.string().trim().optional();
 
 export const booleanSetting = (fallback: boolean) =>
   z
-    .enum(['true', 'false', '1', '0', ''])
+    .enum(['true', 'false', '1', '0'])
     .optional()
-    .transform((value) =>
-      value === undefined || value === '' ? fallback : value === 'true' || value === '1',
-    );
+    .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
 
 export const positiveInt = (fallback: number) =>
   z
     .string()
     .optional()
     .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return fallback;
+      if (value === undefined) return fallback;
       const parsed = Number(value);
       if (!Number.isInteger(parsed) || parsed <= 0) {
         ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${value}"` });
@@ -43,7 +40,7 @@ export const storageName = (fallback: string, what: string) =>
   z
     .string()
     .optional()
-    .transform((value) => (value === undefined || value.trim() === '' ? fallback : value.trim()))
+    .transform((value) => (value === undefined ? fallback : value.trim()))
     .pipe(z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, `must be a valid ${what}`));
 
 /** Settings as zod sees them: blank values count as unset (templates set every setting, many of them to ''). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrl, optionalString } from './fields';
+import { blankAsUnset, httpUrl, optionalString } from './fields';
 
 export const keyVaultShape = {
   KEY_VAULT_URI: httpUrl.optional(),
@@ -28,7 +28,7 @@ let cachedKeyVault: { config: KeyVaultConfig | undefined } | undefined;
  */
 export function getKeyVaultConfig(): KeyVaultConfig | undefined {
   if (cachedKeyVault === undefined) {
-    const parsed = keyVaultSchema.safeParse(process.env);
+    const parsed = keyVaultSchema.safeParse(blankAsUnset(process.env));
     cachedKeyVault = { config: parsed.success ? keyVaultConfigOf(parsed.data) : undefined };
   }
   return cachedKeyVault.config;
