@@ -11,6 +11,7 @@ import { createOpenAiChatModel } from '../llm/openAiChatModel';
 import type { ReviewedFile } from '../review/collectChanges';
 import { findingFingerprint } from '../review/comments';
 import { askForReview, buildPlan, prepareReview, type PreparedReview } from '../review/planReview';
+import { changeSides } from '../review/platform';
 import type { Finding } from '../review/prompt';
 import { describeZodIssues } from '../validation/describeZodIssues';
 
@@ -164,8 +165,7 @@ async function unifiedHunks(local: LocalReview, file: ReviewedFile): Promise<str
     const decoded = bytes === undefined ? undefined : decodeFileContent(bytes);
     return splitLines(decoded?.kind === 'text' ? decoded.text : '');
   };
-  const oldPath = change.kind === 'add' ? undefined : (change.originalPath ?? change.path);
-  const newPath = change.kind === 'delete' ? undefined : change.path;
+  const { leftPath: oldPath, rightPath: newPath } = changeSides(change);
   return formatUnifiedDiff(file.hunks, {
     oldName: oldPath === undefined ? null : repositoryPath(oldPath),
     newName: newPath === undefined ? null : repositoryPath(newPath),

@@ -5,17 +5,17 @@ import type {
   FileChange,
   PullRequestDetails,
   PullRequestIteration,
-  PullRequestPlatform,
+  PullRequestReader,
   PullRequestRef,
 } from '../review/platform';
 
 /**
- * The read side of `PullRequestPlatform` over a local repository, through the `git` CLI: a branch reviewed as if it
+ * `PullRequestReader` over a local repository, through the `git` CLI: a branch reviewed as if it
  * were a pull request of one iteration, its changes reported the way Azure DevOps reports them.
  */
 
 export interface LocalReview {
-  platform: PullRequestPlatform;
+  platform: PullRequestReader;
   iteration: PullRequestIteration;
   pullRequest: PullRequestDetails;
   ref: PullRequestRef;
@@ -133,10 +133,6 @@ export function parseRawDiff(output: string): FileChange[] {
   return changes;
 }
 
-function notAvailable(method: string): () => Promise<never> {
-  return () => Promise.reject(new Error(`${method} is not available for a local review`));
-}
-
 /**
  * Reviews `head` against `base` in the repository at (or above) `repoDir`: the left side is their merge base, so
  * work that landed on `base` after the branch point is never shown as reverted.
@@ -184,7 +180,7 @@ export async function createLocalGitPlatform(
       throw new Error(`a local review has only iteration ${iteration.id}`);
   };
 
-  const platform: PullRequestPlatform = {
+  const platform: PullRequestReader = {
     getOwnIdentityId: () => Promise.resolve('local'),
     getPullRequest: () => Promise.resolve(pullRequest),
     listIterations: () => Promise.resolve([iteration]),
@@ -224,12 +220,7 @@ export async function createLocalGitPlatform(
       }
     },
     listThreads: () => Promise.resolve([]),
-    createThread: notAvailable('createThread'),
-    updateComment: notAvailable('updateComment'),
-    getThread: notAvailable('getThread'),
-    replyToComment: notAvailable('replyToComment'),
-    updateThreadProperties: notAvailable('updateThreadProperties'),
-    setStatus: notAvailable('setStatus'),
+    getThread: () => Promise.resolve(undefined),
   };
 
   return { platform, iteration, pullRequest, ref };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ChatModel } from '../llm/chatModel';
-import type { PullRequestPlatform, PullRequestRef, ThreadDetails } from './platform';
+import type { PullRequestPlatform, PullRequestReader, PullRequestRef, ThreadDetails } from './platform';
 
 export const threadReplySchema = z.object({
   reply: z.string().describe('The answer to post in the thread, in Markdown: direct, specific, brief.'),
@@ -29,7 +29,7 @@ const mentions = (content: string, identityId: string) => content.toLowerCase().
 const withoutIdentityCase = (content: string) =>
   content.replace(/@<([^>]+)>/g, (_mention, id: string) => `@<${id.toLowerCase()}>`);
 
-async function codeExcerpt(platform: PullRequestPlatform, ref: PullRequestRef, thread: ThreadDetails) {
+async function codeExcerpt(platform: PullRequestReader, ref: PullRequestRef, thread: ThreadDetails) {
   if (thread.filePath === undefined || thread.rightLines === undefined) return undefined;
   const newest = (await platform.listIterations(ref)).at(-1);
   if (newest === undefined) return undefined;

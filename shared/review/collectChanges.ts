@@ -1,6 +1,12 @@
 import { diffTexts, type DiffHunk } from '../diff/lineDiff';
 import { decodeFileContent } from '../diff/fileContent';
-import type { FileChange, PullRequestIteration, PullRequestPlatform, PullRequestRef } from './platform';
+import {
+  changeSides,
+  type FileChange,
+  type PullRequestIteration,
+  type PullRequestReader,
+  type PullRequestRef,
+} from './platform';
 
 export interface ReviewedFile {
   change: FileChange;
@@ -52,7 +58,7 @@ async function mapWithConcurrency<T, R>(
 type Side = { text: string } | { skip: string };
 
 async function readSide(
-  platform: PullRequestPlatform,
+  platform: PullRequestReader,
   ref: PullRequestRef,
   path: string | undefined,
   commitId: string,
@@ -73,7 +79,7 @@ async function readSide(
  * incremental comparison, the earlier iteration's source commit); right is the iteration's source commit.
  */
 export async function collectChanges(
-  platform: PullRequestPlatform,
+  platform: PullRequestReader,
   ref: PullRequestRef,
   iteration: PullRequestIteration,
   changes: FileChange[],
@@ -100,8 +106,7 @@ export async function collectChanges(
       if (diffChars >= limits.maxPromptChars) return { skip: { path: change.path, reason: PROMPT_FULL } };
       if (change.kind === 'other')
         return { skip: { path: change.path, reason: `change type ${change.changeFlags.join(', ')}` } };
-      const leftPath = change.kind === 'add' ? undefined : (change.originalPath ?? change.path);
-      const rightPath = change.kind === 'delete' ? undefined : change.path;
+      const { leftPath, rightPath } = changeSides(change);
       const [left, right] = await Promise.all([
         readSide(platform, ref, leftPath, leftCommitId, limits.maxFileBytes),
         readSide(platform, ref, rightPath, iteration.sourceCommitId, limits.maxFileBytes),

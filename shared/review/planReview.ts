@@ -6,14 +6,14 @@ import type {
   FileChange,
   PullRequestDetails,
   PullRequestIteration,
-  PullRequestPlatform,
+  PullRequestReader,
   PullRequestRef,
 } from './platform';
 import { renderReviewPrompt, reviewAnswerSchema, type RenderedPrompt, type ReviewAnswer } from './prompt';
 import type { ReviewPlan } from './reviewStore';
 
 export interface PlanDependencies {
-  platform: PullRequestPlatform;
+  platform: PullRequestReader;
   model: ChatModel;
   log: { info(message: string): void };
   limits: CollectLimits & { maxPromptChars: number };

@@ -1,6 +1,7 @@
 /**
- * What the review needs from the code host, as plain data. Azure DevOps implements it (azure-devops/); the review
- * core depends only on this interface, so it can be driven by any implementation that speaks the same contract.
+ * What the review needs from the code host, as plain data: what it reads (`PullRequestReader`) and what it writes
+ * (`PullRequestWriter`). Azure DevOps implements both (azure-devops/); the review core depends only on these
+ * interfaces, and a function that only reads takes only the reader.
  */
 
 export interface PullRequestRef {
@@ -102,7 +103,8 @@ export interface PullRequestStatusUpdate {
   name: string;
 }
 
-export interface PullRequestPlatform {
+/** What a review reads from the code host. A local repository can provide this much (shared/git/). */
+export interface PullRequestReader {
   /** The identity the app acts as (the PAT's owner): its own events and comments are never acted on. */
   getOwnIdentityId(): Promise<string>;
   getPullRequest(ref: PullRequestRef): Promise<PullRequestDetails>;
@@ -112,9 +114,13 @@ export interface PullRequestPlatform {
   /** A file's bytes at a commit, or undefined when it does not exist there. */
   getFileContent(ref: PullRequestRef, path: string, commitId: string): Promise<Uint8Array | undefined>;
   listThreads(ref: PullRequestRef): Promise<ReviewThread[]>;
+  getThread(ref: PullRequestRef, threadId: number): Promise<ThreadDetails | undefined>;
+}
+
+/** What a review writes to the code host: its threads, replies and status. */
+export interface PullRequestWriter {
   createThread(ref: PullRequestRef, thread: NewThread): Promise<ReviewThread>;
   updateComment(ref: PullRequestRef, threadId: number, commentId: number, content: string): Promise<void>;
-  getThread(ref: PullRequestRef, threadId: number): Promise<ThreadDetails | undefined>;
   replyToComment(
     ref: PullRequestRef,
     threadId: number,
@@ -127,4 +133,20 @@ export interface PullRequestPlatform {
     properties: Record<string, string>,
   ): Promise<void>;
   setStatus(ref: PullRequestRef, status: PullRequestStatusUpdate): Promise<void>;
+}
+
+export type PullRequestPlatform = PullRequestReader & PullRequestWriter;
+
+/**
+ * The path of a change on each side of the diff: none on the left for an added file, none on the right for a
+ * deleted one, and a renamed file's original path on the left.
+ */
+export function changeSides(change: Pick<FileChange, 'kind' | 'path' | 'originalPath'>): {
+  leftPath: string | undefined;
+  rightPath: string | undefined;
+} {
+  return {
+    leftPath: change.kind === 'add' ? undefined : (change.originalPath ?? change.path),
+    rightPath: change.kind === 'delete' ? undefined : change.path,
+  };
 }

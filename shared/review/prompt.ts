@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CollectedChanges, ReviewedFile } from './collectChanges';
-import type { PullRequestDetails } from './platform';
+import { changeSides, type PullRequestDetails } from './platform';
 
 export const severities = ['high', 'medium', 'low'] as const;
 
@@ -61,10 +61,8 @@ export const CONTEXT_LINES = 3;
 
 function renderFile(file: ReviewedFile): string {
   const { change, hunks, newLines } = file;
-  const header = [
-    `--- a${change.kind === 'add' ? '/dev/null' : (change.originalPath ?? change.path)}`,
-    `+++ b${change.kind === 'delete' ? '/dev/null' : change.path}`,
-  ];
+  const { leftPath, rightPath } = changeSides(change);
+  const header = [`--- a${leftPath ?? '/dev/null'}`, `+++ b${rightPath ?? '/dev/null'}`];
   // A CR of a CRLF line is kept in the diff (a line-ending change is a change) but not shown to the model.
   const numbered = (marker: string, lineNumber: number, text: string) =>
     `${marker}${String(lineNumber).padStart(5)} ${text.replace(/\r$/, '')}`;

@@ -6,7 +6,9 @@ import { planReview } from './planReview';
 import type {
   PullRequestIteration,
   PullRequestPlatform,
+  PullRequestReader,
   PullRequestRef,
+  PullRequestWriter,
   ReviewThread,
   StatusState,
 } from './platform';
@@ -177,7 +179,7 @@ async function reviewNewestIteration(ref: PullRequestRef, deps: ReviewDependenci
 /** Posts the plan's threads that are not on the pull request yet (a redelivered job posts only what is missing). */
 async function postFindings(
   ref: PullRequestRef,
-  platform: PullRequestPlatform,
+  platform: PullRequestWriter,
   plan: ReviewPlan,
   ownThreads: ReviewThread[],
 ): Promise<number> {
@@ -196,7 +198,7 @@ async function postFindings(
 /** Edits the pull request's one summary thread in place, or starts it; returns its id. */
 async function upsertSummary(
   ref: PullRequestRef,
-  platform: PullRequestPlatform,
+  platform: PullRequestWriter,
   ownThreads: ReviewThread[],
   state: ReviewState,
   content: string,
@@ -225,7 +227,7 @@ async function upsertSummary(
 /** The merge gate: unresolved findings of the configured severity or worse, across every reviewed iteration. */
 async function evaluatePolicy(
   ref: PullRequestRef,
-  platform: PullRequestPlatform,
+  platform: PullRequestReader,
   ownId: string,
   policy: ReviewPolicy,
 ): Promise<{ state: 'succeeded' | 'failed'; description: string }> {
