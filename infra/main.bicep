@@ -24,9 +24,6 @@ param principalType string = 'User'
 @description('Azure DevOps organization URL, e.g. https://dev.azure.com/contoso.')
 param azureDevOpsOrgUrl string
 
-@description('Display name of the bot account, so the app recognizes its own comments; empty if unused.')
-param azureDevOpsBotUsername string = ''
-
 @description('User name Azure DevOps service hooks send with basic auth (the password lives in Key Vault).')
 param webhookUsername string = 'ado-reviewer'
 
@@ -186,7 +183,6 @@ module api 'app/api.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     settings: {
       azureDevOpsOrgUrl: azureDevOpsOrgUrl
-      azureDevOpsBotUsername: azureDevOpsBotUsername
       webhookUsername: webhookUsername
       openAiBaseUrl: openAiBaseUrl
       openAiModel: openAiModel

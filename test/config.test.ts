@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, parseConfig, settingNames } from '../shared/config';
+import { ConfigError, parseConfig, parseKeyVaultConfig, settingNames } from '../shared/config';
 
 const valid = {
   AZURE_DEVOPS_ORG_URL: 'https://dev.azure.com/contoso/',
@@ -39,7 +39,7 @@ describe('parseConfig', () => {
       headerName: undefined,
       headerSecret: undefined,
     });
-    expect(config.keyVault).toBeUndefined();
+    expect(parseKeyVaultConfig(valid)).toBeUndefined();
     expect(config.storage).toEqual({ connectionString: 'UseDevelopmentStorage=true' });
     expect(config.queue).toEqual({ name: 'review-jobs' });
   });
@@ -97,7 +97,7 @@ describe('parseConfig', () => {
       WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME: 'webhook-previous-password',
     };
     const config = parseConfig(inAzure);
-    expect(config.keyVault).toEqual({
+    expect(parseKeyVaultConfig(inAzure)).toEqual({
       uri: 'https://kv-ado.vault.azure.net',
       clientId: 'identity-client-id',
     });
@@ -148,6 +148,13 @@ describe('parseConfig', () => {
     });
     expect(config.queue).toEqual({ name: 'review-jobs' });
     expect(config.llm.organization).toBeUndefined();
+    expect(
+      parseKeyVaultConfig({ KEY_VAULT_URI: 'https://kv-ado.vault.azure.net', AZURE_CLIENT_ID: ' ' }),
+    ).toEqual({
+      uri: 'https://kv-ado.vault.azure.net',
+      clientId: undefined,
+    });
+    expect(parseKeyVaultConfig({ KEY_VAULT_URI: '' })).toBeUndefined();
   });
 
   it('never includes setting values in its messages', () => {

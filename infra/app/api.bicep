@@ -56,7 +56,6 @@ param reviewQueueName string
 @description('Settings the operator chooses; empty strings leave the code\'s defaults in force.')
 param settings {
   azureDevOpsOrgUrl: string
-  azureDevOpsBotUsername: string
   webhookUsername: string
   openAiBaseUrl: string
   openAiModel: string
@@ -131,7 +130,6 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME: secretNames.WEBHOOK_PREVIOUS_PASSWORD
 
     AZURE_DEVOPS_ORG_URL: settings.azureDevOpsOrgUrl
-    AZURE_DEVOPS_BOT_USERNAME: settings.azureDevOpsBotUsername
     WEBHOOK_USERNAME: settings.webhookUsername
 
     LLM_PROVIDER: 'openai'

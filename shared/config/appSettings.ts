@@ -12,7 +12,7 @@ import {
   type Presence,
   type SecretSource,
 } from './fields';
-import { keyVaultConfigOf, keyVaultShape, type KeyVaultConfig } from './keyVaultSettings';
+import { keyVaultShape } from './keyVaultSettings';
 import { llmSettingsOf, llmShape, type LlmConfig } from './llmSettings';
 import { limitsShape, reviewLimitsOf } from './reviewLimits';
 
@@ -26,7 +26,6 @@ const environmentSchema = z.object({
   AZURE_DEVOPS_ORG_URL: httpUrl,
   AZURE_DEVOPS_BOT_TOKEN: optionalString,
   AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME: optionalString,
-  AZURE_DEVOPS_BOT_USERNAME: optionalString,
 
   ...llmShape,
   OPENAI_API_KEYS: optionalString,
@@ -82,10 +81,9 @@ export type StorageConnection =
 export type FailSeverity = 'never' | 'high' | 'medium' | 'low';
 
 export interface AppConfig {
-  azureDevOps: { orgUrl: string; token: SecretSource; botUsername?: string };
+  azureDevOps: { orgUrl: string; token: SecretSource };
   llm: LlmConfig;
   webhook: WebhookAuthConfig;
-  keyVault?: KeyVaultConfig;
   storage: StorageConnection;
   queue: { name: string };
   /** Where review state (last reviewed iteration, planned threads) and per-PR locks live. */
@@ -178,7 +176,6 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
     azureDevOps: {
       orgUrl: env.AZURE_DEVOPS_ORG_URL,
       token: secretSource(env.AZURE_DEVOPS_BOT_TOKEN, env.AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME) as SecretSource,
-      botUsername: env.AZURE_DEVOPS_BOT_USERNAME,
     },
     llm: {
       ...llmSettingsOf(env),
@@ -195,7 +192,6 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
       headerName: env.WEBHOOK_HEADER_NAME,
       headerSecret: env.WEBHOOK_HEADER_SECRET,
     },
-    keyVault: keyVaultConfigOf(env),
     storage:
       env.AzureWebJobsStorage !== undefined
         ? { connectionString: env.AzureWebJobsStorage }

@@ -1,6 +1,6 @@
 /** The settings, by concern: the app's (appSettings), the model's, the review limits, Key Vault's, review-local's. */
 export * from './appSettings';
 export { ConfigError, type SecretSource } from './fields';
-export { getKeyVaultConfig, type KeyVaultConfig } from './keyVaultSettings';
+export { getKeyVaultConfig, parseKeyVaultConfig, type KeyVaultConfig } from './keyVaultSettings';
 export type { LlmConfig, LlmSettings } from './llmSettings';
 export { parseLocalReviewConfig, type LocalReviewConfig } from './localReviewSettings';

@@ -14,10 +14,11 @@ export interface KeyVaultConfig {
 
 const keyVaultSchema = z.object(keyVaultShape);
 
-export function keyVaultConfigOf(env: z.infer<typeof keyVaultSchema>): KeyVaultConfig | undefined {
-  return env.KEY_VAULT_URI === undefined
-    ? undefined
-    : { uri: env.KEY_VAULT_URI, clientId: env.AZURE_CLIENT_ID };
+/** The Key Vault settings of an environment: undefined when no vault is named, or when its settings are invalid. */
+export function parseKeyVaultConfig(source: NodeJS.ProcessEnv): KeyVaultConfig | undefined {
+  const parsed = keyVaultSchema.safeParse(blankAsUnset(source));
+  const uri = parsed.data?.KEY_VAULT_URI;
+  return uri === undefined ? undefined : { uri, clientId: parsed.data?.AZURE_CLIENT_ID };
 }
 
 let cachedKeyVault: { config: KeyVaultConfig | undefined } | undefined;
@@ -27,9 +28,6 @@ let cachedKeyVault: { config: KeyVaultConfig | undefined } | undefined;
  * the configuration is invalid (for instance because a secret it names has not been set yet).
  */
 export function getKeyVaultConfig(): KeyVaultConfig | undefined {
-  if (cachedKeyVault === undefined) {
-    const parsed = keyVaultSchema.safeParse(blankAsUnset(process.env));
-    cachedKeyVault = { config: parsed.success ? keyVaultConfigOf(parsed.data) : undefined };
-  }
+  cachedKeyVault ??= { config: parseKeyVaultConfig(process.env) };
   return cachedKeyVault.config;
 }
