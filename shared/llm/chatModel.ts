@@ -1,11 +1,20 @@
 import type { z } from 'zod';
 
+/**
+ * What a call needs from the model: `light` for summaries, triage and chat; `reasoning` for ordinary review; `heavy`
+ * for hard or large changes. Each provider maps a tier to its models (with fallbacks).
+ */
+export const modelTiers = ['light', 'reasoning', 'heavy'] as const;
+export type ModelTier = (typeof modelTiers)[number];
+
 export interface StructuredRequest<T> {
   system: string;
   user: string;
   /** Validates the model's answer; also sent to the provider as the JSON schema to follow. */
   schema: z.ZodType<T>;
   schemaName: string;
+  /** Which kind of model answers; `reasoning` when not given. */
+  tier?: ModelTier;
 }
 
 /** One interface for every LLM provider: a prompt in, a validated structured answer out. */
