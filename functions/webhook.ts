@@ -33,7 +33,6 @@ export async function handleWebhook(
       organizationUrl: config.azureDevOps.orgUrl,
       enqueue: (job) => jobs.send(job),
       log: context,
-      now: () => new Date(),
     },
   );
   return { status: outcome.status, jsonBody: outcome.body };

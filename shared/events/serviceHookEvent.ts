@@ -32,7 +32,6 @@ export const pullRequestResource = z.looseObject({
   sourceRefName: z.string(),
   targetRefName: z.string(),
   isDraft: z.boolean().optional(),
-  lastMergeSourceCommit: z.looseObject({ commitId: z.string() }).optional(),
 });
 
 const comment = z.looseObject({

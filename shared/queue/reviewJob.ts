@@ -1,27 +1,32 @@
 import { z } from 'zod';
 import { describeZodIssues } from '../validation/describeZodIssues';
 
-/**
- * The compact message the webhook puts on the review queue. It carries identifiers only: the worker reloads
- * everything else from Azure DevOps, so a stale or replayed message can never make it act on old data.
- */
-export const reviewJobSchema = z.object({
+const jobFields = {
   version: z.literal(1),
-  /** The service-hook event id, for de-duplication of retried deliveries. */
+  /** The service-hook event id: the worker's log lines name it, to correlate them with the delivery. */
   eventId: z.string().min(1),
   eventType: z.string().min(1),
-  kind: z.enum(['pullRequest', 'comment']),
   projectId: z.string().min(1),
   repositoryId: z.string().min(1),
   pullRequestId: z.number().int().positive(),
-  /** The source commit the event saw, when it names one. */
-  sourceCommitId: z.string().optional(),
-  commentId: z.number().int().nonnegative().optional(),
-  threadId: z.number().int().positive().optional(),
-  /** Who caused the event (PR author or comment author). */
-  actorId: z.string().optional(),
-  enqueuedAt: z.string(),
-});
+};
+
+/**
+ * The compact message the webhook puts on the review queue. It carries identifiers only: the worker reloads
+ * everything else from Azure DevOps, so a stale or replayed message can never make it act on old data. Unknown keys
+ * are dropped, so messages queued by an older version, with fields since removed, still parse.
+ */
+export const reviewJobSchema = z.discriminatedUnion('kind', [
+  z.object({ ...jobFields, kind: z.literal('pullRequest') }),
+  z.object({
+    ...jobFields,
+    kind: z.literal('comment'),
+    commentId: z.number().int().nonnegative().optional(),
+    threadId: z.number().int().positive().optional(),
+    /** The comment's author: comments by the app itself or by ignored identities are not answered. */
+    actorId: z.string().optional(),
+  }),
+]);
 
 export type ReviewJob = z.infer<typeof reviewJobSchema>;
 

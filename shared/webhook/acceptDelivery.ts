@@ -24,7 +24,6 @@ export interface DeliveryDependencies {
   organizationUrl: string;
   enqueue: (job: ReviewJob) => Promise<void>;
   log: { info(message: string): void; warn(message: string): void };
-  now: () => Date;
 }
 
 const ignored = (reason: string, eventId: string): DeliveryOutcome => ({
@@ -40,7 +39,7 @@ function organizationsNamedBy(event: ServiceHookEvent): string[] {
   return urls.filter((url): url is string => url !== undefined).map(organizationKey);
 }
 
-function jobFor(event: ServiceHookEvent, now: Date): ReviewJob {
+function jobFor(event: ServiceHookEvent): ReviewJob {
   const pullRequest = pullRequestOf(event);
   const common = {
     version: 1 as const,
@@ -49,8 +48,6 @@ function jobFor(event: ServiceHookEvent, now: Date): ReviewJob {
     projectId: pullRequest.repository.project.id,
     repositoryId: pullRequest.repository.id,
     pullRequestId: pullRequest.pullRequestId,
-    sourceCommitId: pullRequest.lastMergeSourceCommit?.commitId,
-    enqueuedAt: now.toISOString(),
   };
   if (event.eventType === 'ms.vss-code.git-pullrequest-comment-event') {
     return {
@@ -61,7 +58,7 @@ function jobFor(event: ServiceHookEvent, now: Date): ReviewJob {
       actorId: event.resource.comment.author.id,
     };
   }
-  return { ...common, kind: 'pullRequest', actorId: pullRequest.createdBy.id };
+  return { ...common, kind: 'pullRequest' };
 }
 
 /**
@@ -102,7 +99,7 @@ export async function acceptDelivery(
     return ignored(`pull request ${pullRequest.pullRequestId} is ${pullRequest.status}`, event.id);
   }
 
-  const job = jobFor(event, deps.now());
+  const job = jobFor(event);
   try {
     await deps.enqueue(job);
   } catch (error) {
