@@ -152,23 +152,15 @@ describe('a pull request with added, edited and deleted files', () => {
   });
 });
 
+// The placement rules are unit-tested (anchorFindings.test.ts); this proves what the real client sends for each side.
 describe('findings placed on what Azure DevOps shows', () => {
-  it('go on changed lines, move from context to the closest changed line, or fold into the summary', async () => {
+  it('go on added lines on the right, removed lines on the left, or into the summary', async () => {
     sandbox.llm.respondWith(() =>
       JSON.stringify({
         summary: 'Adds coupons.',
         walkthrough: [],
         verdict: 'Fine.',
         findings: [
-          {
-            path: '/src/cart.ts',
-            side: 'right',
-            startLine: 1,
-            endLine: 1,
-            severity: 'low',
-            comment: 'Context above an added line.',
-            suggestion: null,
-          },
           {
             path: '/src/catalog.ts',
             side: 'right',
@@ -189,30 +181,12 @@ describe('findings placed on what Azure DevOps shows', () => {
           },
           {
             path: '/src/cart.ts',
-            side: 'right',
-            startLine: 13,
-            endLine: 14,
-            severity: 'low',
-            comment: 'Straddles context.',
-            suggestion: null,
-          },
-          {
-            path: '/src/cart.ts',
             side: 'left',
             startLine: 8,
             endLine: 8,
             severity: 'medium',
             comment: 'The removed signature.',
             suggestion: 'x',
-          },
-          {
-            path: '/src/cart.ts',
-            side: 'left',
-            startLine: 3,
-            endLine: 3,
-            severity: 'low',
-            comment: 'Not removed.',
-            suggestion: null,
           },
         ],
       }),
@@ -231,9 +205,7 @@ describe('findings placed on what Azure DevOps shows', () => {
     });
     expect(inline.sort()).toEqual([
       ['left', 8, 8, 'The removed signature.'],
-      ['right', 14, 14, 'Straddles context.'],
       ['right', 14, 15, 'Changed lines.'],
-      ['right', 2, 2, 'Context above an added line.'],
     ]);
     const left = inlineThreads(threads).find((thread) => thread.threadContext.leftFileStart) as Json;
     expect(left.threadContext.leftFileEnd.offset).toBe(
@@ -244,9 +216,6 @@ describe('findings placed on what Azure DevOps shows', () => {
     expect(summary).toContain('### Other findings');
     expect(summary).toMatch(
       /`\/src\/catalog.ts` lines 4–4 \(not a file shown in this review\): File not in the PR\./,
-    );
-    expect(summary).toMatch(
-      /`\/src\/cart.ts` lines 3–3 \(not on lines this pull request removed\): Not removed\./,
     );
   });
 });
