@@ -1,5 +1,6 @@
 import { QueueClient, RestError } from '@azure/storage-queue';
 import type { StorageConnection } from '../config';
+import { getAzureCredential } from '../identity/azureCredential';
 import { encodeReviewJob, type ReviewJob } from './reviewJob';
 
 export interface JobQueue {
@@ -18,10 +19,8 @@ const retryOptions = { maxTries: 3, tryTimeoutInMs: 5_000, retryDelayInMs: 200, 
 function createQueueClient(connection: StorageConnection, name: string): QueueClient {
   if ('connectionString' in connection)
     return new QueueClient(connection.connectionString, name, { retryOptions });
-  // Identity-based connection (no account keys in Azure). Loaded only here: @azure/identity is large.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
-  const credential = new DefaultAzureCredential({ managedIdentityClientId: connection.clientId });
+  // Identity-based connection (no account keys in Azure).
+  const credential = getAzureCredential(connection.clientId);
   return new QueueClient(`${connection.queueServiceUri.replace(/\/+$/, '')}/${name}`, credential, {
     retryOptions,
   });

@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { getKeyVaultConfig } from '../config';
+import { getAzureCredential } from '../identity/azureCredential';
 
 export interface SecretStore {
   /** The secret's current value; undefined when it does not exist or is disabled. */
@@ -116,17 +117,6 @@ export function createKeyVaultSecretStore(options: KeyVaultSecretStoreOptions): 
   };
 }
 
-/**
- * `@azure/identity`'s DefaultAzureCredential: the app's managed identity in Azure (`clientId` picks the
- * user-assigned one), developer sign-ins (Azure CLI, azd, VS Code) locally.
- */
-export function createDefaultCredential(clientId?: string): TokenCredential {
-  // Loaded on first use: @azure/identity is large, and local runs with literal values never need it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
-  return new DefaultAzureCredential(clientId === undefined ? {} : { managedIdentityClientId: clientId });
-}
-
 let processStore: { store: SecretStore | undefined } | undefined;
 
 /**
@@ -142,7 +132,7 @@ export function getProcessSecretStore(): SecretStore | undefined {
           ? undefined
           : createKeyVaultSecretStore({
               vaultUri: vault.uri,
-              credential: createDefaultCredential(vault.clientId),
+              credential: getAzureCredential(vault.clientId),
             }),
     };
   }

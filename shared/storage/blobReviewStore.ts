@@ -1,5 +1,6 @@
 import { BlobServiceClient, RestError, type ContainerClient } from '@azure/storage-blob';
 import type { StorageConnection } from '../config';
+import { getAzureCredential } from '../identity/azureCredential';
 import type { ReviewPlan, ReviewState, ReviewStore } from '../review/reviewStore';
 import type { PullRequestRef } from '../review/platform';
 
@@ -14,10 +15,10 @@ function createContainerClient(connection: StorageConnection, container: string)
   if ('connectionString' in connection) {
     return BlobServiceClient.fromConnectionString(connection.connectionString).getContainerClient(container);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
-  const credential = new DefaultAzureCredential({ managedIdentityClientId: connection.clientId });
-  return new BlobServiceClient(connection.blobServiceUri, credential).getContainerClient(container);
+  return new BlobServiceClient(
+    connection.blobServiceUri,
+    getAzureCredential(connection.clientId),
+  ).getContainerClient(container);
 }
 
 const isStatus = (error: unknown, status: number) =>

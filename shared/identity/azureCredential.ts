@@ -1,0 +1,22 @@
+import type { TokenCredential } from '@azure/identity';
+
+/** One credential per managed identity, so that every client in the process shares its token cache. */
+const credentials = new Map<string | undefined, TokenCredential>();
+
+/**
+ * The process's `@azure/identity` DefaultAzureCredential for `clientId`: the app's managed identity in Azure
+ * (`clientId` picks a user-assigned one), developer sign-ins (Azure CLI, azd, VS Code) locally. Built on first
+ * use.
+ */
+export function getAzureCredential(clientId?: string): TokenCredential {
+  let credential = credentials.get(clientId);
+  if (credential === undefined) {
+    // Loaded here, not imported: @azure/identity is large, and runs with connection strings and literal secrets
+    // never need it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
+    credential = new DefaultAzureCredential({ managedIdentityClientId: clientId });
+    credentials.set(clientId, credential);
+  }
+  return credential;
+}
