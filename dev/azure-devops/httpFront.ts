@@ -1,0 +1,150 @@
+/**
+ * The HTTP front: checks the organization and the PAT (basic auth, any user name), records every REST write,
+ * sends `_test` requests to the admin API and the rest through the route table, and turns errors into the
+ * service's error shape. Also where fault injection drops requests before any answer.
+ */
+import type http from 'node:http';
+import { handleAdminRequest, type AdminTargets } from './adminApi';
+import { AzureDevOpsError, badRequest } from './errors';
+import { now, type ServerModel } from './model';
+import type { WriteRecord } from './publicTypes';
+import { checkApiVersion, requestedApiVersion, type ApiLocation, type Reply, type Router } from './routing';
+
+export class HttpFront {
+  private readonly faults: { matches: (method: string, path: string) => boolean; remaining: number }[] = [];
+
+  constructor(
+    private readonly model: ServerModel,
+    private readonly router: Router,
+    private readonly admin: AdminTargets,
+  ) {}
+
+  /**
+   * Fault injection for tests: the next `times` REST requests matching `matches` lose their connection before any
+   * answer, as when the network or the caller's process fails mid-request. The write is not applied.
+   */
+  dropRequests(matches: (method: string, path: string) => boolean, times = 1): void {
+    this.faults.push({ matches, remaining: times });
+  }
+
+  private authorized(header: string | undefined): boolean {
+    const match = /^Basic\s+(.+)$/i.exec(header ?? '');
+    if (!match) return false;
+    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+    const separator = decoded.indexOf(':');
+    return separator >= 0 && decoded.slice(separator + 1) === this.model.token;
+  }
+
+  async serve(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const method = (request.method ?? 'GET').toUpperCase();
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const fault = this.faults.find(
+      (candidate) => candidate.remaining > 0 && candidate.matches(method, url.pathname),
+    );
+    if (fault) {
+      fault.remaining--;
+      request.socket.destroy();
+      return;
+    }
+    const segments = url.pathname.split('/').filter((segment) => segment !== '');
+    const query = new Map([...url.searchParams].map(([key, value]) => [key.toLowerCase(), value]));
+    let write: WriteRecord | undefined;
+    const send = (reply: Reply, apiVersion?: string) => {
+      const status = reply.status ?? 200;
+      if (write) write.status = status;
+      const headers: Record<string, string> = { ...reply.headers };
+      let body: Buffer;
+      if (reply.bytes) {
+        body = reply.bytes;
+        headers['Content-Type'] = reply.contentType ?? 'application/octet-stream';
+      } else {
+        body = Buffer.from(reply.json === undefined ? '' : JSON.stringify(reply.json));
+        headers['Content-Type'] =
+          `application/json; charset=utf-8${apiVersion ? `; api-version=${apiVersion}` : ''}`;
+      }
+      response.writeHead(status, { ...headers, 'Content-Length': String(body.length) });
+      response.end(body);
+    };
+    try {
+      const raw = await readBody(request);
+      if (segments[0]?.toLowerCase() !== this.model.organization.toLowerCase())
+        throw new AzureDevOpsError(404, 'ResourceNotFoundException', `No organization at ${url.pathname}.`);
+      if (!this.authorized(request.headers.authorization)) {
+        response.setHeader('WWW-Authenticate', 'Basic realm="https://dev.azure.com/"');
+        throw new AzureDevOpsError(
+          401,
+          'UnauthorizedRequestException',
+          "TF400813: The user '' is not authorized to access this resource.",
+          'Microsoft.TeamFoundation.Framework.Server',
+          3000,
+        );
+      }
+      const contentType = request.headers['content-type'] ?? '';
+      const body = parseBody(raw);
+      const rest = segments.slice(1).map((segment) => decodeURIComponent(segment));
+      if (rest[0]?.toLowerCase() === '_test') {
+        send({ json: (await handleAdminRequest(this.admin, method, rest.slice(1), body)) ?? null });
+        return;
+      }
+      if (method === 'OPTIONS' && rest.length === 2 && rest[0].toLowerCase() === '_apis') {
+        send({ json: this.router.areaLocations(rest[1]) });
+        return;
+      }
+      const route = this.router.match(rest);
+      if (!route)
+        throw new AzureDevOpsError(404, 'ResourceNotFoundException', `No API resource at ${url.pathname}.`);
+      if (method !== 'GET') {
+        write = {
+          method,
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          body,
+          time: now(),
+        };
+        this.model.writes.push(write);
+      }
+      const handler = route.location.handlers[method as keyof ApiLocation['handlers']];
+      if (!handler)
+        throw new AzureDevOpsError(
+          405,
+          'HttpMethodNotSupported',
+          `The requested resource does not support http method '${method}'.`,
+        );
+      const apiVersion = requestedApiVersion(request.headers.accept ?? '', query);
+      checkApiVersion(apiVersion, method, route.location);
+      send(
+        await handler({
+          method,
+          params: route.params,
+          query,
+          body,
+          contentType,
+          accept: request.headers.accept ?? '',
+        }),
+        apiVersion,
+      );
+    } catch (error) {
+      if (error instanceof AzureDevOpsError) send({ status: error.status, json: error.toJson() });
+      else if (error instanceof SyntaxError)
+        send({
+          status: 400,
+          json: badRequest(`The request body is not valid JSON: ${error.message}`).toJson(),
+        });
+      else send({ status: 500, json: new AzureDevOpsError(500, 'Exception', String(error)).toJson() });
+    }
+  }
+}
+
+function readBody(request: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function parseBody(raw: Buffer): unknown {
+  const text = raw.toString('utf8').replace(/^\uFEFF/, '');
+  return text.trim() === '' ? undefined : JSON.parse(text);
+}

@@ -1,0 +1,176 @@
+/** The public face of the Azure DevOps test server: its options, the admin requests, the records it keeps. */
+import type { FileContent } from './gitRepository';
+
+export type Json = Record<string, unknown>;
+
+/** A person or service account known to the server. */
+export interface TestUser {
+  id: string;
+  displayName: string;
+  uniqueName: string;
+}
+
+export interface AzureDevOpsServerOptions {
+  organization?: string;
+  token?: string;
+  /** The identity that owns the token (the reviewer bot). */
+  botIdentity?: Partial<TestUser>;
+  /** The human that creates PRs, votes and comments through the admin API unless a `user` is given. */
+  defaultUser?: Partial<TestUser>;
+  /** How long a service-hook delivery may take before it counts as failed. */
+  deliveryTimeoutMs?: number;
+  /** Most projects one page of `GET _apis/projects` returns (the service's default is 100). */
+  projectPageSize?: number;
+}
+
+export type ServiceHookEventType =
+  'git.pullrequest.created' | 'git.pullrequest.updated' | 'ms.vss-code.git-pullrequest-comment-event';
+
+/** What a `git.pullrequest.updated` was about; only its localized message text tells them apart. */
+export type PullRequestUpdateAction = 'push' | 'vote' | 'completed' | 'abandoned' | 'published';
+
+export interface BuildDeliveryOptions {
+  /** For the comment event: the thread and comment it is about. */
+  threadId?: number;
+  commentId?: number;
+  /** For the comment event: whether the comment was edited rather than added. */
+  edited?: boolean;
+  action?: PullRequestUpdateAction;
+  /** Who did it (message text); defaults to the comment author / the default user. */
+  actor?: TestUser;
+}
+
+export interface Subscriber {
+  url: string;
+  username?: string;
+  password?: string;
+  headers?: Record<string, string>;
+  /** Subscriptions can be set to send no message texts: then message and detailedMessage are null. */
+  includeMessages?: boolean;
+  subscriptionId?: string;
+}
+
+export interface DeliveryRecord {
+  eventType: string;
+  url: string;
+  payload: Json;
+  /** HTTP status the subscriber answered, absent when the request failed. */
+  status?: number;
+  error?: string;
+  time: string;
+}
+
+export interface WriteRecord {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  time: string;
+  /** HTTP status the server answered. */
+  status?: number;
+}
+
+export interface CreateRepositoryRequest {
+  project: string;
+  name: string;
+  files: Record<string, FileContent>;
+  defaultBranch?: string;
+  user?: TestUser;
+}
+
+export interface PushRequest {
+  repositoryId: string;
+  branch: string;
+  files: Record<string, FileContent | null>;
+  renames?: Record<string, string>;
+  message?: string;
+  /** Branch a new branch starts from; defaults to the repository's default branch. */
+  baseBranch?: string;
+  /** Rewrite history: commit on top of `baseBranch` even if `branch` exists (a force push). */
+  force?: boolean;
+  user?: TestUser;
+}
+
+export interface CreatePullRequestRequest {
+  repositoryId: string;
+  sourceBranch: string;
+  targetBranch: string;
+  title: string;
+  description?: string;
+  isDraft?: boolean;
+  user?: TestUser;
+}
+
+export interface VoteRequest {
+  pullRequestId: number;
+  vote: number;
+  user?: TestUser;
+}
+
+export interface AddCommentRequest {
+  pullRequestId: number;
+  content: string;
+  /** Reply in this thread; without it a new active thread is started. */
+  threadId?: number;
+  parentCommentId?: number;
+  /** New thread on a file (path as in the repo), optionally on a right-side line. */
+  filePath?: string;
+  line?: number;
+  user?: TestUser;
+}
+
+export interface EditCommentRequest {
+  pullRequestId: number;
+  threadId: number;
+  commentId: number;
+  content: string;
+}
+
+export interface ClosePullRequestRequest {
+  pullRequestId: number;
+  user?: TestUser;
+}
+
+export interface AzureDevOpsTestServer {
+  readonly orgUrl: string;
+  readonly organization: string;
+  readonly token: string;
+  readonly port: number;
+  /** The token owner as an IdentityRef (what `connectionData.authenticatedUser` and bot comments carry). */
+  readonly botIdentity: Json & { id: string; displayName: string };
+  readonly defaultUser: TestUser;
+  readonly writes: WriteRecord[];
+  readonly deliveries: DeliveryRecord[];
+
+  /** A project without repositories (creating a repository also creates its project). */
+  createProject(name: string): Json & { id: string; name: string };
+  createRepository(request: CreateRepositoryRequest): Promise<Json & { id: string; name: string }>;
+  push(request: PushRequest): Promise<string>;
+  createPullRequest(request: CreatePullRequestRequest): Promise<Json & { pullRequestId: number }>;
+  vote(request: VoteRequest): Promise<Json>;
+  addComment(request: AddCommentRequest): Promise<{ thread: Json; comment: Json }>;
+  editComment(request: EditCommentRequest): Promise<Json>;
+  completePullRequest(request: ClosePullRequestRequest): Promise<Json>;
+  abandonPullRequest(request: ClosePullRequestRequest): Promise<Json>;
+  publishPullRequest(request: ClosePullRequestRequest): Promise<Json>;
+  dropRequests(matches: (method: string, path: string) => boolean, times?: number): void;
+
+  setSubscriber(subscriber: Subscriber | null): void;
+  buildDelivery(eventType: ServiceHookEventType, pullRequestId: number, options?: BuildDeliveryOptions): Json;
+  deliver(
+    eventType: ServiceHookEventType,
+    pullRequestId: number,
+    options?: BuildDeliveryOptions,
+  ): Promise<DeliveryRecord>;
+  /** Sends any payload (e.g. a duplicate or a tampered copy) to the subscriber the way Azure DevOps would. */
+  sendDelivery(payload: Json): Promise<DeliveryRecord>;
+  /** Resolves when deliveries triggered by REST writes (comment events) have finished. */
+  settled(): Promise<void>;
+
+  pullRequest(pullRequestId: number): Json;
+  /** Service-hook subscriptions created through the REST API, as stored: confidential inputs unmasked. */
+  serviceHookSubscriptions(): Json[];
+  threads(repositoryId: string, pullRequestId: number): Json[];
+  statuses(repositoryId: string, pullRequestId: number): Json[];
+  close(): Promise<void>;
+}
