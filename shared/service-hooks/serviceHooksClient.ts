@@ -1,0 +1,159 @@
+import { z } from 'zod';
+
+/**
+ * The part of the Azure DevOps REST API (7.1) the service-hook commands use: the projects list and the Web Hooks
+ * subscriptions of the Service Hooks API.
+ *
+ * Plain fetch rather than azure-devops-node-api: the library has no Service Hooks client, and its CoreApi drops
+ * the projects list's continuation token, so it would save nothing here.
+ */
+
+const API_VERSION = '7.1';
+const REQUEST_TIMEOUT_MS = 60_000;
+
+const projectPage = z.object({ value: z.array(z.object({ id: z.string(), name: z.string() })) });
+export type Project = z.infer<typeof projectPage>['value'][number];
+
+const inputs = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((value) => value ?? {});
+const subscriptionSchema = z.object({
+  id: z.string(),
+  status: z.string().optional(),
+  publisherId: z.string(),
+  eventType: z.string(),
+  consumerId: z.string(),
+  consumerActionId: z.string(),
+  publisherInputs: inputs,
+  consumerInputs: inputs,
+});
+export type Subscription = z.infer<typeof subscriptionSchema>;
+
+/** What a create or replace sends: a subscription without the fields the service assigns. */
+export type SubscriptionRequest = Pick<
+  Subscription,
+  'publisherId' | 'eventType' | 'consumerId' | 'consumerActionId' | 'publisherInputs' | 'consumerInputs'
+>;
+
+/** A project named by the caller is not in the organization (or the PAT cannot see it). */
+export class ProjectNotFoundError extends Error {}
+
+const subscriptionPath = (id: string) => `_apis/hooks/subscriptions/${encodeURIComponent(id)}`;
+
+/**
+ * Every call goes to a path under the organization URL, so the PAT is sent nowhere else; redirects are not
+ * followed for the same reason (Azure DevOps answers a rejected PAT with a redirect to its sign-in page).
+ * An answer of an unexpected shape throws a z.ZodError.
+ */
+export class ServiceHooksClient {
+  private readonly authorization: string;
+
+  constructor(
+    readonly orgUrl: string,
+    token: string,
+  ) {
+    this.authorization = `Basic ${Buffer.from(`:${token}`).toString('base64')}`;
+  }
+
+  /** Every project of the organization, following the list's continuation token. */
+  async listProjects(): Promise<Project[]> {
+    const projects: Project[] = [];
+    let continuationToken: string | undefined;
+    do {
+      const { json, headers } = await this.call('GET', '_apis/projects', { query: { continuationToken } });
+      projects.push(...projectPage.parse(json).value);
+      continuationToken = headers.get('x-ms-continuationtoken') ?? undefined;
+    } while (continuationToken);
+    return projects;
+  }
+
+  /** The named projects (case-insensitively, as Azure DevOps names them), or all of them. */
+  async findProjects(names: string[] | 'all'): Promise<Project[]> {
+    const all = await this.listProjects();
+    if (names === 'all') return all;
+    return names.map((name) => {
+      const project = all.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
+      if (!project)
+        throw new ProjectNotFoundError(
+          `project "${name}" not found in ${this.orgUrl} (or the PAT cannot see it)`,
+        );
+      return project;
+    });
+  }
+
+  /** The organization's subscriptions that deliver tfs events by HTTP request. */
+  async listWebHookSubscriptions(): Promise<Subscription[]> {
+    const { json } = await this.call('GET', '_apis/hooks/subscriptions', {
+      query: { publisherId: 'tfs', consumerId: 'webHooks', consumerActionId: 'httpRequest' },
+    });
+    return z.object({ value: z.array(subscriptionSchema) }).parse(json).value;
+  }
+
+  async createSubscription(subscription: SubscriptionRequest): Promise<void> {
+    await this.call('POST', '_apis/hooks/subscriptions', { body: subscription });
+  }
+
+  async replaceSubscription(id: string, subscription: SubscriptionRequest): Promise<void> {
+    await this.call('PUT', subscriptionPath(id), { body: subscription });
+  }
+
+  async deleteSubscription(id: string): Promise<void> {
+    await this.call('DELETE', subscriptionPath(id));
+  }
+
+  private async call(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    options: { query?: Record<string, string | undefined>; body?: unknown } = {},
+  ): Promise<{ json: unknown; headers: Headers }> {
+    const url = new URL(`${this.orgUrl}/${path}`);
+    for (const [name, value] of Object.entries(options.query ?? {}))
+      if (value !== undefined) url.searchParams.set(name, value);
+    url.searchParams.set('api-version', API_VERSION);
+    const what = `${method} ${url.pathname}`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        redirect: 'manual',
+        headers: {
+          Authorization: this.authorization,
+          Accept: 'application/json',
+          ...(options.body !== undefined && { 'Content-Type': 'application/json' }),
+        },
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+      throw new Error(`${what}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    }
+    const text = await response.text();
+    if (
+      response.status === 401 ||
+      response.status === 203 ||
+      (response.status >= 300 && response.status < 400)
+    )
+      throw new Error(
+        `${what}: the PAT was not accepted (HTTP ${response.status}); check AZURE_DEVOPS_PAT and --org`,
+      );
+    if (!response.ok) throw new Error(`${what}: HTTP ${response.status}: ${serviceMessage(text)}`);
+    if (text === '') return { json: undefined, headers: response.headers };
+    try {
+      return { json: JSON.parse(text), headers: response.headers };
+    } catch {
+      throw new Error(`${what}: the answer is not JSON; is --org an Azure DevOps organization URL?`);
+    }
+  }
+}
+
+function serviceMessage(text: string): string {
+  try {
+    const message = (JSON.parse(text) as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+  } catch {
+    // Not an Azure DevOps error body: show the start of whatever it is.
+  }
+  return text.slice(0, 200);
+}
