@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { DiffHunk, SplitText } from './lineDiff';
+import type { DiffHunk } from './hunks';
+import type { SplitText } from './lines';
 
 export interface UnifiedDiffOptions {
   /** Path printed after `a/`; null when the file did not exist (printed as /dev/null). */
