@@ -64,6 +64,7 @@ export function createOAuth2TokenSource(options: OAuth2TokenSourceOptions): Bear
     // Measured before sending, so the lifetime counted from it can only be shorter than the server's.
     const requestedAt = now();
     let response: Response;
+    let text: string;
     try {
       response = await send(options.endpoint, {
         method: 'POST',
@@ -71,6 +72,8 @@ export function createOAuth2TokenSource(options: OAuth2TokenSourceOptions): Bear
         body: form.toString(),
         signal: AbortSignal.timeout(timeoutMs),
       });
+      // Inside the timeout too: a server may send its headers and then stall.
+      text = await response.text();
     } catch (error) {
       // The abort reason is a DOMException, which is not an instance of every realm's Error: compare the name.
       const timedOut = (error as { name?: unknown } | undefined)?.name === 'TimeoutError';
@@ -80,7 +83,6 @@ export function createOAuth2TokenSource(options: OAuth2TokenSourceOptions): Bear
         error,
       );
     }
-    const text = await response.text();
     let body: unknown;
     try {
       body = JSON.parse(text);
