@@ -1,4 +1,4 @@
-import { Aligner } from './alignment';
+import { alignLines } from './alignment';
 import { buildHunks, type DiffHunk } from './hunks';
 import { FileLines, numberLines, splitLines, type SplitText } from './lines';
 import { slideChanges } from './slideHeuristics';
@@ -7,8 +7,8 @@ import { slideChanges } from './slideHeuristics';
  * Line diff for pull requests, whose files Azure DevOps serves whole. The search for a longest common subsequence is
  * @jest/diff-sequences (Myers' linear-space O(ND) algorithm); around it, git's tricks keep it fast on real files:
  * common prefix and suffix are cut off by string comparison, lines occurring on one side only are set aside, and a
- * search that runs past its budget is split at unique lines (see alignment.ts). Runs of changes are then slid to
- * where git would show them (see slideHeuristics.ts).
+ * search that runs past its budget is split at unique lines, all within a work budget (see alignment.ts). Runs of
+ * changes are then slid to where git would show them (see slideHeuristics.ts).
  */
 
 export type { DiffHunk } from './hunks';
@@ -54,8 +54,7 @@ function diffSplit(oldSplit: SplitText, newSplit: SplitText): DiffHunk[] {
   const newChanged = new Uint8Array(newLines.count);
   oldChanged.fill(1, prefix, oldLines.count - suffix);
   newChanged.fill(1, prefix, newLines.count - suffix);
-  const { oldIds, newIds, idCount } = numberLines(oldLines, newLines, prefix, suffix);
-  new Aligner(idCount).align(oldIds, newIds, true, (oldIndex, newIndex, count) => {
+  alignLines(numberLines(oldLines, newLines, prefix, suffix), (oldIndex, newIndex, count) => {
     oldChanged.fill(0, prefix + oldIndex, prefix + oldIndex + count);
     newChanged.fill(0, prefix + newIndex, prefix + newIndex + count);
   });

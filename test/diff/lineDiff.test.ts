@@ -106,6 +106,15 @@ describe('diffLines', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('still rebuilds the new lines when the alignment runs out of work (no unique lines to anchor on)', () => {
+    const generate = randomLines(5);
+    // Past the work budget (see test/diff/alignment.test.ts): the rest shows as removed and added whole.
+    const oldLines = generate(6000, 40);
+    const newLines = generate(6000, 40);
+    const hunks = diffLines(oldLines, newLines);
+    expect(applyHunks(oldLines, hunks)).toEqual(newLines);
+  });
 });
 
 function execGitNumstat(oldPath: string, newPath: string): number {
