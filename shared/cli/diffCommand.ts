@@ -15,13 +15,17 @@ export const DIFF_USAGE =
 /**
  * `ado-reviewer diff OLD NEW`: the zero-context unified diff `git diff --no-index -U0` prints for two files or two
  * directories (every file under them, added and removed ones too), computed with the reviewer's own line diff.
- * Exits 0 whether or not the inputs differ, 2 on bad arguments or a missing path.
+ * Exits 0 whether or not the inputs differ (and for `--help`), 2 on bad arguments or a missing path.
  */
 export async function runDiffCommand(
   args: string[],
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+    out.write(DIFF_USAGE);
+    return 0;
+  }
   if (args.length !== 2) {
     err.write(DIFF_USAGE);
     return 2;

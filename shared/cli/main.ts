@@ -1,35 +1,83 @@
 #!/usr/bin/env node
-import { runDiffCommand } from './diffCommand';
-import { runReviewLocalCommand } from './reviewLocalCommand';
-import { runRemoveHooksCommand, runSetupHooksCommand } from './setupHooksCommand';
 
-type Command = (args: string[], out: NodeJS.WritableStream) => Promise<number>;
+/**
+ * `ado-reviewer <command> [args]`. Each command's module is imported only when that command runs, so a quick
+ * command (diff) does not pay for loading the review stack, the model client or zod schemas it never uses.
+ */
 
-/** Subcommands by name; each takes the arguments after its name and returns the exit code. */
+interface Io {
+  env: NodeJS.ProcessEnv;
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  cwd: string;
+}
+
+interface Command {
+  summary: string;
+  /** Takes the arguments after the command's name (`--help` included) and returns the exit code. */
+  run: (args: string[], io: Io) => Promise<number>;
+}
+
 const COMMANDS = new Map<string, Command>([
-  ['diff', runDiffCommand],
-  ['setup-hooks', (args, out) => runSetupHooksCommand(args, { env: process.env, out, err: process.stderr })],
   [
-    'remove-hooks',
-    (args, out) => runRemoveHooksCommand(args, { env: process.env, out, err: process.stderr }),
+    'diff',
+    {
+      summary: "the reviewer's zero-context unified diff of two files or two directories",
+      run: async (args, io) => (await import('./diffCommand')).runDiffCommand(args, io.out, io.err),
+    },
   ],
   [
     'review-local',
-    (args, out) =>
-      runReviewLocalCommand(args, { env: process.env, out, err: process.stderr, cwd: process.cwd() }),
+    {
+      summary: 'review a local branch as the app reviews a pull request, and print the findings',
+      run: async (args, io) => (await import('./reviewLocalCommand')).runReviewLocalCommand(args, io),
+    },
+  ],
+  [
+    'setup-hooks',
+    {
+      summary: 'create or update the service-hook subscriptions that send pull-request events to the app',
+      run: async (args, io) => (await import('./setupHooksCommand')).runSetupHooksCommand(args, io),
+    },
+  ],
+  [
+    'remove-hooks',
+    {
+      summary: 'delete the service-hook subscriptions setup-hooks made',
+      run: async (args, io) => (await import('./setupHooksCommand')).runRemoveHooksCommand(args, io),
+    },
   ],
 ]);
 
+const HELP_FLAGS = new Set(['--help', '-h', 'help']);
+
+function usage(): string {
+  const width = Math.max(...[...COMMANDS.keys()].map((name) => name.length));
+  return (
+    'usage: ado-reviewer <command> [args]\n' +
+    "       ado-reviewer <command> --help   (that command's usage)\n" +
+    'commands:\n' +
+    [...COMMANDS].map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}\n`).join('')
+  );
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv.slice(2);
+  let [name, ...args] = argv.slice(2);
+  const io: Io = { env: process.env, out: process.stdout, err: process.stderr, cwd: process.cwd() };
+  if (name !== undefined && HELP_FLAGS.has(name)) {
+    if (args.length === 0) {
+      io.out.write(usage());
+      return 0;
+    }
+    // `help <command>` is `<command> --help`.
+    [name, args] = [args[0], ['--help', ...args.slice(1)]];
+  }
   const command = name === undefined ? undefined : COMMANDS.get(name);
   if (!command) {
-    process.stderr.write(
-      `usage: ado-reviewer <command> [args]\ncommands: ${[...COMMANDS.keys()].join(', ')}\n`,
-    );
+    io.err.write(`${name === undefined ? '' : `ado-reviewer: unknown command "${name}"\n`}${usage()}`);
     return 2;
   }
-  return command(args, process.stdout);
+  return command.run(args, io);
 }
 
 if (require.main === module) {
