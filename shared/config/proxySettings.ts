@@ -28,19 +28,27 @@ export interface ProxySettings {
   noProxy: 'all' | NoProxyEntry[];
 }
 
+/** Messages name the setting only: a proxy URL may carry credentials. */
 const proxyUrl = z
   .string()
   .optional()
-  .transform((value) => value?.trim() || undefined)
-  .transform((value) => (value === undefined || value.includes('://') ? value : `http://${value}`))
-  .refine(
-    (value) => value === undefined || URL.canParse(value),
-    'must be a proxy URL (this setting or its lower-case twin)',
-  )
-  .refine(
-    (value) => value === undefined || /^https?:$/.test(new URL(value).protocol),
-    'must be an http:// or https:// proxy URL (this setting or its lower-case twin)',
-  );
+  .transform((raw, ctx) => {
+    const value = raw?.trim();
+    if (!value) return undefined;
+    const url = value.includes('://') ? value : `http://${value}`;
+    if (!URL.canParse(url)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a proxy URL (this setting or its lower-case twin)' });
+      return z.NEVER;
+    }
+    if (!/^https?:$/.test(new URL(url).protocol)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be an http:// or https:// proxy URL (this setting or its lower-case twin)',
+      });
+      return z.NEVER;
+    }
+    return url;
+  });
 
 const proxySchema = z.object({
   HTTP_PROXY: proxyUrl,
