@@ -1,5 +1,9 @@
 import { runRemoveHooksCommand, runSetupHooksCommand } from '../../shared/cli/setupHooksCommand';
-import { type AzureDevOpsTestServer, type Json, startAzureDevOpsServer } from '../../dev/azure-devops/azureDevOpsServer';
+import {
+  type AzureDevOpsTestServer,
+  type Json,
+  startAzureDevOpsServer,
+} from '../../dev/azure-devops/azureDevOpsServer';
 import { capturedOutput } from '../support/capturedOutput';
 
 const APP_URL = 'https://reviewer-app.example.net';
