@@ -1,10 +1,14 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { tryGetConfig } from '../shared/config';
 import { createJobQueue, type JobQueue } from '../shared/queue/jobQueue';
-import { createSecretReader } from '../shared/secrets/readSecret';
 import { getProcessSecretStore } from '../shared/secrets/secretStore';
 import { acceptDelivery } from '../shared/webhook/acceptDelivery';
 import { resolveWebhookCredentials } from '../shared/webhook/authenticateDelivery';
+import { readBoundedBody } from '../shared/webhook/requestBody';
+
+// Without streams the host reads the whole body, of any size and at any pace, before the handler can authenticate
+// the request; with them `request.body` is the live stream and the handler decides how much of it to read.
+app.setup({ enableHttpStream: true });
 
 let queue: JobQueue | undefined;
 
@@ -13,29 +17,37 @@ export async function handleWebhook(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const loaded = tryGetConfig();
-  if ('error' in loaded) {
-    context.error(loaded.error.message);
-    // 503 keeps Azure DevOps retrying (and the subscription off probation) while an operator fixes the settings.
-    return { status: 503, jsonBody: { accepted: false, reason: 'the app is not configured; see its logs' } };
+  try {
+    const loaded = tryGetConfig();
+    if ('error' in loaded) {
+      context.error(loaded.error.message);
+      // 503 keeps Azure DevOps retrying (and the subscription off probation) while an operator fixes the settings.
+      return {
+        status: 503,
+        jsonBody: { accepted: false, reason: 'the app is not configured; see its logs' },
+      };
+    }
+    const { config } = loaded;
+    queue ??= createJobQueue(config.storage, config.queue.name);
+    const jobs = queue;
+    const outcome = await acceptDelivery(
+      {
+        header: (name) => request.headers.get(name),
+        readBody: () => readBoundedBody(request.body, request.headers.get('content-length')),
+      },
+      {
+        credentials: () => resolveWebhookCredentials(config.webhook, getProcessSecretStore()),
+        organizationUrl: config.azureDevOps.orgUrl,
+        enqueue: (job) => jobs.send(job),
+        log: context,
+      },
+    );
+    return { status: outcome.status, jsonBody: outcome.body };
+  } catch (error) {
+    // Anything unforeseen is still the app's fault, not the sender's: 503, which Azure DevOps retries, never 500.
+    context.error(`Webhook failed: ${(error as Error).name}: ${(error as Error).message}`);
+    return { status: 503, jsonBody: { accepted: false, reason: 'temporarily unavailable; retry later' } };
   }
-  const { config } = loaded;
-  queue ??= createJobQueue(config.storage, config.queue.name);
-  const jobs = queue;
-  const credentials = await resolveWebhookCredentials(
-    config.webhook,
-    createSecretReader(getProcessSecretStore()),
-  );
-  const outcome = await acceptDelivery(
-    { header: (name) => request.headers.get(name), body: await request.text() },
-    {
-      credentials,
-      organizationUrl: config.azureDevOps.orgUrl,
-      enqueue: (job) => jobs.send(job),
-      log: context,
-    },
-  );
-  return { status: outcome.status, jsonBody: outcome.body };
 }
 
 app.http('webhook', {

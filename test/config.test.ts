@@ -7,7 +7,7 @@ const valid = {
   AZURE_DEVOPS_BOT_TOKEN: 'pat',
   OPENAI_API_KEYS: 'key-1, key-2',
   WEBHOOK_USERNAME: 'ado',
-  WEBHOOK_PASSWORD: 'secret',
+  WEBHOOK_PASSWORD: 'webhook-password-0123',
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
 };
 
@@ -34,7 +34,7 @@ describe('parseConfig', () => {
     expect(config.webhook).toEqual({
       disabled: false,
       username: 'ado',
-      password: { value: 'secret' },
+      password: { value: 'webhook-password-0123' },
       previousPassword: undefined,
       headerName: undefined,
       headerSecret: undefined,
@@ -69,15 +69,73 @@ describe('parseConfig', () => {
   });
 
   it('accepts a previous password only with a current one, and pairs of header settings', () => {
-    expect(parseConfig({ ...valid, WEBHOOK_PREVIOUS_PASSWORD: 'old' }).webhook.previousPassword).toEqual({
-      value: 'old',
+    expect(
+      parseConfig({ ...valid, WEBHOOK_PREVIOUS_PASSWORD: 'previous-password-0123' }).webhook.previousPassword,
+    ).toEqual({
+      value: 'previous-password-0123',
     });
-    expect(problemsOf({ ...valid, WEBHOOK_PASSWORD: '', WEBHOOK_PREVIOUS_PASSWORD: 'old' })).toContain(
-      'WEBHOOK_PREVIOUS_PASSWORD: only meaningful together with WEBHOOK_PASSWORD',
-    );
+    expect(
+      problemsOf({ ...valid, WEBHOOK_PASSWORD: '', WEBHOOK_PREVIOUS_PASSWORD: 'previous-password-0123' }),
+    ).toContain('WEBHOOK_PREVIOUS_PASSWORD: only meaningful together with WEBHOOK_PASSWORD');
     expect(problemsOf({ ...valid, WEBHOOK_HEADER_NAME: 'X-Secret' })).toEqual([
       'WEBHOOK_HEADER_NAME and WEBHOOK_HEADER_SECRET: set both or neither',
     ]);
+  });
+
+  it('refuses webhook passwords and header secrets shorter than 16 characters, naming them without values', () => {
+    const problems = problemsOf({
+      ...valid,
+      WEBHOOK_PASSWORD: 'fifteen-chars-1',
+      WEBHOOK_PREVIOUS_PASSWORD: 'short',
+      WEBHOOK_HEADER_NAME: 'X-Secret',
+      WEBHOOK_HEADER_SECRET: '  padded-12c  ',
+    });
+    expect(problems).toEqual([
+      'WEBHOOK_PASSWORD: must be at least 16 characters',
+      'WEBHOOK_PREVIOUS_PASSWORD: must be at least 16 characters',
+      'WEBHOOK_HEADER_SECRET: must be at least 16 characters',
+    ]);
+    expect(parseConfig({ ...valid, WEBHOOK_PASSWORD: 'sixteen-chars-16' }).webhook.password).toEqual({
+      value: 'sixteen-chars-16',
+    });
+  });
+
+  it('reads the webhook header secret from Key Vault like the other secrets', () => {
+    const config = parseConfig({
+      ...valid,
+      KEY_VAULT_URI: 'https://kv-ado.vault.azure.net',
+      WEBHOOK_HEADER_NAME: 'X-Secret',
+      WEBHOOK_HEADER_SECRET_SECRET_NAME: 'webhook-header-secret',
+    });
+    expect(config.webhook).toMatchObject({
+      headerName: 'X-Secret',
+      headerSecret: { keyVaultSecret: 'webhook-header-secret' },
+    });
+    expect(
+      problemsOf({ ...valid, WEBHOOK_HEADER_NAME: 'X-Secret', WEBHOOK_HEADER_SECRET_SECRET_NAME: 'h' }),
+    ).toEqual(['KEY_VAULT_URI: required to read WEBHOOK_HEADER_SECRET_SECRET_NAME from Key Vault']);
+  });
+
+  it.each([
+    ['AZURE_DEVOPS_ORG_URL', 'http://dev.azure.com/contoso'],
+    ['AZURE_DEVOPS_ORG_URL', 'http://10.0.0.5/tfs/DefaultCollection'],
+    ['AZURE_DEVOPS_ORG_URL', 'http://localhost.attacker.example/contoso'],
+    ['AZURE_DEVOPS_ORG_URL', 'http://128.0.0.1/contoso'],
+    ['KEY_VAULT_URI', 'http://kv-ado.vault.azure.net'],
+  ])('refuses http for %s, which receives a credential (%s)', (name, url) => {
+    expect(problemsOf({ ...valid, [name]: url })).toEqual([
+      `${name}: must be an https URL (http only for localhost, 127.0.0.0/8 or [::1]): a credential is sent to it`,
+    ]);
+  });
+
+  it.each([
+    'https://dev.azure.com/contoso',
+    'http://localhost:8080/contoso',
+    'http://127.0.0.1:8080/contoso',
+    'http://127.45.6.7/contoso',
+    'http://[::1]:8080/contoso',
+  ])('accepts %s as AZURE_DEVOPS_ORG_URL', (url) => {
+    expect(parseConfig({ ...valid, AZURE_DEVOPS_ORG_URL: url }).azureDevOps.orgUrl).toBe(url);
   });
 
   it('reads secrets from Key Vault when a secret name is given instead of a value', () => {

@@ -80,7 +80,7 @@ export async function runWebhookBench(): Promise<void> {
     AZURE_DEVOPS_BOT_TOKEN: 'bench-token',
     OPENAI_API_KEYS: 'bench-key',
     WEBHOOK_USERNAME: 'bench',
-    WEBHOOK_PASSWORD: 'bench-password',
+    WEBHOOK_PASSWORD: 'bench-password-0000',
     AzureWebJobsStorage: azurite.connectionString,
     REVIEW_QUEUE_NAME: 'bench-jobs',
   });
@@ -92,7 +92,7 @@ export async function runWebhookBench(): Promise<void> {
     path.join(root, 'test/fixtures/service-hooks/zulip__git.pullrequest.created__opened.json'),
     'utf8',
   );
-  const authorization = `Basic ${Buffer.from('bench:bench-password').toString('base64')}`;
+  const authorization = `Basic ${Buffer.from('bench:bench-password-0000').toString('base64')}`;
   const queue = new QueueClient(azurite.connectionString, 'bench-jobs');
   await queue.createIfNotExists();
   try {

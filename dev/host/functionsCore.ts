@@ -42,3 +42,22 @@ export function setProgrammingModel(): void {}
 export function registerHook(): { dispose(): void } {
   return { dispose() {} };
 }
+
+const HTTP_STREAM = Symbol.for('ado-reviewer.functions-core.http-stream');
+type GlobalWithHttpStream = typeof globalThis & { [HTTP_STREAM]?: boolean };
+
+/**
+ * The worker's log. Its presence tells `@azure/functions` that the host supports HTTP streams (it refuses
+ * `app.setup({ enableHttpStream: true })` otherwise), and `setup` reports enabling them here: the real host learns it
+ * from the worker's capabilities, which the library only computes while starting its own proxy server.
+ */
+export function log(_level: string, category: string, message: string): void {
+  if (category === 'system' && message === 'HTTP streaming enabled.') {
+    (globalThis as GlobalWithHttpStream)[HTTP_STREAM] = true;
+  }
+}
+
+/** Whether the app called `app.setup({ enableHttpStream: true })`. */
+export function httpStreamEnabled(): boolean {
+  return (globalThis as GlobalWithHttpStream)[HTTP_STREAM] === true;
+}

@@ -1,16 +1,25 @@
-import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import {
+  HttpRequest,
+  HttpResponse,
+  InvocationContext,
+  type HttpRequestInit,
+  type HttpResponseInit,
+} from '@azure/functions';
 import { QueueClient, type DequeuedMessageItem } from '@azure/storage-queue';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Module from 'node:module';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { registeredFunctions, type RegisteredFunction } from './functionsCore';
+import { Readable } from 'node:stream';
+import { httpStreamEnabled, registeredFunctions, type RegisteredFunction } from './functionsCore';
 
 /**
  * A stand-in for the Azure Functions host, for tests and local demos only (production runs on Azure Functions).
  * It loads the app's real registrations and runs them with the host's semantics that matter here:
- * - HTTP triggers on `extensions.http.routePrefix` + route, anonymous auth level;
+ * - HTTP triggers on `extensions.http.routePrefix` + route, anonymous auth level; the body read in full before the
+ *   handler runs, unless the app called `app.setup({ enableHttpStream: true })`: then the handler runs once the
+ *   headers are in, with `request.body` the live stream (as the library's own streaming request is built);
  * - queue triggers polled from Storage (Azurite), messages decoded per `extensions.queues.messageEncoding`,
  *   JSON messages handed over parsed, a failed message made visible again after `visibilityTimeout`, and moved to
  *   `<queue>-poison` once it has been dequeued `maxDequeueCount` times;
@@ -104,6 +113,34 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The request as the library hands it to a handler: buffered, or (streams enabled) over the live body. */
+async function toHttpRequest(
+  request: IncomingMessage,
+  url: URL,
+  headers: Record<string, string>,
+): Promise<HttpRequest> {
+  if (!httpStreamEnabled()) {
+    return new HttpRequest({
+      method: request.method,
+      url: url.toString(),
+      headers,
+      query: Object.fromEntries(url.searchParams),
+      body: { bytes: await readBody(request) },
+    });
+  }
+  const method = request.method ?? 'GET';
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  // What the library's createStreamRequest does with the worker's proxied request; `nativeRequest` is the one
+  // init field it has for that, not in the public typings.
+  const nativeRequest = new Request(url, {
+    method,
+    headers,
+    body: hasBody ? (Readable.toWeb(request) as ReadableStream<Uint8Array>) : undefined,
+    duplex: 'half',
+  } as RequestInit);
+  return new HttpRequest({ nativeRequest } as unknown as HttpRequestInit);
+}
+
 export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
   const hostJson = JSON.parse(readFileSync(path.join(options.appRoot, 'host.json'), 'utf8')) as HostJson;
   const routePrefix = (hostJson.extensions?.http?.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
@@ -151,20 +188,13 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       response.writeHead(404).end();
       return;
     }
-    const body = await readBody(request);
     const headers = Object.fromEntries(
       Object.entries(request.headers).map(([name, value]) => [
         name,
         Array.isArray(value) ? value.join(', ') : (value ?? ''),
       ]),
     );
-    const httpRequest = new HttpRequest({
-      method: request.method,
-      url: url.toString(),
-      headers,
-      query: Object.fromEntries(url.searchParams),
-      body: { bytes: body },
-    });
+    const httpRequest = await toHttpRequest(request, url, headers);
     try {
       const result = (await route.fn.handler(httpRequest, contextFor(route.fn))) as
         HttpResponseInit | HttpResponse | undefined;

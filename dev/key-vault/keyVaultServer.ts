@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
  * A local stand-in for Azure Key Vault's secrets API as `@azure/keyvault-secrets` calls it: `GET
  * /secrets/{name}/{version?}?api-version=…`, with Key Vault's bearer challenge (a request without the token gets 401
  * and a `WWW-Authenticate` naming the tenant and resource), its error shapes (404 SecretNotFound, 403 SecretDisabled)
- * and a new version per `setSecret`. It serves HTTPS under a `*.vault.azure.net` host name: the `clientOptions` it
+ * and a new version per `setSecret` (with `exp`/`nbf` attributes when given). Reads can be made to fail the ways a real
+ * vault does (403 while a role assignment propagates, 429 with Retry-After, 5xx) or to hang. It serves HTTPS under a `*.vault.azure.net` host name: the `clientOptions` it
  * hands out carry an agent that resolves that host to this server and trusts its self-signed certificate, so the
  * SDK's check that the challenge's resource matches the vault's domain stays on, as in production.
  */
@@ -52,9 +53,12 @@ export interface KeyVaultTestServer {
   /** How many authenticated GETs reached the secret `name` (challenged attempts not counted). */
   secretReads(name: string): number;
   /** Stores `value` as a new version of `name`, which becomes the current one. */
-  setSecret(name: string, value: string, attributes?: { enabled?: boolean; expiresOn?: Date }): void;
-  /** Answers reads of `name` with this HTTP status (Key Vault's error shape) until cleared with `undefined`. */
-  failReads(name: string, status: number | undefined): void;
+  setSecret(name: string, value: string, attributes?: SecretAttributes): void;
+  /**
+   * Answers reads of `name` with this HTTP status (Key Vault's error shape: 403 ForbiddenByRbac, 429 with a
+   * Retry-After, others InternalServerError), or never answers them (`'hang'`), until cleared with `undefined`.
+   */
+  failReads(name: string, failure: ReadFailure | undefined): void;
   /**
    * Holds the answer to the next authenticated read of `name`: the answer is decided when the request arrives
    * (`arrived` resolves) and sent on `release()`, so a test can act while a read is in flight.
@@ -63,11 +67,21 @@ export interface KeyVaultTestServer {
   close(): Promise<void>;
 }
 
-interface SecretVersion {
+export interface SecretAttributes {
+  enabled?: boolean;
+  expiresOn?: Date;
+  notBefore?: Date;
+}
+
+export type ReadFailure = number | 'hang';
+
+/** What a 429 asks the client to wait: longer than any webhook deadline, so a client that obeys it blindly shows. */
+const THROTTLED_RETRY_AFTER_SECONDS = 30;
+
+interface SecretVersion extends SecretAttributes {
   version: string;
   value: string;
   enabled: boolean;
-  expiresOn?: Date;
   created: number;
 }
 
@@ -136,7 +150,7 @@ export async function startKeyVaultServer(
   const token = `test-access-token-${randomUUID()}`;
   const challengeResource = options.challengeResource ?? KEY_VAULT_RESOURCE;
   const secrets = new Map<string, SecretVersion[]>();
-  const failures = new Map<string, number>();
+  const failures = new Map<string, ReadFailure>();
   const holds = new Map<string, { arrived: () => void; released: Promise<void> }>();
   const requests: VaultRequest[] = [];
   const tokenRequests: TokenRequest[] = [];
@@ -186,6 +200,29 @@ export async function startKeyVaultServer(
       return error(400, 'BadParameter', 'This test vault implements GET /secrets/{name}/{version?} only.');
     }
     const failure = failures.get(secretName);
+    if (failure === 'hang') {
+      // Recorded, never answered: the connection stays open until the client gives up or the server closes.
+      requests.push({
+        method: request.method ?? '',
+        path: url.pathname,
+        secretName,
+        authenticated,
+        status: 0,
+      });
+      return;
+    }
+    if (failure === 429) {
+      return reply(
+        429,
+        {
+          error: {
+            code: 'Throttled',
+            message: 'Request was not processed because too many requests were received.',
+          },
+        },
+        { 'retry-after': String(THROTTLED_RETRY_AFTER_SECONDS) },
+      );
+    }
     if (failure === 403) {
       // What Key Vault answers a caller without the "Key Vault Secrets User" role.
       return error(
@@ -215,6 +252,7 @@ export async function startKeyVaultServer(
         created: wanted.created,
         updated: wanted.created,
         ...(wanted.expiresOn === undefined ? {} : { exp: unixSeconds(wanted.expiresOn) }),
+        ...(wanted.notBefore === undefined ? {} : { nbf: unixSeconds(wanted.notBefore) }),
         recoveryLevel: 'Recoverable+Purgeable',
         recoverableDays: 90,
       },
@@ -247,13 +285,14 @@ export async function startKeyVaultServer(
         value,
         enabled: attributes.enabled ?? true,
         expiresOn: attributes.expiresOn,
+        notBefore: attributes.notBefore,
         created: unixSeconds(Date.now()),
       });
       secrets.set(name, versions);
     },
-    failReads(name, status) {
-      if (status === undefined) failures.delete(name);
-      else failures.set(name, status);
+    failReads(name, failure) {
+      if (failure === undefined) failures.delete(name);
+      else failures.set(name, failure);
     },
     holdNextRead(name) {
       let arrived!: () => void;

@@ -8,7 +8,8 @@ import {
   secretSource,
   settingProblems,
   storageName,
-  httpUrl,
+  credentialUrl,
+  MIN_WEBHOOK_SECRET_LENGTH,
   type Presence,
   type SecretSource,
 } from './fields';
@@ -23,7 +24,7 @@ import { limitsShape, reviewLimitsOf } from './reviewLimits';
 
 const environmentSchema = z.object({
   ...keyVaultShape,
-  AZURE_DEVOPS_ORG_URL: httpUrl,
+  AZURE_DEVOPS_ORG_URL: credentialUrl,
   AZURE_DEVOPS_BOT_TOKEN: optionalString,
   AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME: optionalString,
 
@@ -38,6 +39,7 @@ const environmentSchema = z.object({
   WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME: optionalString,
   WEBHOOK_HEADER_NAME: optionalString,
   WEBHOOK_HEADER_SECRET: optionalString,
+  WEBHOOK_HEADER_SECRET_SECRET_NAME: optionalString,
   WEBHOOK_AUTH_DISABLED: booleanSetting(false),
 
   AzureWebJobsStorage: optionalString,
@@ -71,7 +73,7 @@ export interface WebhookAuthConfig {
   /** Still accepted while the password is rotated. */
   previousPassword?: SecretSource;
   headerName?: string;
-  headerSecret?: string;
+  headerSecret?: SecretSource;
 }
 
 /** The app's storage account (queues, review state): a connection string locally, its identity in Azure. */
@@ -110,7 +112,11 @@ const SECRETS = [
   ['OPENAI_API_KEYS', true],
   ['WEBHOOK_PASSWORD', false],
   ['WEBHOOK_PREVIOUS_PASSWORD', false],
+  ['WEBHOOK_HEADER_SECRET', false],
 ] as const;
+
+/** Webhook secrets given as values; those from Key Vault are checked when read (they change without a restart). */
+const WEBHOOK_SECRETS = ['WEBHOOK_PASSWORD', 'WEBHOOK_PREVIOUS_PASSWORD', 'WEBHOOK_HEADER_SECRET'] as const;
 
 /** Runs on the raw environment (blank counts as unset) so its problems are reported even when zod's fail too. */
 function crossFieldProblems(env: Presence): string[] {
@@ -130,12 +136,20 @@ function crossFieldProblems(env: Presence): string[] {
   const hasPrevious =
     env.WEBHOOK_PREVIOUS_PASSWORD !== undefined || env.WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME !== undefined;
   const hasBasic = env.WEBHOOK_USERNAME !== undefined || hasPassword;
-  const hasHeader = env.WEBHOOK_HEADER_NAME !== undefined || env.WEBHOOK_HEADER_SECRET !== undefined;
+  const hasHeaderSecret =
+    env.WEBHOOK_HEADER_SECRET !== undefined || env.WEBHOOK_HEADER_SECRET_SECRET_NAME !== undefined;
+  const hasHeader = env.WEBHOOK_HEADER_NAME !== undefined || hasHeaderSecret;
   if (hasBasic && (env.WEBHOOK_USERNAME === undefined || !hasPassword)) {
     problems.push('WEBHOOK_USERNAME and WEBHOOK_PASSWORD: set both or neither');
   }
-  if (hasHeader && (env.WEBHOOK_HEADER_NAME === undefined || env.WEBHOOK_HEADER_SECRET === undefined)) {
+  if (hasHeader && (env.WEBHOOK_HEADER_NAME === undefined || !hasHeaderSecret)) {
     problems.push('WEBHOOK_HEADER_NAME and WEBHOOK_HEADER_SECRET: set both or neither');
+  }
+  for (const name of WEBHOOK_SECRETS) {
+    const value = env[name]?.trim();
+    if (value !== undefined && value.length < MIN_WEBHOOK_SECRET_LENGTH) {
+      problems.push(`${name}: must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`);
+    }
   }
   if (hasPrevious && !hasPassword) {
     problems.push('WEBHOOK_PREVIOUS_PASSWORD: only meaningful together with WEBHOOK_PASSWORD');
@@ -190,7 +204,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
         env.WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME,
       ),
       headerName: env.WEBHOOK_HEADER_NAME,
-      headerSecret: env.WEBHOOK_HEADER_SECRET,
+      headerSecret: secretSource(env.WEBHOOK_HEADER_SECRET, env.WEBHOOK_HEADER_SECRET_SECRET_NAME),
     },
     storage:
       env.AzureWebJobsStorage !== undefined

@@ -35,6 +35,22 @@ export const httpUrl = z
   .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL')
   .transform((value) => value.replace(/\/+$/, ''));
 
+/** Loopback hosts, where plain http never leaves the machine: localhost, 127.0.0.0/8 and [::1]. */
+const isLoopbackHost = (hostname: string) =>
+  hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+
+/**
+ * A URL the app sends a credential to (a token, a key, a password): https only, since http would hand the credential
+ * to anyone on the path; http is allowed for loopback hosts, where the local stand-ins run.
+ */
+export const credentialUrl = httpUrl.refine((value) => {
+  const url = new URL(value);
+  return url.protocol === 'https:' || isLoopbackHost(url.hostname);
+}, 'must be an https URL (http only for localhost, 127.0.0.0/8 or [::1]): a credential is sent to it');
+
+/** The shortest webhook password or header secret accepted: shorter ones can be guessed online. */
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+
 /** Storage queue and blob container names share one rule: 3-63 lowercase letters, digits and single dashes. */
 export const storageName = (fallback: string, what: string) =>
   z

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { blankAsUnset, httpUrl, optionalString } from './fields';
+import { blankAsUnset, credentialUrl, optionalString } from './fields';
 
 export const keyVaultShape = {
-  KEY_VAULT_URI: httpUrl.optional(),
+  KEY_VAULT_URI: credentialUrl.optional(),
   /** The user-assigned managed identity the app runs as (Azure sets it from the template). */
   AZURE_CLIENT_ID: optionalString,
 };

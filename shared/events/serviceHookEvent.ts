@@ -1,30 +1,43 @@
 import { z } from 'zod';
 import { describeZodIssues } from '../validation/describeZodIssues';
+import { jsonSyntaxErrorPosition } from './jsonSyntaxError';
 
 /**
  * Zod schemas for the Azure DevOps service-hook deliveries the app subscribes to. They name only the fields the app
  * reads and pass everything else through, because Azure DevOps adds fields over time and older deliveries lack some
  * (no resourceVersion or resourceContainers before 2017, null messages when a subscription sends none).
+ *
+ * What ends up in a review job is held tight: project, repository and identity ids are GUIDs (as every Azure DevOps
+ * one is, and every real delivery in test/fixtures), so that no id can name a path (`../`) in the storage the worker
+ * writes; the event id and type are short and plain; the numbers are 32-bit, as Azure DevOps' are.
  */
 
+/** Azure DevOps ids: 8-4-4-4-12 hex digits (not necessarily RFC 4122 variants). */
+const azureDevOpsId = z.guid();
+export const MAX_INT32 = 2_147_483_647;
+/** Event ids are GUIDs from Azure DevOps; a plain short token is enough to correlate log lines. */
+const eventIdentifier = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be at most 100 letters, digits or . _ : -');
+
 const identity = z.looseObject({
-  id: z.string().min(1),
+  id: azureDevOpsId,
   displayName: z.string().optional(),
   uniqueName: z.string().optional(),
 });
 
 const repository = z.looseObject({
-  id: z.string().min(1),
+  id: azureDevOpsId,
   name: z.string(),
   url: z.string().url(),
-  project: z.looseObject({ id: z.string().min(1), name: z.string() }),
+  project: z.looseObject({ id: azureDevOpsId, name: z.string() }),
 });
 
 const pullRequestStatus = z.enum(['active', 'abandoned', 'completed', 'notSet', 'all']);
 
 export const pullRequestResource = z.looseObject({
   repository,
-  pullRequestId: z.number().int().positive(),
+  pullRequestId: z.number().int().positive().max(MAX_INT32),
   status: pullRequestStatus,
   createdBy: identity,
   title: z.string(),
@@ -35,7 +48,7 @@ export const pullRequestResource = z.looseObject({
 });
 
 const comment = z.looseObject({
-  id: z.number().int().nonnegative(),
+  id: z.number().int().nonnegative().max(MAX_INT32),
   parentCommentId: z.number().int().nonnegative().optional(),
   author: identity,
   content: z.string().optional(),
@@ -48,8 +61,8 @@ const comment = z.looseObject({
 const container = z.looseObject({ id: z.string().optional(), baseUrl: z.string().optional() });
 
 const envelope = z.looseObject({
-  id: z.string().min(1, 'id is required'),
-  eventType: z.string().min(1, 'eventType is required'),
+  id: eventIdentifier,
+  eventType: eventIdentifier,
   resource: z.unknown().refine((value) => value !== undefined && value !== null, 'resource is required'),
   resourceContainers: z
     .looseObject({
@@ -101,8 +114,11 @@ export function parseServiceHookEvent(body: string): ParsedDelivery {
   let json: unknown;
   try {
     json = JSON.parse(body.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    return { kind: 'malformed', reason: `body is not valid JSON (${(error as Error).message})` };
+  } catch {
+    // V8's message quotes the body; the position says where without saying what.
+    const at = jsonSyntaxErrorPosition(body.replace(/^\uFEFF/, ''));
+    const where = at === undefined ? '' : ` at position ${at.offset} (line ${at.line}, column ${at.column})`;
+    return { kind: 'malformed', reason: `body is not valid JSON${where}` };
   }
   const head = envelope.safeParse(json);
   if (!head.success) {
@@ -131,6 +147,7 @@ export function pullRequestOf(event: ServiceHookEvent): PullRequestResource {
 
 /** The comment event names its thread only in this link: `.../pullRequests/{id}/threads/{threadId}`. */
 export function threadIdOf(event: PullRequestCommentedEvent): number | undefined {
-  const match = /\/threads\/(\d+)(?:[/?#]|$)/.exec(event.resource.comment._links.threads.href);
-  return match ? Number(match[1]) : undefined;
+  const match = /\/threads\/(\d{1,10})(?:[/?#]|$)/.exec(event.resource.comment._links.threads.href);
+  const threadId = match ? Number(match[1]) : undefined;
+  return threadId !== undefined && threadId > 0 && threadId <= MAX_INT32 ? threadId : undefined;
 }

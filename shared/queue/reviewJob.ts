@@ -1,14 +1,23 @@
 import { z } from 'zod';
 import { describeZodIssues } from '../validation/describeZodIssues';
 
+/**
+ * Bounds as tight as the webhook's (shared/events/serviceHookEvent.ts), checked again here because the worker trusts
+ * nothing it dequeues: ids are GUIDs, so none can name a path outside the worker's own blobs (`../`), and every
+ * string is short, so a job is a few hundred bytes, far below the queue's 64 KB.
+ */
+const MAX_INT32 = 2_147_483_647;
+const azureDevOpsId = z.guid();
+const shortToken = z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/);
+
 const jobFields = {
   version: z.literal(1),
   /** The service-hook event id: the worker's log lines name it, to correlate them with the delivery. */
-  eventId: z.string().min(1),
-  eventType: z.string().min(1),
-  projectId: z.string().min(1),
-  repositoryId: z.string().min(1),
-  pullRequestId: z.number().int().positive(),
+  eventId: shortToken,
+  eventType: shortToken,
+  projectId: azureDevOpsId,
+  repositoryId: azureDevOpsId,
+  pullRequestId: z.number().int().positive().max(MAX_INT32),
 };
 
 /**
@@ -21,18 +30,21 @@ export const reviewJobSchema = z.discriminatedUnion('kind', [
   z.object({
     ...jobFields,
     kind: z.literal('comment'),
-    commentId: z.number().int().nonnegative().optional(),
-    threadId: z.number().int().positive().optional(),
+    commentId: z.number().int().nonnegative().max(MAX_INT32).optional(),
+    threadId: z.number().int().positive().max(MAX_INT32).optional(),
     /** The comment's author: comments by the app itself or by ignored identities are not answered. */
-    actorId: z.string().optional(),
+    actorId: azureDevOpsId.optional(),
   }),
 ]);
 
 export type ReviewJob = z.infer<typeof reviewJobSchema>;
 
-/** The Functions queue trigger reads messages as base64 (host.json `messageEncoding`), so that is what we write. */
+/**
+ * The Functions queue trigger reads messages as base64 (host.json `messageEncoding`), so that is what we write. The
+ * job is checked against the schema first: what the worker would refuse is never queued.
+ */
 export function encodeReviewJob(job: ReviewJob): string {
-  return Buffer.from(JSON.stringify(job), 'utf8').toString('base64');
+  return Buffer.from(JSON.stringify(reviewJobSchema.parse(job)), 'utf8').toString('base64');
 }
 
 /** Validates what the queue trigger handed over: the host gives a parsed object for JSON messages. */

@@ -3,9 +3,22 @@ import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { getKeyVaultConfig } from '../config';
 import { getAzureCredential } from '../identity/azureCredential';
 
+/**
+ * A secret as Key Vault holds it. Key Vault serves a secret's value outside its validity window (`notBefore`,
+ * `expiresOn`) too; honouring the window is the reader's job, so the store reports where the secret stands.
+ */
+export type SecretReading =
+  | { state: 'valid'; value: string; expiresOn?: Date }
+  /** Missing or disabled. */
+  | { state: 'missing' }
+  | { state: 'expired'; expiresOn: Date }
+  | { state: 'notYetValid'; notBefore: Date };
+
 export interface SecretStore {
-  /** The secret's current value; undefined when it does not exist or is disabled. */
+  /** The secret's current value; undefined when it does not exist, is disabled, expired or not yet valid. */
   get(name: string): Promise<string | undefined>;
+  /** The secret's value with where it stands in its validity window, judged now (a cached value can expire). */
+  read(name: string): Promise<SecretReading>;
   /** Drops the cached value(s) so the next get fetches again (after a SecretNewVersionCreated event). */
   invalidate(name?: string): void;
 }
@@ -27,14 +40,24 @@ const DEFAULT_TTL_MS = 5 * 60 * 1000;
  */
 const MISSING_TTL_MS = 30 * 1000;
 /**
- * Secrets are read on the webhook's path, which must answer Azure DevOps quickly: a few short retries rather than
- * the SDK's default back-off of up to a minute.
+ * Secrets are read on the webhook's path, which must answer Azure DevOps within seconds (a 503 it retries beats a
+ * timeout): a few short tries, each cut off after TRY_TIMEOUT_MS, and the whole read after READ_DEADLINE_MS, rather
+ * than the SDK's default back-off of up to a minute (or longer, when a 429 names a long Retry-After).
  */
 const retryOptions = { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 };
+const TRY_TIMEOUT_MS = 1_500;
+export const READ_DEADLINE_MS = 4_000;
+
+/** What Key Vault answered, kept as is so that validity is judged at each read. */
+interface FetchedSecret {
+  value: string;
+  expiresOn?: Date;
+  notBefore?: Date;
+}
 
 type CacheEntry =
-  | { state: 'fetching'; value: Promise<string | undefined> }
-  | { state: 'fetched'; value: string | undefined; expiresAt: number };
+  | { state: 'fetching'; value: Promise<FetchedSecret | undefined> }
+  | { state: 'fetched'; value: FetchedSecret | undefined; expiresAt: number };
 
 /** The SDK's RestError (from @azure/core-rest-pipeline, which the app does not depend on directly). */
 interface RestError extends Error {
@@ -68,9 +91,15 @@ export function createKeyVaultSecretStore(options: KeyVaultSecretStoreOptions): 
   const now = options.now ?? Date.now;
   const entries = new Map<string, CacheEntry>();
 
-  async function fetchSecret(name: string): Promise<string | undefined> {
+  async function fetchSecret(name: string): Promise<FetchedSecret | undefined> {
     try {
-      return (await client.getSecret(name)).value;
+      const secret = await client.getSecret(name, {
+        requestOptions: { timeout: TRY_TIMEOUT_MS },
+        abortSignal: AbortSignal.timeout(READ_DEADLINE_MS),
+      });
+      if (secret.value === undefined) return undefined;
+      const { expiresOn, notBefore } = secret.properties;
+      return { value: secret.value, expiresOn, notBefore };
     } catch (error) {
       if (isRestError(error) && isMissingOrDisabled(error)) return undefined;
       // Name the secret and the kind of failure only; the details (never a value) stay in the cause.
@@ -83,32 +112,48 @@ export function createKeyVaultSecretStore(options: KeyVaultSecretStoreOptions): 
     }
   }
 
-  return {
-    get(name) {
-      const entry = entries.get(name);
-      if (entry?.state === 'fetching') return entry.value;
-      if (entry?.state === 'fetched' && now() < entry.expiresAt) return Promise.resolve(entry.value);
+  function fetchCached(name: string): Promise<FetchedSecret | undefined> {
+    const entry = entries.get(name);
+    if (entry?.state === 'fetching') return entry.value;
+    if (entry?.state === 'fetched' && now() < entry.expiresAt) return Promise.resolve(entry.value);
 
-      // Only the entry this fetch created may record its outcome: after an invalidate (or a newer fetch) the map
-      // holds something else, and this fetch's answer may predate the new version.
-      const fetching: CacheEntry = {
-        state: 'fetching',
-        value: fetchSecret(name).then(
-          (value) => {
-            if (entries.get(name) === fetching) {
-              const ttl = value === undefined ? missingTtlMs : ttlMs;
-              entries.set(name, { state: 'fetched', value, expiresAt: now() + ttl });
-            }
-            return value;
-          },
-          (error: unknown) => {
-            if (entries.get(name) === fetching) entries.delete(name);
-            throw error;
-          },
-        ),
-      };
-      entries.set(name, fetching);
-      return fetching.value;
+    // Only the entry this fetch created may record its outcome: after an invalidate (or a newer fetch) the map
+    // holds something else, and this fetch's answer may predate the new version.
+    const fetching: CacheEntry = {
+      state: 'fetching',
+      value: fetchSecret(name).then(
+        (value) => {
+          if (entries.get(name) === fetching) {
+            const ttl = value === undefined ? missingTtlMs : ttlMs;
+            entries.set(name, { state: 'fetched', value, expiresAt: now() + ttl });
+          }
+          return value;
+        },
+        (error: unknown) => {
+          if (entries.get(name) === fetching) entries.delete(name);
+          throw error;
+        },
+      ),
+    };
+    entries.set(name, fetching);
+    return fetching.value;
+  }
+
+  function reading(fetched: FetchedSecret | undefined): SecretReading {
+    if (fetched === undefined) return { state: 'missing' };
+    const { value, expiresOn, notBefore } = fetched;
+    if (notBefore !== undefined && now() < notBefore.getTime()) return { state: 'notYetValid', notBefore };
+    if (expiresOn !== undefined && now() >= expiresOn.getTime()) return { state: 'expired', expiresOn };
+    return { state: 'valid', value, expiresOn };
+  }
+
+  return {
+    async get(name) {
+      const read = reading(await fetchCached(name));
+      return read.state === 'valid' ? read.value : undefined;
+    },
+    async read(name) {
+      return reading(await fetchCached(name));
     },
     invalidate(name) {
       if (name === undefined) entries.clear();

@@ -7,19 +7,22 @@ import {
 import type { ReviewJob } from '../queue/reviewJob';
 import { authenticateDelivery, type HeaderLookup, type WebhookCredentials } from './authenticateDelivery';
 import { organizationKey } from './organization';
+import type { BodyReading } from './requestBody';
 
 export interface Delivery {
   header: HeaderLookup;
-  body: string;
+  /** Called only once the headers have authenticated the delivery: nobody else gets to send a body. */
+  readBody: () => Promise<BodyReading>;
 }
 
 export interface DeliveryOutcome {
-  status: 202 | 400 | 401 | 503;
+  status: 202 | 400 | 401 | 408 | 413 | 503;
   body: { accepted: boolean; reason: string; eventId?: string };
 }
 
 export interface DeliveryDependencies {
-  credentials: WebhookCredentials;
+  /** The webhook credentials as of now (Key Vault values are read through the cache); rejects when unavailable. */
+  credentials: () => Promise<WebhookCredentials>;
   /** The configured organization: the only one whose events are acted on. */
   organizationUrl: string;
   enqueue: (job: ReviewJob) => Promise<void>;
@@ -62,21 +65,49 @@ function jobFor(event: ServiceHookEvent): ReviewJob {
 }
 
 /**
- * Authenticates, validates and acknowledges one service-hook delivery, enqueueing a review job for the ones the app
- * acts on. Only genuinely malformed or unauthenticated requests get a 4xx: Azure DevOps puts a subscription on
- * probation after other errors and then drops events for hours.
+ * Authenticates (from the headers alone), reads, validates and acknowledges one service-hook delivery, enqueueing a
+ * review job for the ones the app acts on. Azure DevOps retries 408, 502, 503 and 504 and puts a subscription on
+ * probation after any other error, dropping events for hours: so whatever is the app's or its dependencies' fault
+ * (Key Vault, the queue) is a 503, and only bad credentials (401), a malformed body (400) or an oversized one (413)
+ * get another 4xx.
  */
 export async function acceptDelivery(
   delivery: Delivery,
   deps: DeliveryDependencies,
 ): Promise<DeliveryOutcome> {
-  const auth = authenticateDelivery(delivery.header, deps.credentials);
+  let credentials: WebhookCredentials;
+  try {
+    credentials = await deps.credentials();
+  } catch (error) {
+    // The message names the setting or secret and the kind of failure, never a value.
+    deps.log.warn(`Could not read the webhook credentials: ${(error as Error).message}`);
+    return { status: 503, body: { accepted: false, reason: 'credentials unavailable; retry later' } };
+  }
+  for (const refused of credentials.refused) deps.log.warn(`Webhook credentials: ${refused}`);
+  for (const { setting, expiresOn } of credentials.expiringSoon) {
+    deps.log.warn(`Webhook credentials: ${setting} expires on ${expiresOn.toISOString()}; rotate it`);
+  }
+
+  const auth = authenticateDelivery(delivery.header, credentials);
   if (!auth.ok) {
     deps.log.warn(`Rejected delivery: ${auth.reason}`);
     return { status: 401, body: { accepted: false, reason: auth.reason } };
   }
 
-  const parsed = parseServiceHookEvent(delivery.body);
+  const body = await delivery.readBody();
+  if (body.kind === 'tooLarge') {
+    deps.log.warn(`Rejected delivery: body over ${body.limit} bytes`);
+    return { status: 413, body: { accepted: false, reason: `body over ${body.limit} bytes` } };
+  }
+  if (body.kind !== 'body') {
+    const reason =
+      body.kind === 'timedOut' ? `body not received within ${body.afterMs} ms` : 'body interrupted';
+    deps.log.warn(`Rejected delivery: ${reason}`);
+    // 408 is one Azure DevOps retries: a slow network must not put the subscription on probation.
+    return { status: 408, body: { accepted: false, reason } };
+  }
+
+  const parsed = parseServiceHookEvent(body.text);
   if (parsed.kind === 'malformed') {
     deps.log.warn(`Rejected delivery: ${parsed.reason}`);
     return { status: 400, body: { accepted: false, reason: parsed.reason } };

@@ -1,31 +1,94 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { WebhookAuthConfig } from '../config';
-import type { SecretReader } from '../secrets/readSecret';
+import type { SecretSource, WebhookAuthConfig } from '../config';
+import { MIN_WEBHOOK_SECRET_LENGTH } from '../config/fields';
+import type { SecretStore } from '../secrets/secretStore';
 
-/** The webhook credentials with their secrets resolved, for one delivery. */
-export interface WebhookCredentials {
+/** What a delivery is checked against: the webhook credentials with their secrets resolved. */
+export interface WebhookAuth {
   disabled: boolean;
   username?: string;
   passwords: string[];
   headerName?: string;
+  /** Undefined while a header secret is configured but unusable: then no delivery authenticates (fail closed). */
   headerSecret?: string;
 }
 
-/** Reads the current (and previous) password, from Key Vault when configured so, through the cache. */
+/** The credentials for one delivery, with what the log (and the authenticated health answer) should say of them. */
+export interface WebhookCredentials extends WebhookAuth {
+  /** Why a configured secret is not used (expired, not yet valid, too short, missing): for the log, never values. */
+  refused: string[];
+  /** Secrets that expire within EXPIRY_WARNING_MS: a warning in the log and in the authenticated health answer. */
+  expiringSoon: { setting: string; expiresOn: Date }[];
+}
+
+export const EXPIRY_WARNING_MS = 7 * 24 * 60 * 60 * 1000;
+
+type Resolved = { value?: string; refused?: string; expiresOn?: Date };
+
+/**
+ * One secret setting's usable value. Literal values were checked by the configuration; Key Vault values are
+ * checked here, at each read, since they change without a restart. Throws when Key Vault cannot be read (the caller
+ * answers 503), so an outage is never mistaken for a missing secret.
+ */
+async function resolveSecret(
+  setting: string,
+  source: SecretSource,
+  store: SecretStore | undefined,
+  optional: boolean,
+): Promise<Resolved> {
+  if ('value' in source) return { value: source.value };
+  if (store === undefined) throw new Error(`${setting}: Key Vault secret named but no vault is configured`);
+  const secret = `${setting}: Key Vault secret "${source.keyVaultSecret}"`;
+  const reading = await store.read(source.keyVaultSecret);
+  switch (reading.state) {
+    case 'missing':
+      // A previous password that is gone is the normal end of a rotation.
+      return optional ? {} : { refused: `${secret} is missing or disabled` };
+    case 'expired':
+      return { refused: `${secret} expired on ${reading.expiresOn.toISOString()}; not accepted` };
+    case 'notYetValid':
+      return { refused: `${secret} is not valid before ${reading.notBefore.toISOString()}; not accepted` };
+    case 'valid':
+      if (reading.value.length < MIN_WEBHOOK_SECRET_LENGTH) {
+        return { refused: `${secret} is shorter than ${MIN_WEBHOOK_SECRET_LENGTH} characters; not accepted` };
+      }
+      return { value: reading.value, expiresOn: reading.expiresOn };
+  }
+}
+
+/** Reads the current (and previous) password and the header secret, from Key Vault when so configured. */
 export async function resolveWebhookCredentials(
   config: WebhookAuthConfig,
-  read: SecretReader,
+  store: SecretStore | undefined,
+  now: () => number = Date.now,
 ): Promise<WebhookCredentials> {
-  const sources = [config.password, config.previousPassword].filter((source) => source !== undefined);
-  const passwords = (await Promise.all(sources.map(read))).filter(
-    (password): password is string => password !== undefined && password !== '',
+  const resolve = (setting: string, source: SecretSource | undefined, optional: boolean) =>
+    source === undefined ? Promise.resolve(undefined) : resolveSecret(setting, source, store, optional);
+  const [password, previousPassword, headerSecret] = await Promise.all([
+    resolve('WEBHOOK_PASSWORD', config.password, false),
+    resolve('WEBHOOK_PREVIOUS_PASSWORD', config.previousPassword, true),
+    resolve('WEBHOOK_HEADER_SECRET', config.headerSecret, false),
+  ]);
+  const named = [
+    ['WEBHOOK_PASSWORD', password],
+    ['WEBHOOK_PREVIOUS_PASSWORD', previousPassword],
+    ['WEBHOOK_HEADER_SECRET', headerSecret],
+  ] as const;
+  const expiringSoon = named.flatMap(([setting, resolved]) =>
+    resolved?.expiresOn !== undefined && resolved.expiresOn.getTime() - now() < EXPIRY_WARNING_MS
+      ? [{ setting, expiresOn: resolved.expiresOn }]
+      : [],
   );
   return {
     disabled: config.disabled,
     username: config.username,
-    passwords,
+    passwords: [password?.value, previousPassword?.value].filter(
+      (value): value is string => value !== undefined && value !== '',
+    ),
     headerName: config.headerName,
-    headerSecret: config.headerSecret,
+    headerSecret: headerSecret?.value,
+    refused: named.flatMap(([, resolved]) => (resolved?.refused === undefined ? [] : [resolved.refused])),
+    expiringSoon,
   };
 }
 
@@ -54,7 +117,7 @@ function basicCredentials(
  * Checks a delivery's credentials: basic auth (current or previous password, so a rotation drops nothing) and/or a
  * shared header secret. The reasons name what failed, never what was sent.
  */
-export function authenticateDelivery(header: HeaderLookup, auth: WebhookCredentials): AuthenticationResult {
+export function authenticateDelivery(header: HeaderLookup, auth: WebhookAuth): AuthenticationResult {
   if (auth.disabled) return { ok: true };
 
   if (auth.username !== undefined) {
@@ -69,7 +132,9 @@ export function authenticateDelivery(header: HeaderLookup, auth: WebhookCredenti
     // A password secret missing from Key Vault leaves no password at all: nothing can match, so this fails closed.
   }
 
-  if (auth.headerName !== undefined && auth.headerSecret !== undefined) {
+  if (auth.headerName !== undefined) {
+    // Configured but unusable (expired, missing in Key Vault): nothing can match, so this fails closed.
+    if (auth.headerSecret === undefined) return { ok: false, reason: `invalid ${auth.headerName} header` };
     const value = header(auth.headerName);
     if (value === null || value === undefined)
       return { ok: false, reason: `header ${auth.headerName} required` };

@@ -1,16 +1,16 @@
 import { authenticateDelivery } from '../../shared/webhook/authenticateDelivery';
-import type { WebhookCredentials } from '../../shared/webhook/authenticateDelivery';
+import type { WebhookAuth } from '../../shared/webhook/authenticateDelivery';
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const headers = (values: Record<string, string>) => (name: string) => values[name.toLowerCase()];
 
-const basicAuth: WebhookCredentials = {
+const basicAuth: WebhookAuth = {
   disabled: false,
   username: 'ado',
   passwords: ['current-pw', 'previous-pw'],
 };
-const headerAuth: WebhookCredentials = {
+const headerAuth: WebhookAuth = {
   disabled: false,
   passwords: [],
   headerName: 'X-Hook-Secret',
@@ -54,7 +54,7 @@ describe('authenticateDelivery', () => {
     ],
     ['auth explicitly disabled', { disabled: true, passwords: [] }, {}, true],
   ])('%s', (_name, config, given, accepted) => {
-    const result = authenticateDelivery(headers(given), config as WebhookCredentials);
+    const result = authenticateDelivery(headers(given), config as WebhookAuth);
     expect(result.ok).toBe(accepted);
     if (!result.ok) expect(result.reason).not.toMatch(/current-pw|previous-pw|header-value|guess/);
   });

@@ -1,5 +1,4 @@
 import { parseConfig } from '../../shared/config';
-import { createSecretReader } from '../../shared/secrets/readSecret';
 import { handleSecretEvents } from '../../shared/secrets/secretEvents';
 import { createKeyVaultSecretStore, type SecretStore } from '../../shared/secrets/secretStore';
 import { authenticateDelivery, resolveWebhookCredentials } from '../../shared/webhook/authenticateDelivery';
@@ -39,21 +38,21 @@ const config = () =>
   });
 
 async function accepts(password: string): Promise<boolean> {
-  const credentials = await resolveWebhookCredentials(config().webhook, createSecretReader(store));
+  const credentials = await resolveWebhookCredentials(config().webhook, store);
   return authenticateDelivery((name) => (name === 'authorization' ? basic(password) : undefined), credentials)
     .ok;
 }
 
 describe('webhook passwords in Key Vault', () => {
   it('accepts the password stored in Key Vault; a missing previous password means none', async () => {
-    vault.setSecret('webhook-password', 'first-password');
-    expect(await accepts('first-password')).toBe(true);
+    vault.setSecret('webhook-password', 'first-password-of-two');
+    expect(await accepts('first-password-of-two')).toBe(true);
     expect(await accepts('anything-else')).toBe(false);
   });
 
   it('rotates without a restart: the old password stays valid as the previous one until it is disabled', async () => {
-    vault.setSecret('webhook-previous-password', 'first-password');
-    vault.setSecret('webhook-password', 'second-password');
+    vault.setSecret('webhook-previous-password', 'first-password-of-two');
+    vault.setSecret('webhook-password', 'second-password-of-two');
     const event = (name: string) => ({
       id: name,
       topic: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv',
@@ -75,13 +74,13 @@ describe('webhook passwords in Key Vault', () => {
       store,
       log: { info: () => undefined, warn: () => undefined },
     });
-    expect(await accepts('second-password')).toBe(true);
-    expect(await accepts('first-password')).toBe(true);
+    expect(await accepts('second-password-of-two')).toBe(true);
+    expect(await accepts('first-password-of-two')).toBe(true);
 
-    vault.setSecret('webhook-previous-password', 'first-password', { enabled: false });
+    vault.setSecret('webhook-previous-password', 'first-password-of-two', { enabled: false });
     store.invalidate('webhook-previous-password');
-    expect(await accepts('first-password')).toBe(false);
-    expect(await accepts('second-password')).toBe(true);
+    expect(await accepts('first-password-of-two')).toBe(false);
+    expect(await accepts('second-password-of-two')).toBe(true);
   });
 
   it('fails closed when the password secret does not exist', async () => {
@@ -91,7 +90,7 @@ describe('webhook passwords in Key Vault', () => {
       clientOptions: vault.clientOptions,
     });
     vault.setSecret('webhook-password', 'x', { enabled: false });
-    const credentials = await resolveWebhookCredentials(config().webhook, createSecretReader(empty));
+    const credentials = await resolveWebhookCredentials(config().webhook, empty);
     expect(credentials.passwords).toEqual([]);
     expect(authenticateDelivery(() => basic(''), credentials).ok).toBe(false);
   });
