@@ -1,12 +1,22 @@
 import { app, type InvocationContext } from '@azure/functions';
 
-/** Jobs the host moved to the poison queue: log their cause and show the failure on the pull request. */
+/**
+ * Jobs the host moved to the poison queue: log their cause and show the failure on the pull request. Nothing here
+ * may throw: a failed poison message would be retried and then moved to a `-poison-poison` queue nobody reads, so a
+ * failure (Azure DevOps down, state unreadable, a malformed message) is logged once and the message is consumed.
+ */
 export async function handlePoisonedReviewJob(message: unknown, context: InvocationContext): Promise<void> {
-  const { reportPoisonedJob } = await import('../shared/worker/runReviewJob');
-  await reportPoisonedJob(message, {
-    dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
-    log: context,
-  });
+  try {
+    const { reportPoisonedJob } = await import('../shared/worker/runReviewJob');
+    await reportPoisonedJob(message, {
+      dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
+      log: context,
+    });
+  } catch (error) {
+    context.error(
+      `Could not report a poisoned review job (the message is dropped): ${(error as Error).message ?? String(error)}`,
+    );
+  }
 }
 
 app.storageQueue('reviewJobPoison', {
