@@ -27,6 +27,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ServiceHookDeliveries } from './deliveries';
+import type { FaultInjection } from './faultInjection';
 import { registerLocationRoutes } from './discovery';
 import { registerGitRoutes } from './gitRoutes';
 import { HttpFront } from './httpFront';
@@ -154,6 +155,9 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
   }
   dropRequests(matches: (method: string, path: string) => boolean, times?: number): void {
     this.front.dropRequests(matches, times);
+  }
+  get faults(): FaultInjection {
+    return this.front.faults;
   }
 
   setSubscriber(subscriber: Subscriber | null): void {

@@ -1,17 +1,18 @@
 /**
  * The HTTP front: checks the organization and the PAT (basic auth, any user name), records every REST write,
  * sends `_test` requests to the admin API and the rest through the route table, and turns errors into the
- * service's error shape. Also where fault injection drops requests before any answer.
+ * service's error shape. Also where faults are injected (faultInjection.ts) and every request is recorded.
  */
 import type http from 'node:http';
 import { handleAdminRequest, type AdminTargets } from './adminApi';
 import { AzureDevOpsError, badRequest } from './errors';
+import { faultHeaders, FaultInjection, SIGN_IN_PAGE, type RequestRecord } from './faultInjection';
 import { now, type ServerModel } from './model';
 import type { WriteRecord } from './publicTypes';
 import { checkApiVersion, requestedApiVersion, type ApiLocation, type Reply, type Router } from './routing';
 
 export class HttpFront {
-  private readonly faults: { matches: (method: string, path: string) => boolean; remaining: number }[] = [];
+  readonly faults = new FaultInjection();
 
   constructor(
     private readonly model: ServerModel,
@@ -24,7 +25,7 @@ export class HttpFront {
    * answer, as when the network or the caller's process fails mid-request. The write is not applied.
    */
   dropRequests(matches: (method: string, path: string) => boolean, times = 1): void {
-    this.faults.push({ matches, remaining: times });
+    this.faults.inject({ matches: (request) => matches(request.method, request.path), times, drop: true });
   }
 
   private authorized(header: string | undefined): boolean {
@@ -38,21 +39,27 @@ export class HttpFront {
   async serve(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const method = (request.method ?? 'GET').toUpperCase();
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const fault = this.faults.find(
-      (candidate) => candidate.remaining > 0 && candidate.matches(method, url.pathname),
-    );
-    if (fault) {
-      fault.remaining--;
+    const segments = url.pathname.split('/').filter((segment) => segment !== '');
+    const summary = { method, path: url.pathname, query: url.searchParams };
+    // The admin API is the test's own channel: never faulted, not recorded.
+    const { record, fault } =
+      segments[1]?.toLowerCase() === '_test'
+        ? { record: undefined, fault: undefined }
+        : this.faults.arrive(summary, (listener) => response.once('close', listener));
+    if (fault?.drop) {
       request.socket.destroy();
       return;
     }
-    const segments = url.pathname.split('/').filter((segment) => segment !== '');
+    if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.hang) return;
+    const injectedHeaders = faultHeaders(fault, summary);
     const query = new Map([...url.searchParams].map(([key, value]) => [key.toLowerCase(), value]));
     let write: WriteRecord | undefined;
     const send = (reply: Reply, apiVersion?: string) => {
       const status = reply.status ?? 200;
       if (write) write.status = status;
-      const headers: Record<string, string> = { ...reply.headers };
+      if (record) record.status = status;
+      const headers: Record<string, string> = { ...reply.headers, ...injectedHeaders };
       let body: Buffer;
       if (reply.bytes) {
         body = reply.bytes;
@@ -62,9 +69,29 @@ export class HttpFront {
         headers['Content-Type'] =
           `application/json; charset=utf-8${apiVersion ? `; api-version=${apiVersion}` : ''}`;
       }
-      response.writeHead(status, { ...headers, 'Content-Length': String(body.length) });
-      response.end(body);
+      if (!fault?.chunked) headers['Content-Length'] = String(body.length);
+      response.writeHead(status, headers);
+      void writeBody(response, body, record);
     };
+    if (fault?.status !== undefined) {
+      send(
+        fault.body === 'signInPage'
+          ? {
+              status: fault.status,
+              bytes: Buffer.from(SIGN_IN_PAGE),
+              contentType: 'text/html; charset=utf-8',
+            }
+          : {
+              status: fault.status,
+              json: new AzureDevOpsError(
+                fault.status,
+                'Exception',
+                `Injected fault: ${fault.status}`,
+              ).toJson(),
+            },
+      );
+      return;
+    }
     try {
       const raw = await readBody(request);
       if (segments[0]?.toLowerCase() !== this.model.organization.toLowerCase())
@@ -133,6 +160,32 @@ export class HttpFront {
       else send({ status: 500, json: new AzureDevOpsError(500, 'Exception', String(error)).toJson() });
     }
   }
+}
+
+const BODY_CHUNK_BYTES = 64 * 1024;
+
+/** In chunks, as the socket takes them, so a client that stops reading stops the sending (and the count). */
+async function writeBody(
+  response: http.ServerResponse,
+  body: Buffer,
+  record: RequestRecord | undefined,
+): Promise<void> {
+  for (let offset = 0; offset < body.length; offset += BODY_CHUNK_BYTES) {
+    if (response.destroyed) return;
+    const chunk = body.subarray(offset, offset + BODY_CHUNK_BYTES);
+    if (record) record.bytesSent += chunk.length;
+    if (!response.write(chunk))
+      await new Promise<void>((resolve) => {
+        const resume = () => {
+          response.off('drain', resume);
+          response.off('close', resume);
+          resolve();
+        };
+        response.on('drain', resume);
+        response.on('close', resume);
+      });
+  }
+  if (!response.destroyed) response.end();
 }
 
 function readBody(request: http.IncomingMessage): Promise<Buffer> {

@@ -1,4 +1,5 @@
 /** The public face of the Azure DevOps test server: its options, the admin requests, the records it keeps. */
+import type { FaultInjection } from './faultInjection';
 import type { FileContent } from './gitRepository';
 
 export type Json = Record<string, unknown>;
@@ -154,6 +155,8 @@ export interface AzureDevOpsTestServer {
   abandonPullRequest(request: ClosePullRequestRequest): Promise<Json>;
   publishPullRequest(request: ClosePullRequestRequest): Promise<Json>;
   dropRequests(matches: (method: string, path: string) => boolean, times?: number): void;
+  /** Faults to inject into REST requests, and the record of every REST request (faultInjection.ts). */
+  readonly faults: FaultInjection;
 
   setSubscriber(subscriber: Subscriber | null): void;
   buildDelivery(eventType: ServiceHookEventType, pullRequestId: number, options?: BuildDeliveryOptions): Json;

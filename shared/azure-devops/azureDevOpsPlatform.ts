@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { getPersonalAccessTokenHandler, WebApi } from 'azure-devops-node-api';
 import type { IGitApi } from 'azure-devops-node-api/GitApi';
 import {
@@ -11,6 +12,8 @@ import {
   type GitPullRequestChange,
   type GitPullRequestCommentThread,
 } from 'azure-devops-node-api/interfaces/GitInterfaces';
+import { AzureDevOpsRequests, type RequestPolicyOptions, type RetryRule } from './azureDevOpsRequests';
+import { readItemContent } from './itemContent';
 import type {
   ChangeKind,
   FileChange,
@@ -132,32 +135,64 @@ function toReviewThread(thread: GitPullRequestCommentThread): ReviewThread {
   };
 }
 
-async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks);
-}
+export type AzureDevOpsPlatform = PullRequestPlatform & { requestCount(): number };
 
-/** Azure DevOps through its official Node client; the organization URL always comes from configuration. */
-export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRequestPlatform {
-  const connection = new WebApi(orgUrl, getPersonalAccessTokenHandler(token));
+/**
+ * Azure DevOps through its official Node client; the organization URL always comes from configuration. Every call
+ * goes through `AzureDevOpsRequests` (timeouts, retries, rate and concurrency limits), each with the rule for
+ * repeating it (see RetryRule).
+ */
+export function createAzureDevOpsPlatform(
+  orgUrl: string,
+  token: string,
+  options: RequestPolicyOptions = {},
+): AzureDevOpsPlatform {
+  const requests = new AzureDevOpsRequests(orgUrl, options);
+  const connection = new WebApi(orgUrl, requests.counting(getPersonalAccessTokenHandler(token)), {
+    socketTimeout: requests.socketTimeoutMs,
+  });
+  requests.watchResponses(connection.rest.client);
   let gitApi: Promise<IGitApi> | undefined;
-  const git = () => (gitApi ??= connection.getGitApi());
+  const git = () =>
+    (gitApi ??= connection.getGitApi().then(
+      (api) => {
+        requests.watchResponses(api.http);
+        requests.watchResponses(api.rest.client);
+        return api;
+      },
+      (error: unknown) => {
+        // Discovery failed: the next call discovers again rather than repeating the failure.
+        gitApi = undefined;
+        throw error;
+      },
+    ));
+  const call = <T>(
+    operation: string,
+    rule: RetryRule,
+    work: (api: IGitApi, signal: AbortSignal) => Promise<T>,
+  ) => requests.run(operation, rule, async (signal) => work(await git(), signal));
 
   let ownIdentity: Promise<string> | undefined;
 
   return {
+    requestCount: () => requests.requestCount(),
+
     getOwnIdentityId() {
-      ownIdentity ??= connection.connect().then((data) => {
-        const id = data.authenticatedUser?.id;
-        if (id === undefined) throw new Error('Azure DevOps connectionData names no authenticated user');
-        return id.toLowerCase();
-      });
+      ownIdentity ??= requests
+        .run('connectionData', 'read', () => connection.connect())
+        .then((data) => {
+          const id = data.authenticatedUser?.id;
+          if (id === undefined) throw new Error('Azure DevOps connectionData names no authenticated user');
+          return id.toLowerCase();
+        });
+      ownIdentity.catch(() => (ownIdentity = undefined));
       return ownIdentity;
     },
 
     async getPullRequest(ref) {
-      const pr = await (await git()).getPullRequest(ref.repositoryId, ref.pullRequestId, ref.projectId);
+      const pr = await call('getPullRequest', 'read', (api) =>
+        api.getPullRequest(ref.repositoryId, ref.pullRequestId, ref.projectId),
+      );
       const status = pullRequestStatuses[pr.status ?? PullRequestStatus.NotSet] ?? 'notSet';
       return {
         title: pr.title ?? '',
@@ -171,9 +206,9 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
     },
 
     async listIterations(ref) {
-      const iterations = await (
-        await git()
-      ).getPullRequestIterations(ref.repositoryId, ref.pullRequestId, ref.projectId);
+      const iterations = await call('getPullRequestIterations', 'read', (api) =>
+        api.getPullRequestIterations(ref.repositoryId, ref.pullRequestId, ref.projectId),
+      );
       return iterations
         .filter(
           (iteration) => iteration.id !== undefined && iteration.sourceRefCommit?.commitId !== undefined,
@@ -192,16 +227,16 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
       const changes: FileChange[] = [];
       let skip = 0;
       for (;;) {
-        const page = await (
-          await git()
-        ).getPullRequestIterationChanges(
-          ref.repositoryId,
-          ref.pullRequestId,
-          iterationId,
-          ref.projectId,
-          CHANGES_PAGE_SIZE,
-          skip,
-          compareTo,
+        const page = await call('getPullRequestIterationChanges', 'read', (api) =>
+          api.getPullRequestIterationChanges(
+            ref.repositoryId,
+            ref.pullRequestId,
+            iterationId,
+            ref.projectId,
+            CHANGES_PAGE_SIZE,
+            skip,
+            compareTo,
+          ),
         );
         for (const entry of page.changeEntries ?? []) {
           const change = toFileChange(entry);
@@ -213,11 +248,10 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
       }
     },
 
-    async getFileContent(ref, path, commitId) {
-      try {
-        const stream = await (
-          await git()
-        ).getItemContent(
+    getFileContent(ref, path, commitId, maxBytes) {
+      return call('getItemContent', 'read', async (api, signal) => {
+        // The library resolves the raw IncomingMessage, whatever its status: readItemContent checks it.
+        const message = (await api.getItemContent(
           ref.repositoryId,
           path,
           ref.projectId,
@@ -228,68 +262,72 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
           false,
           { version: commitId, versionType: GitVersionType.Commit },
           true,
-        );
-        return await readStream(stream);
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-        throw error;
-      }
+        )) as IncomingMessage;
+        return readItemContent(message, `GET item ${path}`, maxBytes, signal);
+      });
     },
 
     async listThreads(ref) {
-      const threads = await (await git()).getThreads(ref.repositoryId, ref.pullRequestId, ref.projectId);
+      const threads = await call('getThreads', 'read', (api) =>
+        api.getThreads(ref.repositoryId, ref.pullRequestId, ref.projectId),
+      );
       return threads
         .filter((thread) => thread.id !== undefined && thread.isDeleted !== true)
         .map(toReviewThread);
     },
 
     async createThread(ref, thread) {
-      const created = await (
-        await git()
-      ).createThread(
-        {
-          comments: [{ parentCommentId: 0, content: thread.content, commentType: 1 }],
-          status: thread.status === 'active' ? CommentThreadStatus.Active : CommentThreadStatus.Closed,
-          properties: writeProperties(thread.properties),
-          threadContext: thread.position && {
-            filePath: thread.position.filePath,
-            [`${thread.position.side}FileStart`]: { line: thread.position.startLine, offset: 1 },
-            [`${thread.position.side}FileEnd`]: {
-              line: thread.position.endLine,
-              offset: thread.position.endOffset,
+      // Not repeated: a timed-out create may have landed; a redelivered job re-lists threads by fingerprint.
+      const created = await call('createThread', 'once', (api) =>
+        api.createThread(
+          {
+            comments: [{ parentCommentId: 0, content: thread.content, commentType: 1 }],
+            status: thread.status === 'active' ? CommentThreadStatus.Active : CommentThreadStatus.Closed,
+            properties: writeProperties(thread.properties),
+            threadContext: thread.position && {
+              filePath: thread.position.filePath,
+              [`${thread.position.side}FileStart`]: { line: thread.position.startLine, offset: 1 },
+              [`${thread.position.side}FileEnd`]: {
+                line: thread.position.endLine,
+                offset: thread.position.endOffset,
+              },
+            },
+            pullRequestThreadContext: thread.position && {
+              changeTrackingId: thread.position.changeTrackingId,
+              iterationContext: {
+                firstComparingIteration: 1,
+                secondComparingIteration: thread.position.iterationId,
+              },
             },
           },
-          pullRequestThreadContext: thread.position && {
-            changeTrackingId: thread.position.changeTrackingId,
-            iterationContext: {
-              firstComparingIteration: 1,
-              secondComparingIteration: thread.position.iterationId,
-            },
-          },
-        },
-        ref.repositoryId,
-        ref.pullRequestId,
-        ref.projectId,
+          ref.repositoryId,
+          ref.pullRequestId,
+          ref.projectId,
+        ),
       );
       return toReviewThread(created);
     },
 
     async updateComment(ref, threadId, commentId, content) {
-      await (
-        await git()
-      ).updateComment({ content }, ref.repositoryId, ref.pullRequestId, threadId, commentId, ref.projectId);
+      // Sets the content: repeating it changes nothing.
+      await call('updateComment', 'idempotentWrite', (api) =>
+        api.updateComment(
+          { content },
+          ref.repositoryId,
+          ref.pullRequestId,
+          threadId,
+          commentId,
+          ref.projectId,
+        ),
+      );
     },
 
     async getThread(ref, threadId) {
-      let thread: GitPullRequestCommentThread;
-      try {
-        thread = await (
-          await git()
-        ).getPullRequestThread(ref.repositoryId, ref.pullRequestId, threadId, ref.projectId);
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-        throw error;
-      }
+      // The library answers a 404 with null rather than an error.
+      const thread: GitPullRequestCommentThread | null = await call('getPullRequestThread', 'read', (api) =>
+        api.getPullRequestThread(ref.repositoryId, ref.pullRequestId, threadId, ref.projectId),
+      );
+      if (!thread) return undefined;
       const context = thread.threadContext;
       const start = context?.rightFileStart?.line;
       return {
@@ -308,26 +346,28 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
     },
 
     async replyToComment(ref, threadId, parentCommentId, content) {
-      await (
-        await git()
-      ).createComment(
-        { parentCommentId, content, commentType: 1 },
-        ref.repositoryId,
-        ref.pullRequestId,
-        threadId,
-        ref.projectId,
+      // Not repeated: a redelivered mention finds the reply that landed and does not answer again.
+      await call('createComment', 'once', (api) =>
+        api.createComment(
+          { parentCommentId, content, commentType: 1 },
+          ref.repositoryId,
+          ref.pullRequestId,
+          threadId,
+          ref.projectId,
+        ),
       );
     },
 
     async updateThreadProperties(ref, threadId, properties) {
-      await (
-        await git()
-      ).updateThread(
-        { properties: writeProperties(properties) },
-        ref.repositoryId,
-        ref.pullRequestId,
-        threadId,
-        ref.projectId,
+      // Sets the properties: repeating it changes nothing.
+      await call('updateThread', 'idempotentWrite', (api) =>
+        api.updateThread(
+          { properties: writeProperties(properties) },
+          ref.repositoryId,
+          ref.pullRequestId,
+          threadId,
+          ref.projectId,
+        ),
       );
     },
 
@@ -337,18 +377,19 @@ export function createAzureDevOpsPlatform(orgUrl: string, token: string): PullRe
         description: status.description,
         context: { genre: status.genre, name: status.name },
       };
-      const api = await git();
-      if (status.iterationId !== undefined) {
-        await api.createPullRequestIterationStatus(
-          body,
-          ref.repositoryId,
-          ref.pullRequestId,
-          status.iterationId,
-          ref.projectId,
-        );
-      } else {
-        await api.createPullRequestStatus(body, ref.repositoryId, ref.pullRequestId, ref.projectId);
-      }
+      const { iterationId } = status;
+      // A status posted twice is harmless: the newest one for the context is the one shown and required.
+      await call('createPullRequestStatus', 'idempotentWrite', (api) =>
+        iterationId !== undefined
+          ? api.createPullRequestIterationStatus(
+              body,
+              ref.repositoryId,
+              ref.pullRequestId,
+              iterationId,
+              ref.projectId,
+            )
+          : api.createPullRequestStatus(body, ref.repositoryId, ref.pullRequestId, ref.projectId),
+      );
     },
   };
 }

@@ -160,9 +160,12 @@ const repositoryPath = (path: string) => path.replace(/^\/+/, '');
 async function unifiedHunks(local: LocalReview, file: ReviewedFile): Promise<string> {
   const { change } = file;
   const read = async (path: string | undefined, commitId: string) => {
-    const bytes =
-      path === undefined ? undefined : await local.platform.getFileContent(local.ref, path, commitId);
-    const decoded = bytes === undefined ? undefined : decodeFileContent(bytes);
+    // Reviewed files were within the size limit when collected.
+    const content =
+      path === undefined
+        ? undefined
+        : await local.platform.getFileContent(local.ref, path, commitId, Number.POSITIVE_INFINITY);
+    const decoded = content?.kind === 'content' ? decodeFileContent(content.bytes) : undefined;
     return splitLines(decoded?.kind === 'text' ? decoded.text : '');
   };
   const { leftPath: oldPath, rightPath: newPath } = changeSides(change);

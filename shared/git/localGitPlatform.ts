@@ -202,10 +202,13 @@ export async function createLocalGitPlatform(
       ]);
       return parseRawDiff(output.toString('utf8'));
     },
-    async getFileContent(_ref, path, commitId) {
+    async getFileContent(_ref, path, commitId, maxBytes) {
       const object = `${commitId}:${path.replace(/^\/+/, '')}`;
       try {
-        return await runGit(repoDir, ['cat-file', 'blob', object]);
+        // The size first, as Azure DevOps' Content-Length: an oversize blob is never read.
+        const size = Number((await runGit(repoDir, ['cat-file', '-s', object])).toString('utf8').trim());
+        if (size > maxBytes) return { kind: 'tooLarge', size };
+        return { kind: 'content', bytes: await runGit(repoDir, ['cat-file', 'blob', object]) };
       } catch (error) {
         // cat-file fails alike for a missing path and a broken repository: ask which it was.
         const exists = await gitOptional(repoDir, [

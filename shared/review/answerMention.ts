@@ -14,6 +14,8 @@ const REPLY_SYSTEM_PROMPT = [
 
 /** Lines shown around the lines a thread is on. */
 const EXCERPT_CONTEXT = 10;
+/** A larger file gets no excerpt: a few lines of it are not worth downloading it. */
+const EXCERPT_MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 export interface MentionDependencies {
   platform: PullRequestPlatform;
@@ -33,9 +35,14 @@ async function codeExcerpt(platform: PullRequestReader, ref: PullRequestRef, thr
   if (thread.filePath === undefined || thread.rightLines === undefined) return undefined;
   const newest = (await platform.listIterations(ref)).at(-1);
   if (newest === undefined) return undefined;
-  const bytes = await platform.getFileContent(ref, thread.filePath, newest.sourceCommitId);
-  if (bytes === undefined) return undefined;
-  const lines = Buffer.from(bytes).toString('utf8').split('\n');
+  const content = await platform.getFileContent(
+    ref,
+    thread.filePath,
+    newest.sourceCommitId,
+    EXCERPT_MAX_FILE_BYTES,
+  );
+  if (content?.kind !== 'content') return undefined;
+  const lines = Buffer.from(content.bytes).toString('utf8').split('\n');
   const from = Math.max(1, thread.rightLines.start - EXCERPT_CONTEXT);
   const to = Math.min(lines.length, thread.rightLines.end + EXCERPT_CONTEXT);
   const numbered = lines

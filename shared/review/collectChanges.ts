@@ -65,10 +65,11 @@ async function readSide(
   maxFileBytes: number,
 ): Promise<Side> {
   if (path === undefined) return { text: '' };
-  const bytes = await platform.getFileContent(ref, path, commitId);
-  if (bytes === undefined) return { text: '' };
-  if (bytes.byteLength > maxFileBytes) return { skip: `larger than ${maxFileBytes} bytes` };
-  const decoded = decodeFileContent(bytes);
+  // The limit goes with the read: an oversize file is never downloaded whole, let alone held in memory.
+  const content = await platform.getFileContent(ref, path, commitId, maxFileBytes);
+  if (content === undefined) return { text: '' };
+  if (content.kind === 'tooLarge') return { skip: `larger than ${maxFileBytes} bytes` };
+  const decoded = decodeFileContent(content.bytes);
   if (decoded.kind === 'binary') return { skip: 'binary file' };
   if (decoded.kind === 'undecodable') return { skip: decoded.reason };
   return { text: decoded.text };

@@ -31,6 +31,9 @@ export interface PullRequestIteration {
   reason: string;
 }
 
+/** `size` when the host said how large a file is; a file read only up to the limit has none. */
+export type FileContent = { kind: 'content'; bytes: Uint8Array } | { kind: 'tooLarge'; size?: number };
+
 export type ChangeKind = 'add' | 'edit' | 'delete' | 'rename' | 'other';
 
 export interface FileChange {
@@ -111,10 +114,20 @@ export interface PullRequestReader {
   listIterations(ref: PullRequestRef): Promise<PullRequestIteration[]>;
   /** Every change of an iteration (all pages), optionally against an earlier iteration. */
   listIterationChanges(ref: PullRequestRef, iterationId: number, compareTo?: number): Promise<FileChange[]>;
-  /** A file's bytes at a commit, or undefined when it does not exist there. */
-  getFileContent(ref: PullRequestRef, path: string, commitId: string): Promise<Uint8Array | undefined>;
+  /**
+   * A file's bytes at a commit, `tooLarge` (without reading it all) when it has more than `maxBytes`, or undefined
+   * when it does not exist there.
+   */
+  getFileContent(
+    ref: PullRequestRef,
+    path: string,
+    commitId: string,
+    maxBytes: number,
+  ): Promise<FileContent | undefined>;
   listThreads(ref: PullRequestRef): Promise<ReviewThread[]>;
   getThread(ref: PullRequestRef, threadId: number): Promise<ThreadDetails | undefined>;
+  /** Requests sent to the code host so far, where it counts them (the review plan records it). */
+  requestCount?(): number;
 }
 
 /** What a review writes to the code host: its threads, replies and status. */

@@ -162,13 +162,21 @@ describe('the local git platform', () => {
     expect(changes.map((change) => change.changeTrackingId)).toEqual(changes.map((_, index) => index + 1));
 
     const { sourceCommitId, commonCommitId } = local.iteration;
-    const read = (file: string, commit: string) => local.platform.getFileContent(local.ref, file, commit);
+    const read = async (file: string, commit: string) => {
+      const content = await local.platform.getFileContent(local.ref, file, commit, 1024 * 1024);
+      if (content?.kind === 'tooLarge') throw new Error(`${file} is over the limit`);
+      return content?.bytes;
+    };
     expect(Buffer.from((await read('/assets/logo.png', sourceCommitId)) ?? [])).toEqual(BINARY);
     expect(Buffer.from((await read(`/${NON_ASCII}`, sourceCommitId)) ?? []).toString()).toBe('bonjour\n');
     expect(Buffer.from((await read('/docs/read me.md', commonCommitId)) ?? []).toString()).toContain(
       'First version.',
     );
     await expect(read('/remove-me.txt', sourceCommitId)).resolves.toBeUndefined();
+    // Over the limit: the size from git, the blob never read.
+    await expect(
+      local.platform.getFileContent(local.ref, '/assets/logo.png', sourceCommitId, BINARY.length - 1),
+    ).resolves.toEqual({ kind: 'tooLarge', size: BINARY.length });
     // Only the reader: a local review has nowhere to write.
     expect('setStatus' in local.platform || 'createThread' in local.platform).toBe(false);
   });

@@ -222,7 +222,8 @@ describe('failures part-way through', () => {
   it('a job cut off while posting is redelivered and posts only what is missing, from the saved plan', async () => {
     const files = ['src/a.ts', 'src/b.ts', 'src/c.ts', 'src/d.ts'];
     let threadPosts = 0;
-    // The second thread POST of this PR never gets an answer (connection lost), and neither does one read.
+    // The second thread POST of this PR never gets an answer (connection lost), and neither does one read: the
+    // read is retried in place, the POST is not (a repeat could duplicate it), so the job fails and is redelivered.
     sandbox.devops.dropRequests(
       (method, path) => method === 'POST' && /\/threads$/.test(path) && ++threadPosts === 2,
     );
@@ -240,7 +241,7 @@ describe('failures part-way through', () => {
     const retried = sandbox.host.logs.filter(
       (entry) => entry.functionName === 'reviewJob' && /failed \(try \d\)/.test(entry.message),
     );
-    expect(retried.length).toBeGreaterThanOrEqual(2);
+    expect(retried.length).toBeGreaterThanOrEqual(1);
     expect(sandbox.host.logs.filter((entry) => entry.functionName === 'reviewJobPoison')).toEqual([]);
     const statuses = sandbox.devops.statuses(repositoryId, pullRequestId) as Json[];
     expect(statuses.at(-1)).toMatchObject({ state: 'succeeded', iterationId: 1 });

@@ -5,6 +5,7 @@ import type {
   PullRequestIteration,
   PullRequestPlatform,
   PullRequestRef,
+  FileContent,
   PullRequestStatusUpdate,
   PullRequestWriter,
   ReviewThread,
@@ -199,9 +200,14 @@ export class InMemoryPlatform implements PullRequestPlatform {
     _ref: PullRequestRef,
     path: string,
     commitId: string,
-  ): Promise<Uint8Array | undefined> {
+    maxBytes: number,
+  ): Promise<FileContent | undefined> {
     const text = this.files(commitId)[path.replace(/^\//, '')];
-    return text === undefined ? undefined : Buffer.from(text, 'utf8');
+    if (text === undefined) return undefined;
+    const bytes = Buffer.from(text, 'utf8');
+    return bytes.byteLength > maxBytes
+      ? { kind: 'tooLarge', size: bytes.byteLength }
+      : { kind: 'content', bytes };
   }
 
   async listThreads(ref: PullRequestRef): Promise<ReviewThread[]> {
