@@ -22,6 +22,8 @@ import type {
   ReviewThread,
   StatusState,
 } from '../review/platform';
+import { getProxySettings } from '../config/proxySettings';
+import { azureDevOpsProxy } from '../http/outboundProxy';
 
 /** The most changes Azure DevOps returns per page (`$top` max); fewer round trips for large PRs. */
 const CHANGES_PAGE_SIZE = 2000;
@@ -149,6 +151,7 @@ export function createAzureDevOpsPlatform(
 ): AzureDevOpsPlatform {
   const requests = new AzureDevOpsRequests(orgUrl, options);
   const connection = new WebApi(orgUrl, requests.counting(getPersonalAccessTokenHandler(token)), {
+    proxy: azureDevOpsProxy(getProxySettings(), orgUrl),
     socketTimeout: requests.socketTimeoutMs,
   });
   requests.watchResponses(connection.rest.client);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { getProxyFetch } from '../http/outboundProxy';
 
 /**
  * The part of the Azure DevOps REST API (7.1) the service-hook commands use: the projects list and the Web Hooks
@@ -112,9 +113,10 @@ export class ServiceHooksClient {
       if (value !== undefined) url.searchParams.set(name, value);
     url.searchParams.set('api-version', API_VERSION);
     const what = `${method} ${url.pathname}`;
+    const proxyFetch = getProxyFetch();
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await proxyFetch(url, {
         method,
         redirect: 'manual',
         headers: {
