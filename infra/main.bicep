@@ -27,11 +27,30 @@ param azureDevOpsOrgUrl string
 @description('User name Azure DevOps service hooks send with basic auth (the password lives in Key Vault).')
 param webhookUsername string = 'ado-reviewer'
 
+@description('Model provider: openai (also any OpenAI-compatible endpoint), azure-openai or bedrock-anthropic.')
+@allowed(['openai', 'azure-openai', 'bedrock-anthropic'])
+param llmProvider string = 'openai'
+
+@description('LLM request timeout in milliseconds; empty keeps the app\'s default.')
+param llmTimeoutMs string = ''
+
+@description('Most tokens a model answer may use; empty keeps the app\'s default.')
+param llmMaxOutputTokens string = ''
+
 @description('OpenAI-compatible API base URL.')
 param openAiBaseUrl string = 'https://api.openai.com/v1'
 
-@description('Model to review with; empty keeps the app\'s default.')
+@description('Model of every tier not named below; empty keeps the app\'s defaults.')
 param openAiModel string = ''
+
+@description('Model of the light tier; empty falls back to openAiModel.')
+param openAiLightModel string = ''
+
+@description('Model of the reasoning tier; empty falls back to openAiModel.')
+param openAiReasoningModel string = ''
+
+@description('Model of the heavy tier; empty falls back to openAiModel.')
+param openAiHeavyModel string = ''
 
 @description('OpenAI organization id; empty if unused.')
 param openAiOrgId string = ''
@@ -39,8 +58,66 @@ param openAiOrgId string = ''
 @description('OpenAI project id; empty if unused.')
 param openAiProjectId string = ''
 
-@description('LLM request timeout in milliseconds; empty keeps the app\'s default.')
-param llmTimeoutMs string = ''
+@description('Existing Azure OpenAI (or AI Services) resource the app calls keyless; empty if none.')
+param azureOpenAiName string = ''
+
+@description('Resource group of that resource; empty means the app\'s own.')
+param azureOpenAiResourceGroup string = ''
+
+@description('Azure OpenAI endpoint, e.g. https://contoso.openai.azure.com; empty takes the resource\'s.')
+param azureOpenAiEndpoint string = ''
+
+@description('Azure OpenAI API version; empty uses the v1 API.')
+param azureOpenAiApiVersion string = ''
+
+@description('Authenticate to Azure OpenAI with a key from Key Vault instead of the app\'s identity.')
+param azureOpenAiKeyAuthentication bool = false
+
+@description('Azure OpenAI deployment of gpt-4.1-mini; empty if none.')
+param azureGpt41MiniDeploymentName string = ''
+
+@description('Azure OpenAI deployment of gpt-4o-mini; empty if none.')
+param azureGpt4oMiniDeploymentName string = ''
+
+@description('Azure OpenAI deployment of gpt-4.1; empty if none.')
+param azureGpt41DeploymentName string = ''
+
+@description('Azure OpenAI deployment of o4-mini; empty if none.')
+param azureO4MiniDeploymentName string = ''
+
+@description('Azure OpenAI deployment of o3-mini; empty if none.')
+param azureO3MiniDeploymentName string = ''
+
+@description('Azure OpenAI deployment of o3; empty if none.')
+param azureO3DeploymentName string = ''
+
+@description('Azure OpenAI deployment of o1; empty if none.')
+param azureO1DeploymentName string = ''
+
+@description('AWS region of Amazon Bedrock, e.g. us-east-1 (bedrock-anthropic).')
+param awsRegion string = ''
+
+// The key id names the key, like a user name; its secret half lives in Key Vault.
+@description('AWS access key id for Amazon Bedrock (bedrock-anthropic).')
+param awsAccessKeyId string = ''
+
+@description('Bedrock model of the light tier; empty keeps the app\'s default.')
+param bedrockLightModel string = ''
+
+@description('Bedrock model of the reasoning tier; empty keeps the app\'s default.')
+param bedrockReasoningModel string = ''
+
+@description('Bedrock model of the heavy tier; empty keeps the app\'s default.')
+param bedrockHeavyModel string = ''
+
+@description('Token endpoint of an OAuth2 gateway in front of the model (client credentials); empty if none.')
+param oauth2Endpoint string = ''
+
+@description('OAuth2 client id at that gateway (the client secret lives in Key Vault).')
+param oauth2ClientId string = ''
+
+@description('OAuth2 scope to request; empty requests none.')
+param oauth2Scope string = ''
 
 @description('Most files reviewed per pull request; empty keeps the app\'s default.')
 param reviewMaxFiles string = ''
@@ -56,6 +133,9 @@ param reviewDrafts string = ''
 
 @description('Seconds a job waits when another is reviewing the same pull request; empty keeps the app\'s default.')
 param reviewBusyRetrySeconds string = ''
+
+@description('Seconds a review job works before it hands over (re-enqueues itself), below host.json\'s functionTimeout; empty keeps the app\'s default.')
+param reviewJobDeadlineSeconds string = ''
 
 @description('Status policy: never, high, medium or low; empty keeps the app\'s default (never: informational).')
 param reviewFailSeverity string = ''
@@ -75,11 +155,17 @@ param ignoredIdentityIds string = ''
 @description('Queue of review jobs; the Functions host moves failing messages to <name>-poison.')
 param reviewQueueName string = 'review-jobs'
 
-@description('Key Vault purge protection: recommended in production, irreversible, and it blocks `azd down --purge`.')
-param keyVaultPurgeProtection bool = false
+@description('Key Vault purge protection: irreversible, and it blocks `azd down --purge`; turn off for throwaway environments.')
+param keyVaultPurgeProtection bool = true
 
 @description('Subscribe the app\'s keyVaultSecretEvents function to Key Vault secret events. Turn on after the first deploy.')
 param keyVaultEventsEnabled bool = false
+
+@description('Accept inbound requests only from Azure DevOps (and Event Grid, for Key Vault events); /health included.')
+param inboundFromAzureDevOpsOnly bool = false
+
+@description('Comma-separated CIDR ranges also allowed in when inboundFromAzureDevOpsOnly is on, e.g. a monitor\'s.')
+param inboundAllowedIpRanges string = ''
 
 @description('Upper bound on Function App instances.')
 @minValue(1)
@@ -97,16 +183,38 @@ var deploymentContainerName = 'app-package'
 // Review state and per-pull-request locks (blob leases); must match REVIEW_STATE_CONTAINER's default in the code.
 var reviewStateContainerName = 'ado-reviewer-state'
 var poisonQueueName = '${reviewQueueName}-poison'
+// Every container the app uses: the Functions host's own two, the deployment package, the review state. Created by the
+// template because the app's role is scoped to each of them (app/rbac.bicep).
+var containerNames = ['azure-webjobs-hosts', 'azure-webjobs-secrets', deploymentContainerName, reviewStateContainerName]
 var eventsFunctionName = 'keyVaultSecretEvents'
 
-// Key Vault secret name for each secret-backed setting; the app reads <SETTING>_SECRET_NAME.
+var usesOAuth2 = !empty(oauth2Endpoint)
+var usesAzureOpenAiResource = !empty(azureOpenAiName)
+
+// Key Vault secret name for each secret-backed setting the configuration uses ('' otherwise); the app reads
+// <SETTING>_SECRET_NAME. The model's secret depends on the provider: with an OAuth2 gateway its client secret replaces
+// the OpenAI keys, and Azure OpenAI needs none unless key authentication is chosen.
 var secretNames = {
   AZURE_DEVOPS_BOT_TOKEN: 'azure-devops-bot-token'
-  AZURE_DEVOPS_CLIENT_SECRET: 'azure-devops-client-secret'
-  OPENAI_API_KEYS: 'openai-api-keys'
+  OPENAI_API_KEYS: llmProvider == 'openai' && !usesOAuth2 ? 'openai-api-keys' : ''
+  AZURE_OPENAI_API_KEY: llmProvider == 'azure-openai' && azureOpenAiKeyAuthentication ? 'azure-openai-api-key' : ''
+  AWS_SECRET_ACCESS_KEY: llmProvider == 'bedrock-anthropic' ? 'aws-secret-access-key' : ''
+  OAUTH2_CLIENT_SECRET: usesOAuth2 ? 'oauth2-gateway-client-secret' : ''
   WEBHOOK_PASSWORD: 'webhook-password'
   WEBHOOK_PREVIOUS_PASSWORD: 'webhook-previous-password'
 }
+var secretsInUse = filter(items(secretNames), secret => !empty(secret.value))
+// Every secret in use is needed to start but the previous webhook password (a rotation window).
+var requiredSecretSettings = map(
+  filter(secretsInUse, secret => secret.key != 'WEBHOOK_PREVIOUS_PASSWORD'),
+  secret => secret.key
+)
+
+// Event Grid delivers Key Vault events from its own addresses, so it stays allowed alongside Azure DevOps.
+var inboundServiceTags = inboundFromAzureDevOpsOnly ? ['AzureDevOps', 'AzureEventGrid'] : []
+var inboundIpRanges = inboundFromAzureDevOpsOnly
+  ? filter(map(split(inboundAllowedIpRanges, ','), range => trim(range)), range => !empty(range))
+  : []
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'
@@ -142,7 +250,7 @@ module storage 'core/storage/storage-account.bicep' = {
     name: storageAccountName
     location: location
     tags: tags
-    containerNames: [deploymentContainerName, reviewStateContainerName]
+    containerNames: containerNames
     // Created here: the app's queue role is scoped to these two queues, so neither the code nor the Functions host
     // (which would otherwise create the poison queue on first use) can create them.
     queueNames: [reviewQueueName, poisonQueueName]
@@ -181,25 +289,66 @@ module api 'app/api.bicep' = {
     secretNames: secretNames
     reviewQueueName: reviewQueueName
     maximumInstanceCount: maximumInstanceCount
-    settings: {
-      azureDevOpsOrgUrl: azureDevOpsOrgUrl
-      webhookUsername: webhookUsername
-      openAiBaseUrl: openAiBaseUrl
-      openAiModel: openAiModel
-      openAiOrgId: openAiOrgId
-      openAiProjectId: openAiProjectId
-      llmTimeoutMs: llmTimeoutMs
-      reviewMaxFiles: reviewMaxFiles
-      reviewMaxFileBytes: reviewMaxFileBytes
-      reviewMaxPromptChars: reviewMaxPromptChars
-      reviewDrafts: reviewDrafts
-      reviewBusyRetrySeconds: reviewBusyRetrySeconds
-      reviewFailSeverity: reviewFailSeverity
-      reviewFailThreshold: reviewFailThreshold
-      reviewStatusGenre: reviewStatusGenre
-      reviewStatusName: reviewStatusName
-      ignoredIdentityIds: ignoredIdentityIds
+    allowedServiceTags: inboundServiceTags
+    allowedIpRanges: inboundIpRanges
+    operatorSettings: {
+      AZURE_DEVOPS_ORG_URL: azureDevOpsOrgUrl
+      WEBHOOK_USERNAME: webhookUsername
+
+      LLM_PROVIDER: llmProvider
+      LLM_TIMEOUT: llmTimeoutMs
+      LLM_MAX_OUTPUT_TOKENS: llmMaxOutputTokens
+      OPENAI_BASE_URL: openAiBaseUrl
+      OPENAI_MODEL: openAiModel
+      OPENAI_LIGHT_MODEL: openAiLightModel
+      OPENAI_REASONING_MODEL: openAiReasoningModel
+      OPENAI_HEAVY_MODEL: openAiHeavyModel
+      OPENAI_ORG_ID: openAiOrgId
+      OPENAI_PROJECT_ID: openAiProjectId
+      AZURE_OPENAI_ENDPOINT: usesAzureOpenAiResource && empty(azureOpenAiEndpoint)
+        ? azureOpenAiAccess!.outputs.endpoint
+        : azureOpenAiEndpoint
+      AZURE_OPENAI_API_VERSION: azureOpenAiApiVersion
+      AZURE_GPT41MINI_DEPLOYMENT_NAME: azureGpt41MiniDeploymentName
+      AZURE_GPT4OMINI_DEPLOYMENT_NAME: azureGpt4oMiniDeploymentName
+      AZURE_GPT41_DEPLOYMENT_NAME: azureGpt41DeploymentName
+      AZURE_O4MINI_DEPLOYMENT_NAME: azureO4MiniDeploymentName
+      AZURE_O3MINI_DEPLOYMENT_NAME: azureO3MiniDeploymentName
+      AZURE_O3_DEPLOYMENT_NAME: azureO3DeploymentName
+      AZURE_O1_DEPLOYMENT_NAME: azureO1DeploymentName
+      AWS_REGION: awsRegion
+      AWS_ACCESS_KEY_ID: awsAccessKeyId
+      BEDROCK_LIGHT_MODEL: bedrockLightModel
+      BEDROCK_REASONING_MODEL: bedrockReasoningModel
+      BEDROCK_HEAVY_MODEL: bedrockHeavyModel
+      OAUTH2_ENDPOINT: oauth2Endpoint
+      OAUTH2_CLIENT_ID: oauth2ClientId
+      OAUTH2_SCOPE: oauth2Scope
+
+      REVIEW_MAX_FILES: reviewMaxFiles
+      REVIEW_MAX_FILE_BYTES: reviewMaxFileBytes
+      REVIEW_MAX_PROMPT_CHARS: reviewMaxPromptChars
+      REVIEW_DRAFTS: reviewDrafts
+      REVIEW_BUSY_RETRY_SECONDS: reviewBusyRetrySeconds
+      REVIEW_JOB_DEADLINE_SECONDS: reviewJobDeadlineSeconds
+      REVIEW_FAIL_SEVERITY: reviewFailSeverity
+      REVIEW_FAIL_THRESHOLD: reviewFailThreshold
+      REVIEW_STATUS_GENRE: reviewStatusGenre
+      REVIEW_STATUS_NAME: reviewStatusName
+      IGNORED_IDENTITY_IDS: ignoredIdentityIds
     }
+  }
+}
+
+// The app's identity calls the existing Azure OpenAI resource keyless; the role assignment lives in its group.
+module azureOpenAiAccess 'app/azure-openai-access.bicep' = if (usesAzureOpenAiResource) {
+  scope: resourceGroup(empty(azureOpenAiResourceGroup) ? rg.name : azureOpenAiResourceGroup)
+  name: 'azure-openai-access'
+  dependsOn: [identity]
+  params: {
+    accountName: azureOpenAiName
+    appIdentityName: identityName
+    appResourceGroupName: rg.name
   }
 }
 
@@ -215,6 +364,7 @@ module rbac 'app/rbac.bicep' = {
     deployerPrincipalType: principalType
     keyVaultName: keyVaultName
     storageAccountName: storageAccountName
+    containerNames: containerNames
     queueNames: [reviewQueueName, poisonQueueName]
     applicationInsightsName: applicationInsightsName
   }
@@ -248,4 +398,6 @@ output REVIEW_QUEUE_NAME string = reviewQueueName
 output KEY_VAULT_EVENTS_ENABLED bool = keyVaultEventsEnabled
 // SETTING=secret-name pairs, space-separated, for the postprovision hook (infra/hooks/set-secrets.sh): names only,
 // the values never pass through the deployment.
-output KEY_VAULT_SECRET_NAMES string = join(map(items(secretNames), secret => '${secret.key}=${secret.value}'), ' ')
+output KEY_VAULT_SECRET_NAMES string = join(map(secretsInUse, secret => '${secret.key}=${secret.value}'), ' ')
+// The settings among them the app cannot start without, space-separated: the hook fails while one is missing.
+output KEY_VAULT_REQUIRED_SECRETS string = join(requiredSecretSettings, ' ')

@@ -1,4 +1,4 @@
-// The ado-reviewer Function App: Flex Consumption host plus every app setting the code reads (shared/config.ts).
+// The ado-reviewer Function App: Flex Consumption host plus every app setting the code reads (shared/config/).
 // Secret VALUES never appear here: the app reads them from Key Vault at run time, and these settings only name
 // the vault and the secrets.
 
@@ -41,38 +41,20 @@ param applicationInsightsName string
 @description('URI of the Key Vault holding the secrets.')
 param keyVaultUri string
 
-@description('Key Vault secret name for each secret-backed setting.')
-param secretNames {
-  AZURE_DEVOPS_BOT_TOKEN: string
-  AZURE_DEVOPS_CLIENT_SECRET: string
-  OPENAI_API_KEYS: string
-  WEBHOOK_PASSWORD: string
-  WEBHOOK_PREVIOUS_PASSWORD: string
-}
+@description('Key Vault secret name for each secret-backed setting, empty for a secret this configuration does not use.')
+param secretNames { *: string }
 
 @description('Queue the webhook enqueues review jobs on; its poison queue is this name plus -poison.')
 param reviewQueueName string
 
-@description('Settings the operator chooses; empty strings leave the code\'s defaults in force.')
-param settings {
-  azureDevOpsOrgUrl: string
-  webhookUsername: string
-  openAiBaseUrl: string
-  openAiModel: string
-  openAiOrgId: string
-  openAiProjectId: string
-  llmTimeoutMs: string
-  reviewMaxFiles: string
-  reviewMaxFileBytes: string
-  reviewMaxPromptChars: string
-  reviewDrafts: string
-  reviewBusyRetrySeconds: string
-  reviewFailSeverity: string
-  reviewFailThreshold: string
-  reviewStatusGenre: string
-  reviewStatusName: string
-  ignoredIdentityIds: string
-}
+@description('App settings the operator chooses, by name; empty values leave the code\'s defaults in force.')
+param operatorSettings { *: string }
+
+@description('Service tags allowed to reach the app; empty with allowedIpRanges, every source is.')
+param allowedServiceTags string[]
+
+@description('Address ranges (CIDR) allowed to reach the app besides allowedServiceTags.')
+param allowedIpRanges string[]
 
 @description('Upper bound on instances the platform may scale out to.')
 param maximumInstanceCount int
@@ -92,6 +74,8 @@ module host '../core/host/functions-flex-consumption.bicep' = {
     // The code itself stays compatible with >=20 (package.json engines) for local development.
     runtimeVersion: '22'
     maximumInstanceCount: maximumInstanceCount
+    allowedServiceTags: allowedServiceTags
+    allowedIpRanges: allowedIpRanges
   }
 }
 
@@ -103,19 +87,23 @@ resource site 'Microsoft.Web/sites@2025-03-01' existing = {
   name: name
 }
 
+// <SETTING>_SECRET_NAME for every secret; blank (so unset for the app) for one not in use.
+var secretNameSettings = toObject(items(secretNames), secret => '${secret.key}_SECRET_NAME', secret => secret.value)
+
 resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: site
   name: 'appsettings'
   // Declared apart from the site, so it must wait for the module that creates it.
   dependsOn: [host]
-  properties: {
+  properties: union(operatorSettings, secretNameSettings, {
     // Host storage through the app's identity: no connection string, no account key.
     AzureWebJobsStorage__accountName: storageAccountName
     AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint
     AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
-    // @azure/identity's DefaultAzureCredential picks the user-assigned identity by this variable (Key Vault, queue).
+    // @azure/identity's DefaultAzureCredential picks the user-assigned identity by this variable (Key Vault, queue,
+    // and Azure OpenAI without a key).
     AZURE_CLIENT_ID: identityClientId
 
     // Not a credential: with local auth disabled on the component, ingestion also needs the Entra token below.
@@ -123,35 +111,9 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 
     KEY_VAULT_URI: keyVaultUri
-    AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME: secretNames.AZURE_DEVOPS_BOT_TOKEN
-    AZURE_DEVOPS_CLIENT_SECRET_SECRET_NAME: secretNames.AZURE_DEVOPS_CLIENT_SECRET
-    OPENAI_API_KEYS_SECRET_NAME: secretNames.OPENAI_API_KEYS
-    WEBHOOK_PASSWORD_SECRET_NAME: secretNames.WEBHOOK_PASSWORD
-    WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME: secretNames.WEBHOOK_PREVIOUS_PASSWORD
-
-    AZURE_DEVOPS_ORG_URL: settings.azureDevOpsOrgUrl
-    WEBHOOK_USERNAME: settings.webhookUsername
-
-    LLM_PROVIDER: 'openai'
-    LLM_TIMEOUT: settings.llmTimeoutMs
-    OPENAI_BASE_URL: settings.openAiBaseUrl
-    OPENAI_MODEL: settings.openAiModel
-    OPENAI_ORG_ID: settings.openAiOrgId
-    OPENAI_PROJECT_ID: settings.openAiProjectId
-
     REVIEW_QUEUE_NAME: reviewQueueName
     REVIEW_STATE_CONTAINER: reviewStateContainerName
-    REVIEW_MAX_FILES: settings.reviewMaxFiles
-    REVIEW_MAX_FILE_BYTES: settings.reviewMaxFileBytes
-    REVIEW_MAX_PROMPT_CHARS: settings.reviewMaxPromptChars
-    REVIEW_DRAFTS: settings.reviewDrafts
-    REVIEW_BUSY_RETRY_SECONDS: settings.reviewBusyRetrySeconds
-    REVIEW_FAIL_SEVERITY: settings.reviewFailSeverity
-    REVIEW_FAIL_THRESHOLD: settings.reviewFailThreshold
-    REVIEW_STATUS_GENRE: settings.reviewStatusGenre
-    REVIEW_STATUS_NAME: settings.reviewStatusName
-    IGNORED_IDENTITY_IDS: settings.ignoredIdentityIds
-  }
+  })
 }
 
 output name string = host.outputs.name

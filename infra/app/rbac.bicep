@@ -1,4 +1,5 @@
-// Every role assignment of the deployment, each at the narrowest scope that works, with the reason beside it.
+// Every role assignment in the app's resource group, each at the narrowest scope that works, with the reason beside
+// it (the one on an existing Azure OpenAI resource is in azure-openai-access.bicep, deployed to that resource's group).
 // Role definition ids are Azure built-in roles (checked against Microsoft's built-in roles reference).
 
 @description('Name of the app\'s user-assigned identity.')
@@ -13,6 +14,7 @@ param deployerPrincipalType string
 
 param keyVaultName string
 param storageAccountName string
+param containerNames string[]
 param queueNames string[]
 param applicationInsightsName string
 
@@ -34,6 +36,16 @@ resource vault 'Microsoft.KeyVault/vaults@2026-05-15' existing = {
 
 resource storage 'Microsoft.Storage/storageAccounts@2026-06-01' existing = {
   name: storageAccountName
+
+  resource blobService 'blobServices' existing = {
+    name: 'default'
+
+    resource container 'containers' existing = [
+      for containerName in containerNames: {
+        name: containerName
+      }
+    ]
+  }
 
   resource queueService 'queueServices' existing = {
     name: 'default'
@@ -62,18 +74,22 @@ resource appReadsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   }
 }
 
-// Owner is the role Microsoft documents for identity-based AzureWebJobsStorage: the host creates its containers,
-// keeps its keys and leases there; the platform also fetches the deployment package with this identity.
-resource appOwnsBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, appIdentity.id, roleIds.storageBlobDataOwner)
-  scope: storage
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataOwner)
-    principalId: appIdentity.properties.principalId
-    principalType: 'ServicePrincipal'
-    description: 'Functions host storage (AzureWebJobsStorage) and the Flex Consumption deployment package.'
+// Owner is the role Microsoft documents for identity-based AzureWebJobsStorage, granted on each container the app
+// uses rather than on the account: the host's own (azure-webjobs-hosts: host id, locks, timers; azure-webjobs-secrets:
+// function keys), the deployment package (the platform fetches it with this identity) and the review state (blobs
+// and their leases). The containers are created by the template, since a container-scoped role cannot create one.
+resource appOwnsContainers 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (containerName, index) in containerNames: {
+    name: guid(storage::blobService::container[index].id, appIdentity.id, roleIds.storageBlobDataOwner)
+    scope: storage::blobService::container[index]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataOwner)
+      principalId: appIdentity.properties.principalId
+      principalType: 'ServicePrincipal'
+      description: 'ado-reviewer reads and writes the blobs of ${containerName}.'
+    }
   }
-}
+]
 
 // Scoped to the review queue and its poison queue only. Message Sender + Message Processor would look tighter
 // but are not enough: the queue trigger updates messages (visibility renewal during a long review, release after

@@ -35,8 +35,15 @@ const mainBicep = path.join(infraDir, 'main.bicep');
 const settingsOutsideAppSettings: Record<string, 'secret-backed' | 'local-only'> = {
   AZURE_DEVOPS_BOT_TOKEN: 'secret-backed',
   OPENAI_API_KEYS: 'secret-backed',
+  AZURE_OPENAI_API_KEY: 'secret-backed',
+  AWS_SECRET_ACCESS_KEY: 'secret-backed',
+  OAUTH2_CLIENT_SECRET: 'secret-backed',
   WEBHOOK_PASSWORD: 'secret-backed',
   WEBHOOK_PREVIOUS_PASSWORD: 'secret-backed',
+  // Temporary AWS credentials expire: a deployment uses a long-lived key pair.
+  AWS_SESSION_TOKEN: 'local-only',
+  // Points the Bedrock client at the local stand-in (dev/llm/bedrockServer.ts).
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: 'local-only',
   // Azure deploys basic auth for the service hooks; the header alternative is for other hosts.
   WEBHOOK_HEADER_NAME: 'local-only',
   WEBHOOK_HEADER_SECRET: 'local-only',
@@ -45,8 +52,16 @@ const settingsOutsideAppSettings: Record<string, 'secret-backed' | 'local-only'>
   AzureWebJobsStorage: 'local-only',
 };
 
-/** Secret-backed settings the code does not read directly yet but the deployment provisions a secret name for. */
-const extraSecretNameSettings = ['AZURE_DEVOPS_CLIENT_SECRET_SECRET_NAME'];
+/** App settings the template sets for the Functions host or Application Insights, not for shared/config. */
+const platformSettings = [
+  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__credential',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+];
+
+/** The containers the app's identity uses: the Functions host's two, the deployment package, the review state. */
+const hostContainers = ['azure-webjobs-hosts', 'azure-webjobs-secrets'];
 
 const builtInRoles = {
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
@@ -54,10 +69,12 @@ const builtInRoles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+  cognitiveServicesOpenAiUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd',
 };
 
-/** Words that mark a parameter or output as holding a secret value. */
-const secretValueWords = /password|token|apikey|clientsecret|connectionstring|accesskey|sastoken/i;
+/** Words that mark a parameter or output as holding a secret value (an access key id names a key, output tokens count). */
+const secretValueWords =
+  /password|(?<!output)token|apikey|clientsecret|connectionstring|accesskey(?!id)|sastoken/i;
 
 function isExecutable(file: string): boolean {
   try {
@@ -201,22 +218,54 @@ if (!bicep && process.env.CI) {
   let compiled: ArmTemplate;
   let defaults: Snapshot;
   let switchedOn: Snapshot;
+  let azureOpenAi: Snapshot;
+  let azureOpenAiWithKey: Snapshot;
+  let bedrock: Snapshot;
+
+  const existingAzureOpenAi = { name: 'oai-contoso', resourceGroup: 'rg-shared-ai' };
 
   beforeAll(async () => {
     const buildDir = path.join(workDir, 'build');
-    [build, lint, defaults, switchedOn] = await Promise.all([
+    [build, lint, defaults, switchedOn, azureOpenAi, azureOpenAiWithKey, bedrock] = await Promise.all([
       run(['build', '--pattern', 'infra/**/*.bicep', '--outdir', buildDir]),
       run(['lint', '--pattern', 'infra/**/*.bicep']),
       snapshot('defaults', baseParams),
       snapshot('switched-on', {
         ...baseParams,
         principalId: '',
-        keyVaultPurgeProtection: true,
+        keyVaultPurgeProtection: false,
         keyVaultEventsEnabled: true,
+        inboundFromAzureDevOpsOnly: true,
+        inboundAllowedIpRanges: ' 203.0.113.0/24, ,198.51.100.7/32',
+        oauth2Endpoint: 'https://login.microsoftonline.com/contoso/oauth2/v2.0/token',
+        oauth2ClientId: 'gateway-client',
+        oauth2Scope: 'api://gateway/.default',
+      }),
+      snapshot('azure-openai', {
+        ...baseParams,
+        llmProvider: 'azure-openai',
+        azureOpenAiName: existingAzureOpenAi.name,
+        azureOpenAiResourceGroup: existingAzureOpenAi.resourceGroup,
+        azureGpt41MiniDeploymentName: 'mini',
+        azureO3DeploymentName: 'o3-prod',
+      }),
+      snapshot('azure-openai-with-key', {
+        ...baseParams,
+        llmProvider: 'azure-openai',
+        azureOpenAiEndpoint: 'https://gateway.contoso.com',
+        azureOpenAiKeyAuthentication: true,
+        azureGpt41DeploymentName: 'gpt41',
+      }),
+      snapshot('bedrock', {
+        ...baseParams,
+        llmProvider: 'bedrock-anthropic',
+        awsRegion: 'us-east-1',
+        awsAccessKeyId: 'AKIAEXAMPLEKEYID',
       }),
     ]);
     compiled = JSON.parse(readFileSync(path.join(buildDir, 'main.json'), 'utf8')) as ArmTemplate;
-  });
+    // Seven Bicep runs at once; on a busy two-core machine they take longer than the default test timeout.
+  }, 300_000);
 
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
@@ -231,6 +280,25 @@ if (!bicep && process.env.CI) {
     only(snap, 'Microsoft.Web/sites/config').properties as Record<string, string>;
   const roleIdOf = (assignment: PredictedResource) =>
     String(assignment.properties?.roleDefinitionId).split('/').pop();
+  const scopeOf = (assignment: PredictedResource) =>
+    assignment.id.split('/providers/Microsoft.Authorization/roleAssignments/')[0];
+  const secretPairsOf = (snap: Snapshot) => String(snap.outputs.KEY_VAULT_SECRET_NAMES).split(' ');
+
+  /**
+   * The environment the app sees in Azure: its app settings, with values known only at deployment (ARM expressions
+   * in the snapshot) replaced by stand-ins of the right form.
+   */
+  const environmentOf = (snap: Snapshot) =>
+    Object.fromEntries(
+      Object.entries(appSettingsOf(snap)).map(([name, value]) => [
+        name,
+        !value.startsWith('[')
+          ? value
+          : /(URI|ENDPOINT)$/.test(name)
+            ? `https://${name.toLowerCase()}.example.net`
+            : 'resolved',
+      ]),
+    );
 
   describe('infra (Bicep)', () => {
     it('builds every .bicep file without errors', () => {
@@ -274,12 +342,14 @@ if (!bicep && process.env.CI) {
       expect(app.tags?.['azd-service-name']).toBe('api');
     });
 
-    it('keeps secrets in a Key Vault with RBAC authorization, soft delete and optional purge protection', () => {
+    it('keeps secrets in a Key Vault with RBAC authorization, soft delete and purge protection unless turned off', () => {
       const vault = only(defaults, 'Microsoft.KeyVault/vaults');
       expect(vault.properties).toMatchObject({ enableRbacAuthorization: true, enableSoftDelete: true });
       expect(vault.properties?.accessPolicies ?? []).toEqual([]);
-      expect(vault.properties?.enablePurgeProtection ?? false).toBe(false);
-      expect(only(switchedOn, 'Microsoft.KeyVault/vaults').properties?.enablePurgeProtection).toBe(true);
+      expect(vault.properties?.enablePurgeProtection).toBe(true);
+      expect(only(switchedOn, 'Microsoft.KeyVault/vaults').properties?.enablePurgeProtection ?? false).toBe(
+        false,
+      );
     });
 
     it('denies shared-key access to storage and pre-creates the review queue and its poison queue', () => {
@@ -298,6 +368,26 @@ if (!bicep && process.env.CI) {
       );
       expect(queueNames.sort()).toEqual([codeDefault, `${codeDefault}-poison`].sort());
       expect(appSettingsOf(defaults).REVIEW_QUEUE_NAME).toBe(codeDefault);
+    });
+
+    it("pre-creates every blob container the app uses, the review state under the code's default name", () => {
+      const settings = appSettingsOf(defaults);
+      const stateDefault = parseConfig({ ...environmentOf(defaults), REVIEW_STATE_CONTAINER: '' }).state
+        .container;
+      expect(settings.REVIEW_STATE_CONTAINER).toBe(stateDefault);
+      const deploymentUrl = String(
+        (
+          only(defaults, 'Microsoft.Web/sites').properties?.functionAppConfig as {
+            deployment: { storage: { value: string } };
+          }
+        ).deployment.storage.value,
+      );
+      const deploymentContainer = /'([a-z0-9-]+)'\)\]$/.exec(deploymentUrl)?.[1];
+      const containerNames = resourcesOf(
+        defaults,
+        'Microsoft.Storage/storageAccounts/blobServices/containers',
+      ).map((container) => container.name.split('/').pop());
+      expect(containerNames.sort()).toEqual([...hostContainers, deploymentContainer, stateDefault].sort());
     });
 
     it('runs the app on Flex Consumption with Node 22 as its user-assigned identity', () => {
@@ -319,6 +409,46 @@ if (!bicep && process.env.CI) {
       });
     });
 
+    it('accepts TLS 1.2 or later only, and neither FTP nor basic-auth publishing', () => {
+      const app = only(defaults, 'Microsoft.Web/sites');
+      expect(app.properties?.siteConfig).toMatchObject({
+        minTlsVersion: '1.2',
+        scmMinTlsVersion: '1.2',
+        ftpsState: 'Disabled',
+      });
+      const policies = resourcesOf(defaults, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
+      expect(policies.map((policy) => policy.id).sort()).toEqual([
+        `${app.id}/basicPublishingCredentialsPolicies/ftp`,
+        `${app.id}/basicPublishingCredentialsPolicies/scm`,
+      ]);
+      for (const policy of policies) expect(policy.properties).toEqual({ allow: false });
+    });
+
+    it('accepts requests from anywhere unless restricted to Azure DevOps, Event Grid and the ranges given', () => {
+      const open = only(defaults, 'Microsoft.Web/sites').properties?.siteConfig as Record<string, unknown>;
+      expect(open.ipSecurityRestrictions).toEqual([]);
+      expect(open.ipSecurityRestrictionsDefaultAction).toBe('Allow');
+
+      const restricted = only(switchedOn, 'Microsoft.Web/sites').properties?.siteConfig as {
+        ipSecurityRestrictions: { tag: string; ipAddress: string; action: string; priority: number }[];
+        ipSecurityRestrictionsDefaultAction: string;
+        scmIpSecurityRestrictionsUseMain: boolean;
+      };
+      expect(restricted.ipSecurityRestrictionsDefaultAction).toBe('Deny');
+      expect(
+        restricted.ipSecurityRestrictions.map(({ tag, ipAddress, action }) => ({ tag, ipAddress, action })),
+      ).toEqual([
+        { tag: 'ServiceTag', ipAddress: 'AzureDevOps', action: 'Allow' },
+        { tag: 'ServiceTag', ipAddress: 'AzureEventGrid', action: 'Allow' },
+        { tag: 'Default', ipAddress: '203.0.113.0/24', action: 'Allow' },
+        { tag: 'Default', ipAddress: '198.51.100.7/32', action: 'Allow' },
+      ]);
+      const priorities = restricted.ipSecurityRestrictions.map((rule) => rule.priority);
+      expect(new Set(priorities).size).toBe(priorities.length);
+      // azd deploys through the SCM site with an Entra token; it keeps its own (open) rules.
+      expect(restricted.scmIpSecurityRestrictionsUseMain).toBe(false);
+    });
+
     it('connects to storage and Application Insights through the identity', () => {
       const settings = appSettingsOf(defaults);
       const storage = only(defaults, 'Microsoft.Storage/storageAccounts');
@@ -337,25 +467,89 @@ if (!bicep && process.env.CI) {
       });
     });
 
-    it('gives the app every setting shared/config.ts reads, secrets by Key Vault name only', () => {
+    it('gives the app every setting shared/config reads, and only those, secrets by Key Vault name only', () => {
       const settings = appSettingsOf(defaults);
-      const secretNames = defaults.outputs.KEY_VAULT_SECRET_NAMES;
       for (const name of Object.keys(settingsOutsideAppSettings)) expect(settingNames).toContain(name);
-      for (const name of settingNames) {
-        const kind = settingsOutsideAppSettings[name];
-        if (kind === undefined) {
-          expect(settings).toHaveProperty([name]);
-        } else {
-          expect(settings).not.toHaveProperty([name]);
-          if (kind === 'secret-backed') {
-            expect(settings[`${name}_SECRET_NAME`]).toMatch(/^[a-z0-9-]+$/);
-            expect(secretNames).toContain(`${name}=${settings[`${name}_SECRET_NAME`]}`);
-          }
-        }
+      // The Key Vault name of a local-only secret is local-only too.
+      const kindOf = (name: string) => settingsOutsideAppSettings[name.replace(/_SECRET_NAME$/, '')];
+      const notInAzure = settingNames.filter(
+        (name) =>
+          kindOf(name) !== 'local-only' &&
+          settingsOutsideAppSettings[name] === undefined &&
+          !(name in settings),
+      );
+      expect(notInAzure).toEqual([]);
+      const notInConfigSchema = Object.keys(settings).filter(
+        (name) => !(settingNames as string[]).includes(name) && !platformSettings.includes(name),
+      );
+      expect(notInConfigSchema).toEqual([]);
+      for (const [name, kind] of Object.entries(settingsOutsideAppSettings)) {
+        expect(settings).not.toHaveProperty([name]);
+        if (kind === 'secret-backed') expect(settings).toHaveProperty([`${name}_SECRET_NAME`]);
       }
-      for (const name of extraSecretNameSettings) expect(settings[name]).toMatch(/^[a-z0-9-]+$/);
       expect(settings.KEY_VAULT_URI).toContain('Microsoft.KeyVault/vaults');
       expect(settings.AZURE_DEVOPS_ORG_URL).toBe(sample.azureDevOpsOrgUrl);
+    });
+
+    it('names in Key Vault exactly the secrets each model provider uses, and requires all but the rotation window', () => {
+      const expected: [Snapshot, string[]][] = [
+        [defaults, ['OPENAI_API_KEYS']],
+        [switchedOn, ['OAUTH2_CLIENT_SECRET']],
+        [azureOpenAi, []],
+        [azureOpenAiWithKey, ['AZURE_OPENAI_API_KEY']],
+        [bedrock, ['AWS_SECRET_ACCESS_KEY']],
+      ];
+      for (const [snap, modelSecrets] of expected) {
+        const settings = appSettingsOf(snap);
+        const named = Object.entries(settings)
+          .filter(([name, value]) => name.endsWith('_SECRET_NAME') && value !== '')
+          .map(([name, value]) => `${name.replace(/_SECRET_NAME$/, '')}=${value}`);
+        expect(secretPairsOf(snap).sort()).toEqual(named.sort());
+        for (const pair of named) expect(pair).toMatch(/^[A-Z0-9_]+=[a-z0-9-]+$/);
+        const secrets = named.map((pair) => pair.split('=')[0]);
+        expect(secrets.sort()).toEqual(
+          ['AZURE_DEVOPS_BOT_TOKEN', 'WEBHOOK_PASSWORD', 'WEBHOOK_PREVIOUS_PASSWORD', ...modelSecrets].sort(),
+        );
+        expect(String(snap.outputs.KEY_VAULT_REQUIRED_SECRETS).split(' ').sort()).toEqual(
+          ['AZURE_DEVOPS_BOT_TOKEN', 'WEBHOOK_PASSWORD', ...modelSecrets].sort(),
+        );
+      }
+      expect(secretPairsOf(switchedOn)).toContain('OAUTH2_CLIENT_SECRET=oauth2-gateway-client-secret');
+    });
+
+    it("configures each model provider so that the app's configuration accepts it", () => {
+      const cases: [Snapshot, Record<string, unknown>][] = [
+        [defaults, { provider: 'openai', baseUrl: 'https://api.openai.com/v1' }],
+        [
+          switchedOn,
+          {
+            provider: 'openai',
+            oauth2: {
+              endpoint: 'https://login.microsoftonline.com/contoso/oauth2/v2.0/token',
+              clientId: 'gateway-client',
+              scope: 'api://gateway/.default',
+            },
+          },
+        ],
+        [azureOpenAi, { provider: 'azure-openai', endpoint: 'https://azure_openai_endpoint.example.net' }],
+        [azureOpenAiWithKey, { provider: 'azure-openai', endpoint: 'https://gateway.contoso.com' }],
+        [bedrock, { provider: 'bedrock-anthropic', region: 'us-east-1', accessKeyId: 'AKIAEXAMPLEKEYID' }],
+      ];
+      for (const [snap, expected] of cases)
+        expect(parseConfig(environmentOf(snap)).llm).toMatchObject(expected);
+      expect(appSettingsOf(azureOpenAi)).toMatchObject({
+        AZURE_GPT41MINI_DEPLOYMENT_NAME: 'mini',
+        AZURE_O3_DEPLOYMENT_NAME: 'o3-prod',
+      });
+    });
+
+    it('takes the Azure OpenAI endpoint from the existing resource unless one is given', () => {
+      const accountId =
+        `/subscriptions/${sample.subscriptionId}/resourceGroups/${existingAzureOpenAi.resourceGroup}` +
+        `/providers/Microsoft.CognitiveServices/accounts/${existingAzureOpenAi.name}`;
+      expect(appSettingsOf(azureOpenAi).AZURE_OPENAI_ENDPOINT).toContain(accountId);
+      expect(appSettingsOf(azureOpenAiWithKey).AZURE_OPENAI_ENDPOINT).toBe('https://gateway.contoso.com');
+      expect(appSettingsOf(defaults).AZURE_OPENAI_ENDPOINT).toBe('');
     });
 
     it('documents every setting the app does not get in Azure', () => {
@@ -386,18 +580,45 @@ if (!bicep && process.env.CI) {
         expect(String(assignment.properties?.description).length).toBeGreaterThan(10);
       }
       const queueScoped = toApp.filter((a) => roleIdOf(a) === builtInRoles.storageQueueDataContributor);
-      expect(
-        queueScoped.map((a) => a.id.split('/providers/Microsoft.Authorization/')[0].split('/').pop()).sort(),
-      ).toEqual(
+      expect(queueScoped.map(scopeOf).sort()).toEqual(
         resourcesOf(defaults, 'Microsoft.Storage/storageAccounts/queueServices/queues')
-          .map((queue) => queue.name.split('/').pop())
+          .map((queue) => queue.id)
           .sort(),
       );
+      // Blob roles on each container, none on the account.
+      const blobScoped = toApp.filter((a) => roleIdOf(a) === builtInRoles.storageBlobDataOwner);
+      expect(blobScoped.map(scopeOf).sort()).toEqual(
+        resourcesOf(defaults, 'Microsoft.Storage/storageAccounts/blobServices/containers')
+          .map((container) => container.id)
+          .sort(),
+      );
+      expect(toApp.map(roleIdOf)).not.toContain(builtInRoles.cognitiveServicesOpenAiUser);
 
       const withoutDeployer = resourcesOf(switchedOn, 'Microsoft.Authorization/roleAssignments').map(
         roleIdOf,
       );
       expect(withoutDeployer).not.toContain(builtInRoles.keyVaultSecretsOfficer);
+    });
+
+    it('lets the app call an existing Azure OpenAI resource as Cognitive Services OpenAI User, on that resource only', () => {
+      const identity = only(azureOpenAi, 'Microsoft.ManagedIdentity/userAssignedIdentities');
+      const openAiUsers = resourcesOf(azureOpenAi, 'Microsoft.Authorization/roleAssignments').filter(
+        (a) => roleIdOf(a) === builtInRoles.cognitiveServicesOpenAiUser,
+      );
+      expect(openAiUsers).toHaveLength(1);
+      expect(scopeOf(openAiUsers[0])).toBe(
+        `/subscriptions/${sample.subscriptionId}/resourceGroups/${existingAzureOpenAi.resourceGroup}` +
+          `/providers/Microsoft.CognitiveServices/accounts/${existingAzureOpenAi.name}`,
+      );
+      expect(String(openAiUsers[0].properties?.principalId)).toContain(identity.id);
+      expect(openAiUsers[0].properties?.principalType).toBe('ServicePrincipal');
+      // Keyless: no key is named, whatever the resource allows.
+      expect(appSettingsOf(azureOpenAi).AZURE_OPENAI_API_KEY_SECRET_NAME).toBe('');
+      // An endpoint given without a resource gets no role assignment.
+      const withKeyRoles = resourcesOf(azureOpenAiWithKey, 'Microsoft.Authorization/roleAssignments').map(
+        roleIdOf,
+      );
+      expect(withKeyRoles).not.toContain(builtInRoles.cognitiveServicesOpenAiUser);
     });
 
     it('routes Key Vault secret events to keyVaultSecretEvents only once switched on', () => {

@@ -35,6 +35,24 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('Service tags (e.g. AzureDevOps) allowed to reach the app; with allowedIpRanges empty too, every source is.')
+param allowedServiceTags string[] = []
+
+@description('Address ranges in CIDR notation allowed to reach the app, besides allowedServiceTags.')
+param allowedIpRanges string[] = []
+
+// Access restrictions apply to the whole site, not per route: an allow list also closes /health to other sources.
+var inboundAllowRules = [
+  for (rule, index) in concat(
+    map(allowedServiceTags, serviceTag => { tag: 'ServiceTag', ipAddress: serviceTag }),
+    map(allowedIpRanges, ipRange => { tag: 'Default', ipAddress: ipRange })
+  ): union(rule, {
+    name: 'allow-${index}'
+    action: 'Allow'
+    priority: 100 + index
+  })
+]
+
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
@@ -84,6 +102,31 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         name: runtimeName
         version: runtimeVersion
       }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      // Code reaches the app only through the deployment container; FTP has no use.
+      ftpsState: 'Disabled'
+      ipSecurityRestrictions: inboundAllowRules
+      ipSecurityRestrictionsDefaultAction: empty(inboundAllowRules) ? 'Allow' : 'Deny'
+      // The deployment endpoint (SCM) keeps its own, open rules: azd publishes there with an Entra token.
+      scmIpSecurityRestrictionsUseMain: false
+    }
+  }
+
+  // Publishing with the app's basic-auth credentials is refused: deployments authenticate with Microsoft Entra ID.
+  resource scmBasicAuth 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: {
+      allow: false
+    }
+  }
+
+  resource ftpBasicAuth 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: {
+      allow: false
     }
   }
 }
