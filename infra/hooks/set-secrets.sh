@@ -1,22 +1,31 @@
 #!/bin/sh
 # azd postprovision hook: stores the ado-reviewer secrets in Key Vault without ever printing them.
 #
-# For every secret-backed setting (KEY_VAULT_SECRET_NAMES, an output of infra/main.bicep: "SETTING=secret-name"
-# pairs), the value comes from the environment variable named like the setting (AZURE_DEVOPS_BOT_TOKEN,
-# OPENAI_API_KEYS, WEBHOOK_PASSWORD, WEBHOOK_PREVIOUS_PASSWORD, AZURE_DEVOPS_CLIENT_SECRET) or, for a required
-# secret that Key Vault does not hold yet, from a hidden prompt when a terminal is attached. A secret already in
-# Key Vault is left alone unless a new value is supplied, so later `azd provision` runs ask nothing.
+# For every secret-backed setting the deployment uses (KEY_VAULT_SECRET_NAMES, an output of infra/main.bicep:
+# "SETTING=secret-name" pairs), the value comes from the environment variable named like the setting
+# (AZURE_DEVOPS_BOT_TOKEN, OPENAI_API_KEYS, WEBHOOK_PASSWORD, ...) or, for a required secret (KEY_VAULT_REQUIRED_SECRETS)
+# that Key Vault does not hold yet, from a hidden prompt when a terminal is attached. The webhook password is never
+# asked for: without one, a random one is generated. A secret already in Key Vault is left alone unless a new value
+# is supplied, so later `azd provision` runs ask nothing.
 # Values reach `az` through a file only the current user can read, never through the command line or the output.
 set -eu
 
 : "${AZURE_KEY_VAULT_NAME:?is not set: run this through azd (postprovision hook) after provisioning}"
 : "${KEY_VAULT_SECRET_NAMES:?is not set: run this through azd (postprovision hook) after provisioning}"
+: "${KEY_VAULT_REQUIRED_SECRETS:?is not set: run this through azd (postprovision hook) after provisioning}"
 
-# The app cannot start without these; the others are optional (rotation window, OAuth client credentials).
-required_settings="AZURE_DEVOPS_BOT_TOKEN OPENAI_API_KEYS WEBHOOK_PASSWORD"
+required_settings="$KEY_VAULT_REQUIRED_SECRETS"
+# Anyone who can reach the webhook may guess at its basic-auth password.
+min_webhook_password_length=16
 # A fresh role assignment can take minutes to reach Key Vault.
 attempts="${SET_SECRETS_ATTEMPTS:-12}"
 retry_seconds="${SET_SECRETS_RETRY_SECONDS:-15}"
+
+if [ -n "${WEBHOOK_PASSWORD:-}" ] && [ "${#WEBHOOK_PASSWORD}" -lt "$min_webhook_password_length" ]; then
+  echo "WEBHOOK_PASSWORD: refused, shorter than $min_webhook_password_length characters." >&2
+  echo "Supply a longer one, or unset it to have a random one generated." >&2
+  exit 1
+fi
 
 umask 077
 workdir=$(mktemp -d)
@@ -49,6 +58,11 @@ prompt_hidden() {
   answer=""
 }
 
+# 32 random bytes as 64 hexadecimal characters: safe in basic auth and in any service hook form.
+generate_password() {
+  od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$1"
+}
+
 store_secret() {
   attempt=1
   until az keyvault secret set --vault-name "$AZURE_KEY_VAULT_NAME" --name "$1" --file "$2" --encoding utf-8 \
@@ -74,6 +88,7 @@ for pair in $KEY_VAULT_SECRET_NAMES; do
       ;;
   esac
   value_file="$workdir/value"
+  generated=false
   # Indirect expansion of the variable named like the setting; setting names come from our own template.
   eval "value=\${$setting:-}"
   if [ -n "$value" ]; then
@@ -81,6 +96,9 @@ for pair in $KEY_VAULT_SECRET_NAMES; do
   elif secret_exists "$secret_name"; then
     echo "$setting: kept the value already in Key Vault ($secret_name)."
     continue
+  elif [ "$setting" = WEBHOOK_PASSWORD ]; then
+    generate_password "$value_file"
+    generated=true
   elif ! is_required "$setting"; then
     continue
   elif [ -t 0 ]; then
@@ -96,7 +114,12 @@ for pair in $KEY_VAULT_SECRET_NAMES; do
   fi
   store_secret "$secret_name" "$value_file"
   rm -f "$value_file"
-  echo "$setting: stored in Key Vault as $secret_name."
+  if [ "$generated" = true ]; then
+    echo "$setting: generated and stored in Key Vault as $secret_name. The service hooks need it; read it with"
+    echo "  az keyvault secret show --vault-name $AZURE_KEY_VAULT_NAME --name $secret_name --query value --output tsv"
+  else
+    echo "$setting: stored in Key Vault as $secret_name."
+  fi
 done
 
 if [ -n "$missing" ]; then

@@ -1,8 +1,8 @@
 /**
  * infra/hooks/set-secrets.sh, the azd postprovision hook that stores the secrets in Key Vault, run by `sh` against
  * a stand-in `az` (a script that keeps secrets as files and logs its command lines). What matters: values reach
- * Key Vault intact, never appear in the output or on a command line, existing secrets are kept, and a missing
- * required secret fails the hook.
+ * Key Vault intact, never appear in the output or on a command line, existing secrets are kept, a missing required
+ * secret fails the hook, and the webhook password is generated when none is given and refused when too short.
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,9 +39,10 @@ esac
 `;
 
 const secretNames =
-  'AZURE_DEVOPS_BOT_TOKEN=azure-devops-bot-token AZURE_DEVOPS_CLIENT_SECRET=azure-devops-client-secret ' +
+  'AZURE_DEVOPS_BOT_TOKEN=azure-devops-bot-token OAUTH2_CLIENT_SECRET=oauth2-gateway-client-secret ' +
   'OPENAI_API_KEYS=openai-api-keys WEBHOOK_PASSWORD=webhook-password ' +
   'WEBHOOK_PREVIOUS_PASSWORD=webhook-previous-password';
+const requiredSecrets = 'AZURE_DEVOPS_BOT_TOKEN OPENAI_API_KEYS WEBHOOK_PASSWORD';
 
 interface HookRun {
   code: number;
@@ -71,6 +72,7 @@ describe('infra/hooks/set-secrets.sh', () => {
       FAKE_AZ_STORE: store,
       AZURE_KEY_VAULT_NAME: 'kv-test',
       KEY_VAULT_SECRET_NAMES: secretNames,
+      KEY_VAULT_REQUIRED_SECRETS: requiredSecrets,
       SET_SECRETS_RETRY_SECONDS: '0',
       ...extraEnv,
       ...values,
@@ -94,8 +96,8 @@ describe('infra/hooks/set-secrets.sh', () => {
     const values = {
       AZURE_DEVOPS_BOT_TOKEN: 'pat with spaces $HOME `x` "quoted" \\back',
       OPENAI_API_KEYS: 'sk-one,sk-two',
-      WEBHOOK_PASSWORD: "it's-a-secret",
-      AZURE_DEVOPS_CLIENT_SECRET: 'client~secret',
+      WEBHOOK_PASSWORD: "it's-a-secret, long enough",
+      OAUTH2_CLIENT_SECRET: 'client~secret',
     };
     const result = await runHook(values);
 
@@ -103,7 +105,7 @@ describe('infra/hooks/set-secrets.sh', () => {
     expect(stored('azure-devops-bot-token')).toBe(values.AZURE_DEVOPS_BOT_TOKEN);
     expect(stored('openai-api-keys')).toBe(values.OPENAI_API_KEYS);
     expect(stored('webhook-password')).toBe(values.WEBHOOK_PASSWORD);
-    expect(stored('azure-devops-client-secret')).toBe(values.AZURE_DEVOPS_CLIENT_SECRET);
+    expect(stored('oauth2-gateway-client-secret')).toBe(values.OAUTH2_CLIENT_SECRET);
     expect(existsSync(path.join(store, 'webhook-previous-password'))).toBe(false);
     for (const value of Object.values(values)) {
       expect(result.output).not.toContain(value);
@@ -118,11 +120,11 @@ describe('infra/hooks/set-secrets.sh', () => {
     writeFileSync(path.join(store, 'openai-api-keys'), 'old-keys');
     writeFileSync(path.join(store, 'webhook-password'), 'old-password');
 
-    const result = await runHook({ WEBHOOK_PASSWORD: 'new-password' });
+    const result = await runHook({ WEBHOOK_PASSWORD: 'new-password-long-enough' });
 
     expect(result.code).toBe(0);
     expect(stored('azure-devops-bot-token')).toBe('old-pat');
-    expect(stored('webhook-password')).toBe('new-password');
+    expect(stored('webhook-password')).toBe('new-password-long-enough');
     expect(result.calls).not.toMatch(/secret set .*--name azure-devops-bot-token/);
     expect(result.output).toContain('AZURE_DEVOPS_BOT_TOKEN: kept the value already in Key Vault');
   });
@@ -131,12 +133,65 @@ describe('infra/hooks/set-secrets.sh', () => {
     const result = await runHook({ OPENAI_API_KEYS: 'sk-only' });
 
     expect(result.code).toBe(1);
-    expect(result.output).toContain('Missing required secrets: AZURE_DEVOPS_BOT_TOKEN WEBHOOK_PASSWORD');
+    expect(result.output).toContain('Missing required secrets: AZURE_DEVOPS_BOT_TOKEN\n');
     expect(stored('openai-api-keys')).toBe('sk-only');
   });
 
+  it('takes the required secrets from the deployment, which names them per model provider', async () => {
+    const result = await runHook(
+      { AZURE_DEVOPS_BOT_TOKEN: 'pat' },
+      { KEY_VAULT_REQUIRED_SECRETS: 'AZURE_DEVOPS_BOT_TOKEN OAUTH2_CLIENT_SECRET WEBHOOK_PASSWORD' },
+    );
+
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('Missing required secrets: OAUTH2_CLIENT_SECRET\n');
+    expect(existsSync(path.join(store, 'openai-api-keys'))).toBe(false);
+  });
+
+  it('generates a random webhook password when none is supplied or stored, and keeps it afterwards', async () => {
+    const values = { AZURE_DEVOPS_BOT_TOKEN: 'pat', OPENAI_API_KEYS: 'keys' };
+    const first = await runHook(values);
+
+    expect(first.code).toBe(0);
+    const generated = stored('webhook-password');
+    expect(generated).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.output).not.toContain(generated);
+    expect(first.calls).not.toContain(generated);
+    expect(first.output).toContain(
+      'WEBHOOK_PASSWORD: generated and stored in Key Vault as webhook-password.',
+    );
+    expect(first.output).toContain('az keyvault secret show --vault-name kv-test --name webhook-password');
+
+    const second = await runHook(values);
+    expect(second.code).toBe(0);
+    expect(stored('webhook-password')).toBe(generated);
+
+    rmSync(path.join(store, 'webhook-password'));
+    await runHook(values);
+    expect(stored('webhook-password')).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored('webhook-password')).not.toBe(generated);
+  });
+
+  it('refuses a webhook password shorter than 16 characters before storing anything', async () => {
+    const values = { AZURE_DEVOPS_BOT_TOKEN: 'pat', OPENAI_API_KEYS: 'keys' };
+    const short = await runHook({ ...values, WEBHOOK_PASSWORD: 'fifteen-chars!!' });
+
+    expect(short.code).toBe(1);
+    expect(short.output).toContain('WEBHOOK_PASSWORD: refused, shorter than 16 characters.');
+    expect(short.output).not.toContain('fifteen-chars!!');
+    expect(short.calls).toBe('');
+
+    const longEnough = await runHook({ ...values, WEBHOOK_PASSWORD: 'sixteen-chars!!!' });
+    expect(longEnough.code).toBe(0);
+    expect(stored('webhook-password')).toBe('sixteen-chars!!!');
+  });
+
   it('waits while Key Vault refuses writes, then gives up with the error after the last attempt', async () => {
-    const values = { AZURE_DEVOPS_BOT_TOKEN: 'pat', OPENAI_API_KEYS: 'keys', WEBHOOK_PASSWORD: 'password' };
+    const values = {
+      AZURE_DEVOPS_BOT_TOKEN: 'pat',
+      OPENAI_API_KEYS: 'keys',
+      WEBHOOK_PASSWORD: 'password-long-enough',
+    };
     writeFileSync(path.join(store, 'refusals'), '2');
     const patient = await runHook(values);
     expect(patient.code).toBe(0);
