@@ -1,18 +1,35 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { tryGetConfig } from '../shared/config';
 import { createJobQueue } from '../shared/queue/jobQueue';
+import { getProcessSecretStore } from '../shared/secrets/secretStore';
+import { authenticateDelivery, resolveWebhookCredentials } from '../shared/webhook/authenticateDelivery';
 
-/** Reports whether the app can accept deliveries: configuration valid and review queue reachable. No values. */
+/**
+ * Reports whether the app can accept deliveries: configuration valid and review queue reachable. Anyone gets only
+ * healthy or unhealthy (200 or 503); what is wrong goes to the log. A caller with the webhook credentials (what a
+ * service hook sends) also gets the details: the queue, and the webhook secrets that expire soon. Never values.
+ */
 export async function handleHealth(
-  _request: HttpRequest,
+  request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const loaded = tryGetConfig();
   if ('error' in loaded) {
-    const settings = loaded.error.problems.map((problem) => problem.split(':')[0]);
-    return { status: 503, jsonBody: { status: 'unhealthy', configuration: { valid: false, settings } } };
+    context.error(`Health check: ${loaded.error.message}`);
+    return { status: 503, jsonBody: { status: 'unhealthy' } };
   }
   const { config } = loaded;
+  // Key Vault unreadable counts as unauthenticated here: the answer is then the short one.
+  const credentials = await resolveWebhookCredentials(config.webhook, getProcessSecretStore()).catch(
+    (error: unknown) => {
+      context.warn(`Health check: webhook credentials unavailable: ${(error as Error).message}`);
+      return undefined;
+    },
+  );
+  const authenticated =
+    credentials !== undefined &&
+    !config.webhook.disabled &&
+    authenticateDelivery((name) => request.headers.get(name), credentials).ok;
   let queue: { name: string; reachable: boolean; error?: string } = {
     name: config.queue.name,
     reachable: true,
@@ -28,9 +45,19 @@ export async function handleHealth(
     };
   }
   const healthy = queue.reachable;
+  const status = healthy ? 'healthy' : 'unhealthy';
+  const expiringSoon = (credentials?.expiringSoon ?? []).map(({ setting, expiresOn }) => ({
+    setting,
+    expiresOn: expiresOn.toISOString(),
+  }));
+  for (const { setting, expiresOn } of expiringSoon) {
+    context.warn(`Health check: ${setting} expires on ${expiresOn}; rotate it`);
+  }
   return {
     status: healthy ? 200 : 503,
-    jsonBody: { status: healthy ? 'healthy' : 'unhealthy', configuration: { valid: true }, queue },
+    jsonBody: authenticated
+      ? { status, configuration: { valid: true }, queue, webhookSecrets: { expiringSoon } }
+      : { status },
   };
 }
 

@@ -1,7 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { tryGetConfig } from '../shared/config';
+import { tryGetConfig, type AppConfig } from '../shared/config';
 import { createJobQueue, type JobQueue } from '../shared/queue/jobQueue';
-import { getProcessSecretStore } from '../shared/secrets/secretStore';
+import { getProcessSecretStore, type SecretStore } from '../shared/secrets/secretStore';
 import { acceptDelivery } from '../shared/webhook/acceptDelivery';
 import { resolveWebhookCredentials } from '../shared/webhook/authenticateDelivery';
 import { readBoundedBody } from '../shared/webhook/requestBody';
@@ -10,45 +10,58 @@ import { readBoundedBody } from '../shared/webhook/requestBody';
 // the request; with them `request.body` is the live stream and the handler decides how much of it to read.
 app.setup({ enableHttpStream: true });
 
-let queue: JobQueue | undefined;
+export interface WebhookPorts {
+  /** Called once, with the first valid configuration. */
+  createQueue(config: AppConfig): JobQueue;
+  secretStore(): SecretStore | undefined;
+}
+
+/** The webhook handler over its two ports; the app's uses the Storage queue and the process's Key Vault store. */
+export function createWebhookHandler(ports: WebhookPorts) {
+  let queue: JobQueue | undefined;
+  return async function handleWebhook(
+    request: HttpRequest,
+    context: InvocationContext,
+  ): Promise<HttpResponseInit> {
+    try {
+      const loaded = tryGetConfig();
+      if ('error' in loaded) {
+        context.error(loaded.error.message);
+        // 503 keeps Azure DevOps retrying (and the subscription off probation) while an operator fixes the settings.
+        return {
+          status: 503,
+          jsonBody: { accepted: false, reason: 'the app is not configured; see its logs' },
+        };
+      }
+      const { config } = loaded;
+      queue ??= ports.createQueue(config);
+      const jobs = queue;
+      const outcome = await acceptDelivery(
+        {
+          header: (name) => request.headers.get(name),
+          readBody: () => readBoundedBody(request.body, request.headers.get('content-length')),
+        },
+        {
+          credentials: () => resolveWebhookCredentials(config.webhook, ports.secretStore()),
+          organizationUrl: config.azureDevOps.orgUrl,
+          enqueue: (job) => jobs.send(job),
+          log: context,
+        },
+      );
+      return { status: outcome.status, jsonBody: outcome.body };
+    } catch (error) {
+      // Anything unforeseen is still the app's fault, not the sender's: 503, which Azure DevOps retries, never 500.
+      context.error(`Webhook failed: ${(error as Error).name}: ${(error as Error).message}`);
+      return { status: 503, jsonBody: { accepted: false, reason: 'temporarily unavailable; retry later' } };
+    }
+  };
+}
 
 /** Receives Azure DevOps service-hook deliveries and queues review jobs. */
-export async function handleWebhook(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
-  try {
-    const loaded = tryGetConfig();
-    if ('error' in loaded) {
-      context.error(loaded.error.message);
-      // 503 keeps Azure DevOps retrying (and the subscription off probation) while an operator fixes the settings.
-      return {
-        status: 503,
-        jsonBody: { accepted: false, reason: 'the app is not configured; see its logs' },
-      };
-    }
-    const { config } = loaded;
-    queue ??= createJobQueue(config.storage, config.queue.name);
-    const jobs = queue;
-    const outcome = await acceptDelivery(
-      {
-        header: (name) => request.headers.get(name),
-        readBody: () => readBoundedBody(request.body, request.headers.get('content-length')),
-      },
-      {
-        credentials: () => resolveWebhookCredentials(config.webhook, getProcessSecretStore()),
-        organizationUrl: config.azureDevOps.orgUrl,
-        enqueue: (job) => jobs.send(job),
-        log: context,
-      },
-    );
-    return { status: outcome.status, jsonBody: outcome.body };
-  } catch (error) {
-    // Anything unforeseen is still the app's fault, not the sender's: 503, which Azure DevOps retries, never 500.
-    context.error(`Webhook failed: ${(error as Error).name}: ${(error as Error).message}`);
-    return { status: 503, jsonBody: { accepted: false, reason: 'temporarily unavailable; retry later' } };
-  }
-}
+export const handleWebhook = createWebhookHandler({
+  createQueue: (config) => createJobQueue(config.storage, config.queue.name),
+  secretStore: getProcessSecretStore,
+});
 
 app.http('webhook', {
   route: 'azure_webhooks',

@@ -1,5 +1,6 @@
 import { QueueClient } from '@azure/storage-queue';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { startAzurite, type Azurite } from '../../dev/azurite/azurite';
 import { startFunctionsHost, type FunctionsHost } from '../../dev/host/functionsHost';
@@ -131,7 +132,7 @@ describe('POST /azure_webhooks', () => {
   });
 
   it.each([
-    ['malformed JSON', '{"id": "x", ', /not valid JSON/],
+    ['malformed JSON', '{"id": "x", ', /^body is not valid JSON at position 12 \(line 1, column 13\)$/],
     ['a body that is not an envelope', JSON.stringify({ hello: 'world' }), /not a service-hook event/],
     [
       'a subscribed event with a broken resource',
@@ -189,15 +190,104 @@ describe('POST /azure_webhooks', () => {
   });
 });
 
+/**
+ * Sends the headers and `firstBytes` of a body, then nothing more, and resolves with the answer (or rejects after
+ * `waitMs`): with HTTP streams on, the function answers without waiting for a body it will not read.
+ */
+function stalledDelivery(
+  headers: Record<string, string>,
+  firstBytes: string,
+  waitMs: number,
+): Promise<{ status: number; body: Record<string, unknown>; afterMs: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const url = new URL(`${host.url}/azure_webhooks`);
+    const request = httpRequest(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': '5000', ...headers },
+    });
+    const timer = setTimeout(() => {
+      request.destroy();
+      reject(new Error(`no answer within ${waitMs} ms`));
+    }, waitMs);
+    request.on('error', () => undefined);
+    request.on('response', (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        clearTimeout(timer);
+        request.destroy();
+        resolve({
+          status: response.statusCode ?? 0,
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+          afterMs: Date.now() - started,
+        });
+      });
+    });
+    request.flushHeaders();
+    request.write(firstBytes);
+  });
+}
+
+describe('reading the body', () => {
+  it('answers 401 from the headers alone, without waiting for (or reading) the body', async () => {
+    const answer = await stalledDelivery({ authorization: basic(USER, 'not-the-password') }, '{"id":', 3_000);
+    expect(answer.status).toBe(401);
+    expect(await drainQueue()).toEqual([]);
+  });
+
+  it('answers 413 to an authenticated body over 1 MiB, declared or not, and queues nothing', async () => {
+    const declared = await stalledDelivery(
+      { ...goodHeaders, 'content-length': String(1024 * 1024 + 1) },
+      '{"id":',
+      3_000,
+    );
+    expect(declared).toMatchObject({
+      status: 413,
+      body: { accepted: false, reason: 'body over 1048576 bytes' },
+    });
+
+    const oversized = createdSample.replace('"description": "', `"description": "${'x'.repeat(1024 * 1024)}`);
+    const response = await deliver(oversized);
+    expect(response.status).toBe(413);
+    expect(await drainQueue()).toEqual([]);
+  });
+
+  it('answers 408 (which Azure DevOps retries) when an authenticated body stalls', async () => {
+    const answer = await stalledDelivery(goodHeaders, '{"id": "d1e96858', 20_000);
+    expect(answer.status).toBe(408);
+    // The limit is 10 s: generous margins either side.
+    expect(answer.afterMs).toBeGreaterThanOrEqual(9_000);
+    expect(answer.afterMs).toBeLessThan(15_000);
+    expect(await drainQueue()).toEqual([]);
+  });
+
+  it('says where a body stops being JSON, never what it says', async () => {
+    const response = await deliver('{"id": "d1e96858", "secret": "hunter2-hunter2", oops}');
+    expect(response).toEqual({
+      status: 400,
+      body: { accepted: false, reason: 'body is not valid JSON at position 48 (line 1, column 49)' },
+    });
+    expect(host.logs.map((entry) => entry.message).join('\n')).not.toContain('hunter2');
+  });
+});
+
 describe('GET /health', () => {
-  it('reports valid configuration and a reachable queue, without values', async () => {
+  it('answers only healthy to a caller without the webhook credentials', async () => {
     const response = await fetch(`${host.url}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'healthy' });
+  });
+
+  it('reports valid configuration and a reachable queue to the webhook credentials, without values', async () => {
+    const response = await fetch(`${host.url}/health`, { headers: goodHeaders });
     const text = await response.text();
     expect(response.status).toBe(200);
     expect(JSON.parse(text)).toEqual({
       status: 'healthy',
       configuration: { valid: true },
       queue: { name: 'webhook-test-jobs', reachable: true },
+      webhookSecrets: { expiringSoon: [] },
     });
     expect(text).not.toMatch(new RegExp([PASSWORD, HEADER_SECRET, 'pat-never-logged'].join('|')));
   });
@@ -212,6 +302,8 @@ describe('when the queue is down', () => {
     expect(response.body.reason).toMatch(/retry/);
     const health = await fetch(`${host.url}/health`);
     expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ status: 'unhealthy', queue: { reachable: false } });
+    expect(await health.json()).toEqual({ status: 'unhealthy' });
+    const detailed = await fetch(`${host.url}/health`, { headers: goodHeaders });
+    expect(await detailed.json()).toMatchObject({ status: 'unhealthy', queue: { reachable: false } });
   });
 });
