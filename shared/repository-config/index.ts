@@ -1,0 +1,28 @@
+/** A repository's `.ado-reviewer.yaml`: schema, parsing, layers, and the decisions a review takes from it. */
+export { isPathIncluded, instructionsFor } from './pathRules';
+export { reportedSeverities, shouldAutoReview, type AutoReviewDecision } from './autoReview';
+export {
+  parseRepositoryConfig,
+  readRepositoryConfigLayer,
+  type ConfigLayerReading,
+  type ConfigProblem,
+  type IgnoredKey,
+  type ParsedRepositoryConfig,
+} from './parseRepositoryConfig';
+export {
+  mergeLayers,
+  ORGANIZATION_CONFIG_SOURCE,
+  resolveRepositoryConfig,
+  type RepositoryConfigAppDefaults,
+  type ResolvedRepositoryConfig,
+} from './resolveRepositoryConfig';
+export {
+  REPOSITORY_CONFIG_FILE,
+  repositoryConfigSchema,
+  type PathInstruction,
+  type RepositoryConfig,
+  type RepositoryConfigLayer,
+  type ReviewProfile,
+  type Severity,
+} from './repositoryConfigSchema';
+export { JSON_SCHEMA_PATH, repositoryConfigJsonSchema } from './jsonSchema';
