@@ -29,7 +29,7 @@ describe('parseConfig', () => {
     expect(config.llm).toMatchObject({
       provider: 'openai',
       timeoutMs: 120000,
-      apiKeys: { value: 'key-1, key-2' },
+      secrets: { apiKeys: { value: 'key-1, key-2' } },
     });
     expect(config.webhook).toEqual({
       disabled: false,
@@ -160,7 +160,7 @@ describe('parseConfig', () => {
       clientId: 'identity-client-id',
     });
     expect(config.azureDevOps.token).toEqual({ keyVaultSecret: 'azure-devops-pat' });
-    expect(config.llm.apiKeys).toEqual({ keyVaultSecret: 'openai-api-keys' });
+    expect(config.llm.secrets.apiKeys).toEqual({ keyVaultSecret: 'openai-api-keys' });
     expect(config.webhook.password).toEqual({ keyVaultSecret: 'webhook-password' });
     expect(config.webhook.previousPassword).toEqual({ keyVaultSecret: 'webhook-previous-password' });
 
@@ -205,7 +205,7 @@ describe('parseConfig', () => {
       statusContext: { genre: 'ado-reviewer', name: 'review' },
     });
     expect(config.queue).toEqual({ name: 'review-jobs' });
-    expect(config.llm.organization).toBeUndefined();
+    expect(config.llm).toMatchObject({ provider: 'openai', organization: undefined });
     expect(
       parseKeyVaultConfig({ KEY_VAULT_URI: 'https://kv-ado.vault.azure.net', AZURE_CLIENT_ID: ' ' }),
     ).toEqual({

@@ -7,7 +7,8 @@ import { splitLines } from '../diff/lineDiff';
 import { formatUnifiedDiff } from '../diff/unifiedFormat';
 import { createLocalGitPlatform, type LocalReview } from '../git/localGitPlatform';
 import { ModelOutputError, type ChatModel } from '../llm/chatModel';
-import { createOpenAiChatModel } from '../llm/openAiChatModel';
+import { createChatModel } from '../llm/createChatModel';
+import { createSecretReader } from '../secrets/readSecret';
 import type { ReviewedFile } from '../review/collectChanges';
 import { findingFingerprint } from '../review/comments';
 import { askForReview, buildPlan, prepareReview, type PreparedReview } from '../review/planReview';
@@ -33,8 +34,9 @@ export const REVIEW_LOCAL_USAGE =
   '  current directory, as the app reviews a pull request, and prints the findings instead of posting them.\n' +
   '  --dry-run      print the hunks and the prompt size; no model is called\n' +
   '  --max-files    review at most this many files (default: REVIEW_MAX_FILES, else 300)\n' +
-  '  Environment, as the app reads it: OPENAI_API_KEYS (required without --dry-run; comma-separated),\n' +
-  '  OPENAI_BASE_URL, OPENAI_MODEL, OPENAI_ORG_ID, OPENAI_PROJECT_ID, LLM_PROVIDER, LLM_TIMEOUT (ms),\n' +
+  '  Environment, as the app reads it: the model settings of LLM_PROVIDER (openai: OPENAI_API_KEYS, required\n' +
+  '  without --dry-run, comma-separated; azure-openai: AZURE_OPENAI_ENDPOINT and AZURE_*_DEPLOYMENT_NAME;\n' +
+  '  bedrock-anthropic: AWS_*; see the README), secrets given literally, LLM_TIMEOUT (ms), and\n' +
   '  REVIEW_MAX_FILES, REVIEW_MAX_FILE_BYTES, REVIEW_MAX_PROMPT_CHARS.\n';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -106,10 +108,8 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
 
   let settings: LocalReviewConfig;
   try {
-    settings = parseLocalReviewConfig(io.env);
+    settings = parseLocalReviewConfig(io.env, { model: !options['dry-run'] });
     if (options['max-files'] !== undefined) settings.limits.maxFiles = options['max-files'];
-    const keys = (settings.apiKeys ?? '').split(',').filter((key) => key.trim() !== '');
-    if (!options['dry-run'] && keys.length === 0) throw new ConfigError(['OPENAI_API_KEYS: is required']);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.err.write(`ado-reviewer review-local: invalid configuration: ${error.problems.join('; ')}\n`);
@@ -125,19 +125,28 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
     const { limits } = settings;
     const prepared = await prepareLocalReview(local, limits);
     if (options['dry-run']) await printDryRun(local, prepared, limits, io.out);
-    else await runReview(prepared, createOpenAiChatModel(settings.llm, settings.apiKeys ?? ''), io);
+    else {
+      const model = await createChatModel(settings.llm, { readSecret: createSecretReader(undefined) });
+      await runReview(prepared, model, io);
+    }
     return 0;
   } catch (error) {
     // One line, and never a key, whatever the provider's message quotes.
     let message = error instanceof Error ? error.message : String(error);
     if (error instanceof OpenAI.APIError || error instanceof ModelOutputError)
       message = `the model request failed: ${message}`;
-    for (const key of (settings.apiKeys ?? '').split(',').map((part) => part.trim())) {
-      if (key !== '') message = message.split(key).join('***');
-    }
+    for (const secret of literalSecrets(settings)) message = message.split(secret).join('***');
     io.err.write(`ado-reviewer review-local: ${message.replace(/\s*\n\s*/g, ' ').trim()}\n`);
     return 1;
   }
+}
+
+/** The model's secrets as given (every API key of a list too), to keep out of what is printed. */
+function literalSecrets({ llm }: LocalReviewConfig): string[] {
+  return Object.values(llm.secrets)
+    .flatMap((source) => (source !== undefined && 'value' in source ? source.value.split(',') : []))
+    .map((secret) => secret.trim())
+    .filter((secret) => secret !== '');
 }
 
 /** What the app would show the model for this branch: the same preparation as for a pull request. */

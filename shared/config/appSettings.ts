@@ -14,7 +14,7 @@ import {
   type SecretSource,
 } from './fields';
 import { keyVaultShape } from './keyVaultSettings';
-import { llmSettingsOf, llmShape, type LlmConfig } from './llmSettings';
+import { llmConfigOf, llmProblems, llmShape, type LlmConfig } from './llmSettings';
 import { limitsShape, reviewLimitsOf } from './reviewLimits';
 
 /**
@@ -29,8 +29,10 @@ const environmentSchema = z.object({
   AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME: optionalString,
 
   ...llmShape,
-  OPENAI_API_KEYS: optionalString,
   OPENAI_API_KEYS_SECRET_NAME: optionalString,
+  AZURE_OPENAI_API_KEY_SECRET_NAME: optionalString,
+  AWS_SECRET_ACCESS_KEY_SECRET_NAME: optionalString,
+  OAUTH2_CLIENT_SECRET_SECRET_NAME: optionalString,
 
   WEBHOOK_USERNAME: optionalString,
   WEBHOOK_PASSWORD: optionalString,
@@ -106,10 +108,16 @@ export interface AppConfig {
   };
 }
 
-/** Cross-field rules zod cannot express per field: each secret is a value or a Key Vault name, not both. */
+/**
+ * Cross-field rules zod cannot express per field: each secret is a value or a Key Vault name, not both. The model's
+ * secrets are required per provider (llmProblems).
+ */
 const SECRETS = [
   ['AZURE_DEVOPS_BOT_TOKEN', true],
-  ['OPENAI_API_KEYS', true],
+  ['OPENAI_API_KEYS', false],
+  ['AZURE_OPENAI_API_KEY', false],
+  ['AWS_SECRET_ACCESS_KEY', false],
+  ['OAUTH2_CLIENT_SECRET', false],
   ['WEBHOOK_PASSWORD', false],
   ['WEBHOOK_PREVIOUS_PASSWORD', false],
   ['WEBHOOK_HEADER_SECRET', false],
@@ -132,6 +140,7 @@ function crossFieldProblems(env: Presence): string[] {
       problems.push(`${name}: is required (or ${name}_SECRET_NAME with KEY_VAULT_URI)`);
     }
   }
+  problems.push(...llmProblems(env));
   const hasPassword = env.WEBHOOK_PASSWORD !== undefined || env.WEBHOOK_PASSWORD_SECRET_NAME !== undefined;
   const hasPrevious =
     env.WEBHOOK_PREVIOUS_PASSWORD !== undefined || env.WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME !== undefined;
@@ -191,10 +200,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
       orgUrl: env.AZURE_DEVOPS_ORG_URL,
       token: secretSource(env.AZURE_DEVOPS_BOT_TOKEN, env.AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME) as SecretSource,
     },
-    llm: {
-      ...llmSettingsOf(env),
-      apiKeys: secretSource(env.OPENAI_API_KEYS, env.OPENAI_API_KEYS_SECRET_NAME) as SecretSource,
-    },
+    llm: llmConfigOf(env),
     webhook: {
       disabled: env.WEBHOOK_AUTH_DISABLED,
       username: env.WEBHOOK_USERNAME,

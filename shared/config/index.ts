@@ -2,5 +2,12 @@
 export * from './appSettings';
 export { ConfigError, type SecretSource } from './fields';
 export { getKeyVaultConfig, parseKeyVaultConfig, type KeyVaultConfig } from './keyVaultSettings';
-export type { LlmConfig, LlmSettings } from './llmSettings';
+export {
+  llmEndpointHost,
+  type LlmConfig,
+  type LlmProvider,
+  type LlmSettings,
+  type ModelChoice,
+  type TierMap,
+} from './llmSettings';
 export { parseLocalReviewConfig, type LocalReviewConfig } from './localReviewSettings';

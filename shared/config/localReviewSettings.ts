@@ -1,28 +1,29 @@
 import { z } from 'zod';
-import { blankAsUnset, ConfigError, optionalString, settingProblems } from './fields';
-import { llmSettingsOf, llmShape, type LlmSettings } from './llmSettings';
+import { blankAsUnset, ConfigError, settingProblems } from './fields';
+import { llmConfigOf, llmProblems, llmShape, type LlmConfig } from './llmSettings';
 import { limitsShape, reviewLimitsOf, type ReviewLimits } from './reviewLimits';
 
-const localReviewSchema = z.object({
-  ...llmShape,
-  ...limitsShape,
-  OPENAI_API_KEYS: optionalString,
-});
+const localReviewSchema = z.object({ ...llmShape, ...limitsShape });
 
 export interface LocalReviewConfig {
-  llm: LlmSettings;
-  /** Literal and comma-separated; only needed when the model is called. */
-  apiKeys?: string;
+  /** Its secrets are given literally (no Key Vault on a developer's machine). */
+  llm: LlmConfig;
   limits: ReviewLimits;
 }
 
 /**
- * The settings a review of a local branch needs (`ado-reviewer review-local`): the model and the limits, with the
- * app's meanings and defaults, and the API keys given literally. Throws ConfigError naming every problem.
+ * The settings a review of a local branch needs (`ado-reviewer review-local`, `check-llm`): the model and the limits,
+ * with the app's meanings and defaults. The model's required settings are checked only when `model` is true (a dry
+ * run calls none). Throws ConfigError naming every problem.
  */
-export function parseLocalReviewConfig(source: NodeJS.ProcessEnv): LocalReviewConfig {
-  const result = localReviewSchema.safeParse(blankAsUnset(source));
-  if (!result.success) throw new ConfigError(settingProblems(result.error));
+export function parseLocalReviewConfig(source: NodeJS.ProcessEnv, { model = true } = {}): LocalReviewConfig {
+  const present = blankAsUnset(source);
+  const result = localReviewSchema.safeParse(present);
+  const problems = [
+    ...(result.success ? [] : settingProblems(result.error)),
+    ...(model ? llmProblems(present) : []),
+  ];
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const env = result.data;
-  return { apiKeys: env.OPENAI_API_KEYS, llm: llmSettingsOf(env), limits: reviewLimitsOf(env) };
+  return { llm: llmConfigOf(env), limits: reviewLimitsOf(env) };
 }

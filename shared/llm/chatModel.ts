@@ -22,6 +22,25 @@ export interface ChatModel {
   completeStructured<T>(request: StructuredRequest<T>): Promise<T>;
 }
 
+/**
+ * What one answered call cost, as the provider reported it: for `check-llm` today, for cost accounting later.
+ * Token counts are undefined when the provider sent none.
+ */
+export interface ModelUsage {
+  provider: string;
+  tier: ModelTier;
+  /** The model or deployment that answered (after any fallback). */
+  model: string;
+  /** Wall time of the call, retries and fallbacks included. */
+  latencyMs: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Part of outputTokens, for reasoning models. */
+  reasoningTokens?: number;
+}
+
+export type UsageSink = (usage: ModelUsage) => void;
+
 export class ModelOutputError extends Error {
   constructor(message: string) {
     super(message);

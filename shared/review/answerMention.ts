@@ -104,6 +104,7 @@ export async function answerMention(
     user,
     schema: threadReplySchema,
     schemaName: 'thread_reply',
+    tier: 'light',
   });
   await platform.replyToComment(ref, threadId, commentId, answer.reply.trim());
   deps.log.info(`Answered comment ${commentId} in thread ${threadId} of PR ${ref.pullRequestId}`);

@@ -53,6 +53,9 @@ export async function prepareReview(
   return { iteration, base, changes, changedFiles, collected, prompt };
 }
 
+/** Prompts longer than this (half the default REVIEW_MAX_PROMPT_CHARS) go to the heavy tier, the rest to reasoning. */
+export const HEAVY_REVIEW_PROMPT_CHARS = 60_000;
+
 /** The model's review of a prepared prompt (nothing to ask when no text change fits). */
 export async function askForReview(model: ChatModel, prompt: RenderedPrompt): Promise<ReviewAnswer> {
   if (prompt.shownPaths.size === 0) {
@@ -68,6 +71,7 @@ export async function askForReview(model: ChatModel, prompt: RenderedPrompt): Pr
     user: prompt.user,
     schema: reviewAnswerSchema,
     schemaName: 'pull_request_review',
+    tier: prompt.user.length > HEAVY_REVIEW_PROMPT_CHARS ? 'heavy' : 'reasoning',
   });
 }
 

@@ -1,6 +1,6 @@
 import { createAzureDevOpsPlatform } from '../azure-devops/azureDevOpsPlatform';
 import { getConfig, type AppConfig } from '../config';
-import { createOpenAiChatModel } from '../llm/openAiChatModel';
+import { createChatModel } from '../llm/createChatModel';
 import { createJobQueue } from '../queue/jobQueue';
 import { parseReviewJob, type ReviewJob } from '../queue/reviewJob';
 import { createSecretReader, readRequiredSecret } from '../secrets/readSecret';
@@ -22,12 +22,13 @@ async function platformFor(config: AppConfig): Promise<PullRequestPlatform> {
   return createAzureDevOpsPlatform(config.azureDevOps.orgUrl, token);
 }
 
+/** The configured provider's model, its secrets read through the secret cache like the PAT. */
 async function modelFor(config: AppConfig) {
-  const read = createSecretReader(getProcessSecretStore());
-  return createOpenAiChatModel(
-    config.llm,
-    await readRequiredSecret(read, config.llm.apiKeys, 'OPENAI_API_KEYS'),
-  );
+  const store = getProcessSecretStore();
+  return createChatModel(config.llm, {
+    readSecret: createSecretReader(store),
+    invalidateSecret: (name) => store?.invalidate(name),
+  });
 }
 
 const refOf = (job: ReviewJob) => ({
