@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createKeyVaultSecretStore, type KeyVaultSecretStoreOptions } from '../../shared/secrets/secretStore';
+import {
+  createKeyVaultSecretStore,
+  READ_DEADLINE_MS,
+  type KeyVaultSecretStoreOptions,
+} from '../../shared/secrets/secretStore';
 import { startKeyVaultServer, type KeyVaultTestServer } from '../../dev/key-vault/keyVaultServer';
 
 /**
@@ -234,5 +238,51 @@ describe('the process-wide store', () => {
     const store = getProcessSecretStore();
     expect(store).toBeDefined();
     expect(getProcessSecretStore()).toBe(store);
+  });
+});
+
+describe('Key Vault validity window and deadline', () => {
+  it('reads a secret outside its validity window as unusable, saying which way', async () => {
+    const expired = secretName();
+    const early = secretName();
+    const expiresOn = new Date(Date.now() - 60_000);
+    const notBefore = new Date(Date.now() + 60 * 60_000);
+    vault.setSecret(expired, secretValue(), { expiresOn });
+    vault.setSecret(early, secretValue(), { notBefore });
+    const store = createStore();
+
+    expect(await store.get(expired)).toBeUndefined();
+    expect(await store.read(expired)).toEqual({
+      state: 'expired',
+      expiresOn: new Date(Math.floor(expiresOn.getTime() / 1000) * 1000),
+    });
+    expect(await store.get(early)).toBeUndefined();
+    expect((await store.read(early)).state).toBe('notYetValid');
+  });
+
+  it('lets a cached value expire at its expiry time, not at the cache TTL', async () => {
+    const name = secretName();
+    const value = secretValue();
+    const expiresOn = new Date(Math.floor(Date.now() / 1000) * 1000 + 60_000);
+    vault.setSecret(name, value, { expiresOn });
+    let now = Date.now();
+    const store = createStore({ now: () => now });
+    expect(await store.read(name)).toEqual({ state: 'valid', value, expiresOn });
+    now = expiresOn.getTime();
+    expect(await store.get(name)).toBeUndefined();
+    expect(vault.secretReads(name)).toBe(1);
+  });
+
+  it('gives up on a vault that does not answer within the read deadline', async () => {
+    const name = secretName();
+    vault.setSecret(name, secretValue());
+    vault.failReads(name, 'hang');
+    try {
+      const started = Date.now();
+      await expect(createStore().get(name)).rejects.toThrow(`Could not read Key Vault secret "${name}"`);
+      expect(Date.now() - started).toBeLessThan(READ_DEADLINE_MS + 2_000);
+    } finally {
+      vault.failReads(name, undefined);
+    }
   });
 });
