@@ -49,3 +49,16 @@ describe('parseReviewJob', () => {
     expect(() => parseReviewJob('[]')).toThrow(/^Not a review job: /);
   });
 });
+
+describe('review job bounds', () => {
+  it.each([
+    ['a repository id naming another container', { repositoryId: '../../azure-webjobs-secrets/x' }],
+    ['a project id that is not a GUID', { projectId: 'project' }],
+    ['a huge event id', { eventId: 'e'.repeat(70_000) }],
+    ['a pull request id beyond 32 bits', { pullRequestId: 2 ** 31 }],
+  ])('refuses %s, when reading and when writing', (_name, change) => {
+    const job = { ...pullRequestJob, ...change } as ReviewJob;
+    expect(() => parseReviewJob(job)).toThrow(/^Not a review job: /);
+    expect(() => encodeReviewJob(job)).toThrow();
+  });
+});

@@ -70,3 +70,30 @@ describe('parseServiceHookEvent on malformed bodies', () => {
     }
   });
 });
+
+describe('identifiers a job carries', () => {
+  const created = readFileSync(path.join(samplesDir, 'zulip__git.pullrequest.created__opened.json'), 'utf8');
+  const withRepositoryId = (id: unknown) => {
+    const delivery = JSON.parse(created);
+    delivery.resource.repository.id = id;
+    return JSON.stringify(delivery);
+  };
+
+  it.each([
+    '../../azure-webjobs-secrets/x',
+    'repo',
+    'a'.repeat(70_000),
+    '98f0ce59-a912-43d5-96d2-bc0942a03f7b/..',
+  ])('refuses a repository id that is not a GUID (%#)', (id) => {
+    const parsed = parseServiceHookEvent(withRepositoryId(id));
+    expect(parsed.kind).toBe('malformed');
+    if (parsed.kind === 'malformed') expect(parsed.reason).not.toContain(id.slice(0, 20));
+  });
+
+  it('says where a body stops being JSON without quoting it', () => {
+    expect(parseServiceHookEvent('{"password": "hunter2-hunter2" x')).toEqual({
+      kind: 'malformed',
+      reason: 'body is not valid JSON at position 31 (line 1, column 32)',
+    });
+  });
+});
