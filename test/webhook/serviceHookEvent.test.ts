@@ -81,7 +81,7 @@ describe('identifiers a job carries', () => {
 
   it.each([
     '../../azure-webjobs-secrets/x',
-    'repo',
+    'not-a-guid',
     'a'.repeat(70_000),
     '98f0ce59-a912-43d5-96d2-bc0942a03f7b/..',
   ])('refuses a repository id that is not a GUID (%#)', (id) => {
