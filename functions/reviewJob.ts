@@ -6,9 +6,12 @@ import { app, type InvocationContext } from '@azure/functions';
  * Throwing makes the host retry the message and, after host.json's maxDequeueCount, move it to the poison queue.
  */
 export async function handleReviewJob(message: unknown, context: InvocationContext): Promise<void> {
+  // The host's functionTimeout counts from here, module loading included.
+  const startedAt = Date.now();
   const { runReviewJob } = await import('../shared/worker/runReviewJob');
   await runReviewJob(message, {
     dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
+    startedAt,
     log: context,
   });
 }

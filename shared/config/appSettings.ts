@@ -13,6 +13,7 @@ import {
   type Presence,
   type SecretSource,
 } from './fields';
+import { jobBudgetOf, jobBudgetShape, type JobBudget } from './jobBudgetSettings';
 import { keyVaultShape } from './keyVaultSettings';
 import { llmConfigOf, llmProblems, llmShape, type LlmConfig } from './llmSettings';
 import { limitsShape, reviewLimitsOf } from './reviewLimits';
@@ -64,6 +65,7 @@ const environmentSchema = z.object({
       .filter((id) => id !== ''),
   ),
   ...limitsShape,
+  ...jobBudgetShape,
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -105,7 +107,7 @@ export interface AppConfig {
     statusContext: { genre: string; name: string };
     /** Other bots whose comments and pull requests are ignored (the app's own identity always is). */
     ignoredIdentityIds: string[];
-  };
+  } & JobBudget;
 }
 
 /**
@@ -224,6 +226,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
     state: { container: env.REVIEW_STATE_CONTAINER },
     review: {
       ...reviewLimitsOf(env),
+      ...jobBudgetOf(env),
       reviewDrafts: env.REVIEW_DRAFTS,
       busyRetrySeconds: env.REVIEW_BUSY_RETRY_SECONDS,
       failSeverity: env.REVIEW_FAIL_SEVERITY,

@@ -2,7 +2,22 @@ import type { FailSeverity } from '../config';
 import type { ChatModel } from '../llm/chatModel';
 import type { CollectLimits } from './collectChanges';
 import { PROPERTY, renderSummaryComment } from './comments';
-import { planReview } from './planReview';
+import { fencedPlatform } from './fencedPlatform';
+import {
+  assertTimeForModelCall,
+  DeadlineReachedError,
+  modelWithinDeadline,
+  type JobDeadline,
+} from './jobDeadline';
+import {
+  classifyFailure,
+  failureDescription,
+  failureDetails,
+  markingModelErrors,
+  ModelCallError,
+  newCorrelationId,
+} from './failureMessages';
+import { planReview, type ReviewSafety } from './planReview';
 import type {
   PullRequestIteration,
   PullRequestPlatform,
@@ -13,7 +28,13 @@ import type {
   StatusState,
 } from './platform';
 import { severities } from './prompt';
-import type { ReviewPlan, ReviewState, ReviewStore } from './reviewStore';
+import {
+  LockLostError,
+  type ReviewLock,
+  type ReviewPlan,
+  type ReviewState,
+  type ReviewStore,
+} from './reviewStore';
 
 export interface ReviewPolicy {
   reviewDrafts: boolean;
@@ -31,6 +52,10 @@ export interface ReviewDependencies {
   limits: CollectLimits & { maxPromptChars: number };
   policy: ReviewPolicy;
   now: () => Date;
+  /** When the job must hand over by (none: no limit, as for a local run). */
+  deadline?: JobDeadline;
+  /** REVIEW_MAX_FINDINGS, REVIEW_SECRET_FILES and the organization's URL; their defaults when not given. */
+  safety?: ReviewSafety;
 }
 
 export type PassOutcome =
@@ -39,7 +64,19 @@ export type PassOutcome =
 
 export type ReviewOutcome =
   /** Another job holds this pull request's lock; it will review the newest iteration before it lets go. */
-  { kind: 'busy' } | { kind: 'done'; passes: PassOutcome[] };
+  | { kind: 'busy' }
+  | { kind: 'done'; passes: PassOutcome[] }
+  /**
+   * Stopped before its next write and let go of the pull request: its lock passed to another job, or too little
+   * time was left. What is done is saved (the plan before posting, the state after); the job should run again.
+   */
+  | { kind: 'handedOver'; reason: string; passes: PassOutcome[] };
+
+/** Not a failure of the review: the job stops writing, and another job continues from what is saved. */
+function handOverOf(error: unknown): Error | undefined {
+  const cause = error instanceof ModelCallError ? error.original : error;
+  return cause instanceof LockLostError || cause instanceof DeadlineReachedError ? cause : undefined;
+}
 
 /** Iteration reasons after which the earlier iteration's commit is no longer an ancestor: review everything. */
 const HISTORY_REWRITES = /forcePush|rebase|retarget/i;
@@ -57,14 +94,26 @@ export async function reviewPullRequest(
 ): Promise<ReviewOutcome> {
   const lock = await deps.store.tryLock(ref);
   if (lock === undefined) return { kind: 'busy' };
+  // Every write to Azure DevOps confirms the lock first; every model call checks the deadline first.
+  const guarded: ReviewDependencies = {
+    ...deps,
+    platform: fencedPlatform(deps.platform, lock),
+    model: modelWithinDeadline(deps.model, deps.deadline, deps.now),
+  };
   const passes: PassOutcome[] = [];
   try {
     // Pushes that arrive while a review runs are coalesced here: loop until nothing newer is left.
     for (let pass = 0; pass < 20; pass++) {
-      const outcome = await reviewNewestIteration(ref, deps);
+      if (pass > 0) assertTimeForModelCall(deps.deadline, deps.now);
+      const outcome = await reviewNewestIteration(ref, guarded, lock);
       passes.push(outcome);
       if (outcome.kind === 'skipped') break;
     }
+  } catch (error) {
+    const handOver = handOverOf(error);
+    if (handOver === undefined) throw error;
+    deps.log.warn(`PR ${ref.pullRequestId}: handing over after ${passes.length} passes: ${handOver.message}`);
+    return { kind: 'handedOver', reason: handOver.message, passes };
   } finally {
     await lock.release();
   }
@@ -86,7 +135,11 @@ function incrementalBase(
   return previous;
 }
 
-async function reviewNewestIteration(ref: PullRequestRef, deps: ReviewDependencies): Promise<PassOutcome> {
+async function reviewNewestIteration(
+  ref: PullRequestRef,
+  deps: ReviewDependencies,
+  lock: ReviewLock,
+): Promise<PassOutcome> {
   const { platform, store, policy } = deps;
   const pullRequest = await platform.getPullRequest(ref);
   if (pullRequest.status !== 'active')
@@ -115,10 +168,20 @@ async function reviewNewestIteration(ref: PullRequestRef, deps: ReviewDependenci
     });
   await setStatus('pending', 'Review in progress');
   try {
+    // A plan saved by an earlier try is posted as it is; a new one is saved before anything is posted.
     const plan =
       (await store.readPlan(ref, newest.id)) ??
-      (await planReview(ref, deps, pullRequest, newest, incrementalBase(iterations, newest, state)));
-    await store.writePlan(ref, plan);
+      (await store.writePlan(
+        ref,
+        await planReview(
+          ref,
+          { ...deps, model: markingModelErrors(deps.model) },
+          pullRequest,
+          newest,
+          incrementalBase(iterations, newest, state),
+        ),
+        lock,
+      ));
 
     const threads = (await platform.listThreads(ref)).filter(
       (thread) => thread.firstCommentAuthorId?.toLowerCase() === ownId,
@@ -144,15 +207,24 @@ async function reviewNewestIteration(ref: PullRequestRef, deps: ReviewDependenci
       renderSummaryComment(plan.summarySection, history),
       plan,
     );
-    await store.writeState(ref, {
-      lastReviewedIteration: newest.id,
-      lastReviewedSourceCommit: newest.sourceCommitId,
-      summaryThreadId,
-      history,
-    });
+    await store.writeState(
+      ref,
+      {
+        lastReviewedIteration: newest.id,
+        lastReviewedSourceCommit: newest.sourceCommitId,
+        summaryThreadId,
+        history,
+      },
+      lock,
+    );
 
-    const gate = await evaluatePolicy(ref, platform, ownId, policy);
-    await setStatus(gate.state, gate.description);
+    if (plan.withheld !== undefined) {
+      // Completed, not retried (the next push is reviewed afresh), but never shown as a passing review.
+      await setStatus('error', failureDescription('model-output-blocked', plan.withheld, 'Review withheld'));
+    } else {
+      const gate = await evaluatePolicy(ref, platform, ownId, policy);
+      await setStatus(gate.state, gate.description);
+    }
     return {
       kind: 'reviewed',
       iterationId: newest.id,
@@ -161,19 +233,40 @@ async function reviewNewestIteration(ref: PullRequestRef, deps: ReviewDependenci
       findings: plan.threads.length,
     };
   } catch (error) {
-    const reason = (error as Error).message.split('\n')[0].slice(0, 200);
-    await store
-      .writeState(ref, {
-        ...state,
-        lastError: { at: deps.now().toISOString(), iterationId: newest.id, message: reason },
-      })
-      .catch(() => undefined);
-    // Never leave the PR showing "in progress": say that the review failed and why.
-    await setStatus('error', `Review failed: ${reason}`).catch((statusError: Error) =>
-      deps.log.warn(`Could not set the error status: ${statusError.message}`),
+    // Handing over is not a failure: no error to record or show, and this job may not write any more.
+    if (handOverOf(error) !== undefined) throw error;
+    // The pull request and the stored state get a fixed sentence and an id; the details go to the log under it.
+    const failure = classifyFailure(error);
+    const correlationId = newCorrelationId();
+    deps.log.warn(
+      `Review of PR ${ref.pullRequestId} iteration ${newest.id} failed (${failure}, ref ${correlationId}): ` +
+        failureDetails(error),
     );
-    throw error;
+    await recordError(ref, store, lock, {
+      at: deps.now().toISOString(),
+      iterationId: newest.id,
+      failure,
+      correlationId,
+    }).catch(() => undefined);
+    // Never leave the PR showing "in progress": say that the review failed, and why in words the app chose.
+    await setStatus('error', failureDescription(failure, correlationId)).catch((statusError: unknown) =>
+      deps.log.warn(`Could not set the error status (ref ${correlationId}): ${failureDetails(statusError)}`),
+    );
+    throw error instanceof ModelCallError ? error.original : error;
   }
+}
+
+/**
+ * Adds the error to the state as saved now, not to the copy read when the pass began: a write since (this pass's,
+ * or another job's) must not be undone. Written under the lock, like every state write.
+ */
+async function recordError(
+  ref: PullRequestRef,
+  store: ReviewStore,
+  lock: ReviewLock,
+  lastError: NonNullable<ReviewState['lastError']>,
+): Promise<void> {
+  await store.writeState(ref, { ...(await store.readState(ref)), lastError }, lock);
 }
 
 /** Posts the plan's threads that are not on the pull request yet (a redelivered job posts only what is missing). */

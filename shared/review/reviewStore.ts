@@ -1,3 +1,4 @@
+import type { FailureClass } from './failureMessages';
 import type { NewThread, PullRequestRef } from './platform';
 
 /** What the app remembers about a pull request between jobs, wherever they run. */
@@ -6,8 +7,11 @@ export interface ReviewState {
   lastReviewedSourceCommit?: string;
   summaryThreadId?: number;
   history: ReviewHistoryEntry[];
-  /** The last failure, for the poison handler to report. */
-  lastError?: { at: string; iterationId?: number; message: string };
+  /**
+   * The last failure, for the poison handler to report: its class and the correlation id of its details in the
+   * log, never the error's text (which can hold provider messages and model output).
+   */
+  lastError?: { at: string; iterationId?: number; failure: FailureClass; correlationId: string };
 }
 
 export interface ReviewHistoryEntry {
@@ -32,17 +36,37 @@ export interface ReviewPlan {
   files: number;
   threads: (NewThread & { fingerprint: string })[];
   summarySection: string;
+  /** Set when the model's output was withheld (it held the prompt's canary): the correlation id of the log entry. */
+  withheld?: string;
+}
+
+/** The lock passed to another job (its lease lapsed or was broken): stop before the next write. */
+export class LockLostError extends Error {
+  constructor(reason: string) {
+    super(`The pull request's lock was lost: ${reason}`);
+    this.name = 'LockLostError';
+  }
 }
 
 export interface ReviewLock {
+  /**
+   * Resolves while this job still holds the lock (confirming it with the store), rejects with LockLostError once it
+   * may have passed to another job. Checked before every write to Azure DevOps or the store.
+   */
+  assertHeld(): Promise<void>;
   release(): Promise<void>;
 }
 
 export interface ReviewStore {
   readState(ref: PullRequestRef): Promise<ReviewState>;
-  writeState(ref: PullRequestRef, state: ReviewState): Promise<void>;
+  /**
+   * Writes the state only while `lock` (the `review` lock) holds the pull request; a job whose lock passed to
+   * another is rejected with LockLostError by the store itself, not only by its own check.
+   */
+  writeState(ref: PullRequestRef, state: ReviewState, lock: ReviewLock): Promise<void>;
   readPlan(ref: PullRequestRef, iterationId: number): Promise<ReviewPlan | undefined>;
-  writePlan(ref: PullRequestRef, plan: ReviewPlan): Promise<void>;
+  /** Saves a new plan under `lock`; a plan already saved for the iteration is kept (and returned). */
+  writePlan(ref: PullRequestRef, plan: ReviewPlan, lock: ReviewLock): Promise<ReviewPlan>;
   /**
    * An exclusive, self-renewing lock on one activity of a pull request (`review`, or answering in one thread), or
    * undefined while another job holds it.

@@ -1,7 +1,19 @@
-import { BlobServiceClient, RestError, type ContainerClient } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  RestError,
+  type BlobLeaseClient,
+  type BlockBlobClient,
+  type ContainerClient,
+} from '@azure/storage-blob';
 import type { StorageConnection } from '../config';
 import { getAzureCredential } from '../identity/azureCredential';
-import type { ReviewPlan, ReviewState, ReviewStore } from '../review/reviewStore';
+import {
+  LockLostError,
+  type ReviewLock,
+  type ReviewPlan,
+  type ReviewState,
+  type ReviewStore,
+} from '../review/reviewStore';
 import type { PullRequestRef } from '../review/platform';
 
 /**
@@ -10,6 +22,8 @@ import type { PullRequestRef } from '../review/platform';
  */
 const LEASE_SECONDS = 15;
 const RENEW_EVERY_MS = 5_000;
+/** A lease not confirmed for this long might lapse before the write it is checked for lands: treat it as lost. */
+const LEASE_TRUSTED_MS = (LEASE_SECONDS - 3) * 1000;
 
 function createContainerClient(connection: StorageConnection, container: string): ContainerClient {
   if ('connectionString' in connection) {
@@ -26,8 +40,12 @@ const isStatus = (error: unknown, status: number) =>
 
 /**
  * Review state in the app's own storage account: one folder per pull request with `state.json`, the saved plan of
- * each reviewed iteration, and a `lock` blob whose lease serialises the reviews of that pull request across
- * instances. Blob storage is already there for the Functions host and needs no new resource or role.
+ * each reviewed iteration, and lock blobs whose leases serialise its activities across instances. Blob storage is
+ * already there for the Functions host and needs no new resource or role.
+ *
+ * The `review` lock is the lease on `state.json` itself: state writes carry the lease id, so Storage rejects the
+ * write of a job whose lease lapsed or was broken (fencing), whatever that job believes. Every other write of a
+ * lock holder (plans, Azure DevOps) is preceded by `assertHeld`, which renews the lease there and then.
  */
 export function createBlobReviewStore(connection: StorageConnection, container: string): ReviewStore {
   const client = createContainerClient(connection, container);
@@ -46,48 +64,128 @@ export function createBlobReviewStore(connection: StorageConnection, container: 
     }
   }
 
-  async function writeJson(name: string, value: unknown): Promise<void> {
+  async function writeJson(
+    blob: BlockBlobClient,
+    value: unknown,
+    conditions?: { leaseId?: string; ifNoneMatch?: string },
+  ): Promise<void> {
     await ensureContainer();
     const body = JSON.stringify(value);
-    await client.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
+    await blob.upload(body, Buffer.byteLength(body), {
       blobHTTPHeaders: { blobContentType: 'application/json' },
+      conditions,
     });
+  }
+
+  const stateBlob = (ref: PullRequestRef) => client.getBlockBlobClient(`${folder(ref)}/state.json`);
+  const planBlob = (ref: PullRequestRef, iterationId: number) =>
+    client.getBlockBlobClient(`${folder(ref)}/iterations/${iterationId}.json`);
+  const lockBlob = (ref: PullRequestRef, scope: string) =>
+    scope === 'review' ? stateBlob(ref) : client.getBlockBlobClient(`${folder(ref)}/locks/${scope}`);
+  /** The lease behind each lock this store handed out: what state writes are conditioned on. */
+  const leaseIds = new WeakMap<ReviewLock, string>();
+
+  function leaseIdOf(lock: ReviewLock): string {
+    const leaseId = leaseIds.get(lock);
+    if (leaseId === undefined) throw new Error('Not a lock of this review store');
+    return leaseId;
   }
 
   return {
     async readState(ref) {
       return (await readJson<ReviewState>(`${folder(ref)}/state.json`)) ?? { history: [] };
     },
-    writeState: (ref, state) => writeJson(`${folder(ref)}/state.json`, state),
+    async writeState(ref, state, lock) {
+      await lock.assertHeld();
+      try {
+        await writeJson(stateBlob(ref), state, { leaseId: leaseIdOf(lock) });
+      } catch (error) {
+        // 412: the blob's lease is not ours any more (broken, or lapsed and taken by another job).
+        if (isStatus(error, 412)) throw new LockLostError('the state write was refused under its lease');
+        throw error;
+      }
+    },
     readPlan: (ref, iterationId) => readJson<ReviewPlan>(`${folder(ref)}/iterations/${iterationId}.json`),
-    writePlan: (ref, plan) => writeJson(`${folder(ref)}/iterations/${plan.iterationId}.json`, plan),
+    async writePlan(ref, plan, lock) {
+      await lock.assertHeld();
+      try {
+        await writeJson(planBlob(ref, plan.iterationId), plan, { ifNoneMatch: '*' });
+        return plan;
+      } catch (error) {
+        // Saved meanwhile by a job that held the lock after this one: its plan is the one being posted.
+        if (!isStatus(error, 409) && !isStatus(error, 412)) throw error;
+        const saved = await readJson<ReviewPlan>(`${folder(ref)}/iterations/${plan.iterationId}.json`);
+        return saved ?? plan;
+      }
+    },
 
     async tryLock(ref, scope = 'review') {
       await ensureContainer();
-      const blob = client.getBlockBlobClient(`${folder(ref)}/locks/${scope}`);
+      const blob = lockBlob(ref, scope);
       try {
-        await blob.upload('', 0, { conditions: { ifNoneMatch: '*' } });
+        // The lease needs a blob; the state blob starts as the empty state (what a missing one reads as).
+        const initial = scope === 'review' ? JSON.stringify({ history: [] }) : '';
+        await blob.upload(initial, Buffer.byteLength(initial), { conditions: { ifNoneMatch: '*' } });
       } catch (error) {
         // 409: it exists already (perhaps leased right now); 412: created meanwhile by another job. Both fine.
         if (!isStatus(error, 409) && !isStatus(error, 412)) throw error;
       }
       const lease = blob.getBlobLeaseClient();
+      const acquiredAt = Date.now();
       try {
         await lease.acquireLease(LEASE_SECONDS);
       } catch (error) {
         if (isStatus(error, 409)) return undefined;
         throw error;
       }
-      const renewal = setInterval(() => {
-        lease.renewLease().catch(() => undefined);
-      }, RENEW_EVERY_MS);
-      renewal.unref();
-      return {
-        async release() {
-          clearInterval(renewal);
-          await lease.releaseLease().catch(() => undefined);
-        },
-      };
+      const lock = leasedLock(lease, acquiredAt);
+      leaseIds.set(lock, lease.leaseId);
+      return lock;
+    },
+  };
+}
+
+/**
+ * A held lease as a lock: renewed every RENEW_EVERY_MS, and again before each checked write. The first failed
+ * renewal marks it lost for good: the lease may be another job's by now, so this job must not write again.
+ */
+function leasedLock(lease: BlobLeaseClient, acquiredAt: number): ReviewLock {
+  let confirmedAt = acquiredAt;
+  let lost: string | undefined;
+  let renewing: Promise<void> | undefined;
+  const renew = () =>
+    (renewing ??= (async () => {
+      const startedAt = Date.now();
+      try {
+        await lease.renewLease();
+        confirmedAt = startedAt;
+      } catch (error) {
+        lost ??= `renewing its lease failed: ${(error as Error).message.split('\n')[0]}`;
+      } finally {
+        renewing = undefined;
+      }
+    })());
+  const renewal = setInterval(() => void renew(), RENEW_EVERY_MS);
+  renewal.unref();
+  const check = () => {
+    if (lost === undefined && Date.now() - confirmedAt > LEASE_TRUSTED_MS)
+      lost = 'its lease was not renewed in time';
+    if (lost !== undefined) {
+      clearInterval(renewal);
+      throw new LockLostError(lost);
+    }
+  };
+  return {
+    async assertHeld() {
+      check();
+      await renew();
+      check();
+    },
+    async release() {
+      clearInterval(renewal);
+      lost ??= 'released';
+      await renewing;
+      await lease.releaseLease().catch(() => undefined);
     },
   };
 }

@@ -1,6 +1,8 @@
 import { createAzureDevOpsPlatform } from '../azure-devops/azureDevOpsPlatform';
 import { getConfig, type AppConfig } from '../config';
+import { getReviewSafetySettings } from '../config/reviewSafetySettings';
 import { createChatModel } from '../llm/createChatModel';
+import { DEFAULT_RETRY_POLICY } from '../llm/retryPolicy';
 import { createJobQueue } from '../queue/jobQueue';
 import { parseReviewJob, type ReviewJob } from '../queue/reviewJob';
 import { createSecretReader, readRequiredSecret } from '../secrets/readSecret';
@@ -8,10 +10,13 @@ import { getProcessSecretStore } from '../secrets/secretStore';
 import { createBlobReviewStore } from '../storage/blobReviewStore';
 import type { PullRequestPlatform } from '../review/platform';
 import { answerMention } from '../review/answerMention';
+import { failureDescription, isFailureClass, newCorrelationId } from '../review/failureMessages';
 import { reviewPullRequest } from '../review/reviewPullRequest';
 
 export interface JobContext {
   dequeueCount: number;
+  /** When the host started the invocation (ms since the epoch): the job's deadline counts from it. */
+  startedAt?: number;
   log: { info(message: string): void; warn(message: string): void; error(message: string): void };
 }
 
@@ -30,6 +35,9 @@ async function modelFor(config: AppConfig) {
     invalidateSecret: (name) => store?.invalidate(name),
   });
 }
+
+/** How soon a job that handed over runs again: long enough for its lock to be released. */
+const HAND_OVER_DELAY_SECONDS = 1;
 
 const refOf = (job: ReviewJob) => ({
   projectId: job.projectId,
@@ -77,6 +85,7 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
         model: await modelFor(config),
         log: context.log,
         ignoredIdentityIds: config.review.ignoredIdentityIds,
+        orgUrl: config.azureDevOps.orgUrl,
       });
       context.log.info(
         `Comment ${job.commentId} (thread ${job.threadId}) on PR ${job.pullRequestId}: ${JSON.stringify(outcome)}`,
@@ -95,8 +104,24 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
     limits: config.review,
     policy: config.review,
     now: () => new Date(),
+    deadline: {
+      at: new Date((context.startedAt ?? Date.now()) + config.review.jobDeadlineSeconds * 1000),
+      modelCallMs: config.llm.timeoutMs * (DEFAULT_RETRY_POLICY.maxRetries + 1),
+    },
+    safety: { ...getReviewSafetySettings(), orgUrl: config.azureDevOps.orgUrl },
   });
   if (outcome.kind === 'busy') return requeue('a review');
+  if (outcome.kind === 'handedOver') {
+    // Progress is saved; a fresh invocation (with a fresh time budget) continues shortly.
+    await createJobQueue(config.storage, config.queue.name).send(job, {
+      delaySeconds: HAND_OVER_DELAY_SECONDS,
+    });
+    context.log.info(
+      `Job ${job.eventId} for PR ${job.pullRequestId} handed over (${outcome.reason}) after ` +
+        `${JSON.stringify(outcome.passes)}; re-enqueued`,
+    );
+    return;
+  }
   context.log.info(
     `Job ${job.eventId} (try ${context.dequeueCount}) for PR ${job.pullRequestId}: ${JSON.stringify(outcome.passes)}`,
   );
@@ -111,17 +136,20 @@ export async function reportPoisonedJob(message: unknown, context: JobContext): 
   const config = getConfig();
   const ref = refOf(job);
   const state = await createBlobReviewStore(config.storage, config.state.container).readState(ref);
-  const cause = state.lastError?.message ?? 'unknown (see the review function logs)';
+  // Only the class and id the review recorded (older states carried raw text: it is not shown).
+  const recorded = isFailureClass(state.lastError?.failure) ? state.lastError : undefined;
+  const failure = recorded?.failure ?? 'unexpected';
+  const correlationId = recorded?.correlationId ?? newCorrelationId();
   context.log.error(
     `Review job ${job.eventId} for PR ${job.pullRequestId} (${job.eventType}) failed every try and was moved to the ` +
-      `poison queue. Last error: ${cause}`,
+      `poison queue. Last error: ${failure} (ref ${correlationId}${recorded ? ', details logged under it' : ', none recorded'})`,
   );
   if (job.kind !== 'pullRequest') return;
   const platform = await platformFor(config);
   const iterations = await platform.listIterations(ref);
   await platform.setStatus(ref, {
     state: 'error',
-    description: `Review failed after every retry: ${cause}`.slice(0, 250),
+    description: failureDescription(failure, correlationId, 'Review failed after every retry'),
     iterationId: iterations.at(-1)?.id,
     ...config.review.statusContext,
   });

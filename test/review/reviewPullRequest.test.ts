@@ -136,7 +136,7 @@ describe('the base a review compares with', () => {
     const ref = fixture.platform.openPullRequest({ target: BASE, source: { 'src/one.ts': flagged('one') } });
     await reviewPullRequest(ref, fixture.deps);
     const state = await fixture.store.readState(ref);
-    await fixture.store.writeState(ref, { ...state, lastReviewedSourceCommit: 'f'.repeat(40) });
+    fixture.store.putState(ref, { ...state, lastReviewedSourceCommit: 'f'.repeat(40) });
     fixture.platform.push(ref, { 'src/two.ts': flagged('two') });
     const outcome = await reviewPullRequest(ref, fixture.deps);
 
