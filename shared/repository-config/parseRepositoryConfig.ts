@@ -167,7 +167,10 @@ function fallbackTarget(issuePath: readonly PropertyKey[]): KeyPath {
   return lastIndex < 0 ? path : path.slice(0, lastIndex + 1);
 }
 
-/** Deletes the node at `path`; reports whether there was one. */
+/** Stands in for a removed list entry until the pass ends, so the indexes of the other issues stay right. */
+const REMOVED = Symbol('removed');
+
+/** Removes the node at `path` (a list entry: marks it); reports whether there was one. */
 function removeAt(root: unknown, path: KeyPath): boolean {
   let parent: unknown = root;
   for (const segment of path.slice(0, -1)) {
@@ -176,8 +179,8 @@ function removeAt(root: unknown, path: KeyPath): boolean {
     else return false;
   }
   const last = path.at(-1);
-  if (Array.isArray(parent) && typeof last === 'number' && last < parent.length) {
-    parent.splice(last, 1);
+  if (Array.isArray(parent) && typeof last === 'number' && last < parent.length && parent[last] !== REMOVED) {
+    parent[last] = REMOVED;
     return true;
   }
   if (isRecord(parent) && typeof last === 'string' && Object.hasOwn(parent, last)) {
@@ -187,14 +190,16 @@ function removeAt(root: unknown, path: KeyPath): boolean {
   return false;
 }
 
-/** Later list indexes first, so removing one entry does not shift the others still to remove. */
-const deepestLast = (a: KeyPath, b: KeyPath): number => {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    if (a[i] !== b[i])
-      return typeof a[i] === 'number' && typeof b[i] === 'number' ? Number(b[i]) - Number(a[i]) : 0;
+/** Drops the marked list entries. */
+function compact(value: unknown): void {
+  if (Array.isArray(value)) {
+    const kept = value.filter((item) => item !== REMOVED);
+    value.splice(0, value.length, ...kept);
+    kept.forEach(compact);
+  } else if (isRecord(value)) {
+    Object.values(value).forEach(compact);
   }
-  return b.length - a.length;
-};
+}
 
 const firstLine = (message: string) => message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 
@@ -249,7 +254,8 @@ export function readRepositoryConfigLayer(text: string, source: string): ConfigL
         });
         return fallbackTarget(path);
       });
-      const removed = [...targets].sort(deepestLast).map((target) => removeAt(value, target));
+      const removed = targets.map((target) => removeAt(value, target));
+      compact(value);
       if (!removed.includes(true)) break;
     }
     problems.push({ source, key: '', message: 'could not be validated; the file is not used' });
@@ -261,7 +267,7 @@ export function readRepositoryConfigLayer(text: string, source: string): ConfigL
       key: '',
       message: `${error instanceof Error ? error.message : String(error)}; the file is not used`,
     });
-    return { layer: {}, problems, ignored: [] };
+    return { layer: {}, problems, ignored };
   }
 }
 

@@ -170,6 +170,36 @@ describe('parseRepositoryConfig: every key, invalid', () => {
     expect(byKey.get('reviews.status_policy.fail_threshold')).toMatch(/>0|positive|greater/i);
   });
 
+  it('leaves out exactly the invalid entries when several lists have several', () => {
+    const file = [
+      'reviews:',
+      '  path_filters: [1, "a/**", 2, "b/**", 3]',
+      '  path_instructions:',
+      '    - {path: x/**, instructions: X}',
+      '    - {path: 7, instructions: bad}',
+      '    - {path: y/**, instructions: Y}',
+      '    - {path: z/**}',
+      '  auto_review:',
+      '    ignore_title_keywords: [WIP, 5, draft, 6]',
+    ].join('\n');
+    const { config, problems } = parse(file);
+    expect(config.reviews.path_filters).toEqual(['a/**', 'b/**']);
+    expect(config.reviews.path_instructions).toEqual([
+      { path: 'x/**', instructions: 'X' },
+      { path: 'y/**', instructions: 'Y' },
+    ]);
+    expect(config.reviews.auto_review.ignore_title_keywords).toEqual(['WIP', 'draft']);
+    expect(problems.map((problem) => problem.key)).toEqual([
+      'reviews.path_filters[0]',
+      'reviews.path_filters[2]',
+      'reviews.path_filters[4]',
+      'reviews.path_instructions[1].path',
+      'reviews.path_instructions[3].instructions',
+      'reviews.auto_review.ignore_title_keywords[1]',
+      'reviews.auto_review.ignore_title_keywords[3]',
+    ]);
+  });
+
   it('keeps the valid keys next to an invalid one', () => {
     const { config, problems } = parse(
       'language: fr-FR\nreviews:\n  profile: loud\n  high_level_summary: false\n',
