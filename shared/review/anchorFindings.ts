@@ -8,6 +8,11 @@ export interface InlineFinding {
   side: 'right' | 'left';
   startLine: number;
   endLine: number;
+  /**
+   * Whether the thread covers exactly the lines the model cited. A suggestion replaces the thread's whole lines, so
+   * it is posted only then: on a trimmed or moved range it would replace lines it was not written for.
+   */
+  citedRange: boolean;
 }
 
 export interface FoldedFinding {
@@ -110,6 +115,10 @@ export function anchorFindings(
         side: placement.side,
         startLine: placement.range.start,
         endLine: placement.range.end,
+        citedRange:
+          placement.side === finding.side &&
+          placement.range.start === Math.min(finding.startLine, finding.endLine) &&
+          placement.range.end === Math.max(finding.startLine, finding.endLine),
       });
   }
   return { inline, folded };

@@ -3,6 +3,15 @@ import type { FoldedFinding, InlineFinding } from './anchorFindings';
 import { PROMPT_FULL, type SkippedFile } from './collectChanges';
 import type { ReviewAnswer } from './prompt';
 import type { ReviewHistoryEntry } from './reviewStore';
+import {
+  capText,
+  codeFence,
+  codeSpan,
+  sanitizeInline,
+  sanitizeMarkdown,
+  truncateMarkdown,
+  type LinkPolicy,
+} from './sanitizeModelText';
 
 /** Thread property keys: how the bot recognises its own threads (together with its identity, never by text). */
 export const PROPERTY = {
@@ -25,11 +34,37 @@ export function findingFingerprint(item: InlineFinding): string {
     .slice(0, 32);
 }
 
-export function renderFindingComment(item: InlineFinding): string {
-  const lines = [`**${severityLabel[item.finding.severity]}** — ${item.finding.comment.trim()}`];
-  // A suggestion replaces right-side lines; on removed lines there is nothing to replace.
-  if (item.side === 'right' && item.finding.suggestion !== null && item.finding.suggestion.trim() !== '') {
-    lines.push('', '```suggestion', item.finding.suggestion.replace(/\n$/, ''), '```');
+/**
+ * How much of each model-written field is posted. Azure DevOps refuses a comment over 150,000 characters; these keep
+ * every comment well under it whatever the model answers.
+ */
+export const TEXT_LIMITS = {
+  findingComment: 4_000,
+  /** A longer suggestion is dropped rather than cut: half a replacement is wrong code. */
+  suggestion: 10_000,
+  summary: 4_000,
+  verdict: 1_000,
+  walkthroughCell: 300,
+  foldedComment: 1_000,
+  /** The whole summary comment; past it the comment is cut with a note. */
+  summaryComment: 100_000,
+} as const;
+
+/** Review history rows shown in the summary (newest first). */
+const MAX_HISTORY_ROWS = 100;
+
+export function renderFindingComment(item: InlineFinding, links: LinkPolicy = {}): string {
+  const comment = sanitizeMarkdown(capText(item.finding.comment.trim(), TEXT_LIMITS.findingComment), links);
+  const lines = [`**${severityLabel[item.finding.severity]}** — ${comment}`];
+  // A suggestion replaces the thread's whole right-side lines: only when they are the lines the model cited.
+  const suggestion = item.finding.suggestion?.replace(/\r?\n$/, '') ?? '';
+  if (
+    item.side === 'right' &&
+    item.citedRange &&
+    suggestion.trim() !== '' &&
+    suggestion.length <= TEXT_LIMITS.suggestion
+  ) {
+    lines.push('', codeFence(suggestion, 'suggestion'));
   }
   return lines.join('\n');
 }
@@ -46,42 +81,67 @@ export interface IterationSectionInput {
   folded: FoldedFinding[];
   skipped: SkippedFile[];
   omittedPaths: string[];
+  /** Findings of the model not posted because of REVIEW_MAX_FINDINGS. */
+  overLimit?: { dropped: number; limit: number };
+  /** The app's own notes (input checks, withheld output): fixed text, posted as it is. */
+  notices?: string[];
+  links?: LinkPolicy;
 }
 
 const MAX_PATHS_PER_REASON = 20;
 const MAX_WALKTHROUGH_ROWS = 50;
 
-const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+const escapeCell = (text: string) => text.replace(/\|/g, '\\|');
 
 /** The part of the summary about the newest reviewed iteration. */
 export function renderIterationSection(input: IterationSectionInput): string {
   const { answer } = input;
+  const links = input.links ?? {};
+  const inline = (text: string, max: number) => sanitizeInline(capText(text.trim(), max), links);
   const scope =
     input.comparedTo === undefined
       ? `Full review of iteration ${input.iterationId} (${input.sourceCommitId.slice(0, 8)}).`
       : `Incremental review: changes from iteration ${input.comparedTo} to iteration ${input.iterationId} ` +
         `(${input.sourceCommitId.slice(0, 8)}) only.`;
-  const lines = [scope, '', answer.summary.trim(), ''];
+  const lines = [scope, '', sanitizeMarkdown(capText(answer.summary.trim(), TEXT_LIMITS.summary), links), ''];
+  if (input.notices !== undefined && input.notices.length > 0) {
+    lines.push('### Checks of the pull request', '', ...input.notices.map((notice) => `- ${notice}`), '');
+  }
   if (answer.walkthrough.length > 0) {
     lines.push('### Walkthrough', '', '| File | Change |', '| --- | --- |');
     for (const entry of answer.walkthrough.slice(0, MAX_WALKTHROUGH_ROWS)) {
-      lines.push(`| \`${escapeCell(entry.path)}\` | ${escapeCell(entry.change)} |`);
+      lines.push(
+        `| ${escapeCell(codeSpan(capText(entry.path, TEXT_LIMITS.walkthroughCell)))} | ` +
+          `${escapeCell(inline(entry.change, TEXT_LIMITS.walkthroughCell))} |`,
+      );
     }
     const more = answer.walkthrough.length - MAX_WALKTHROUGH_ROWS;
     if (more > 0) lines.push(`| … | and ${more} more files |`);
     lines.push('');
   }
-  lines.push('### Verdict', '', answer.verdict.trim(), '');
+  lines.push(
+    '### Verdict',
+    '',
+    sanitizeMarkdown(capText(answer.verdict.trim(), TEXT_LIMITS.verdict), links),
+    '',
+  );
   lines.push(
     `${input.inlineCount} inline finding${input.inlineCount === 1 ? '' : 's'} posted on changed lines.`,
     '',
   );
+  if (input.overLimit !== undefined && input.overLimit.dropped > 0) {
+    lines.push(
+      `${input.overLimit.dropped} more finding${input.overLimit.dropped === 1 ? ' was' : 's were'} not posted: ` +
+        `at most ${input.overLimit.limit} per review (REVIEW_MAX_FINDINGS), the most severe first.`,
+      '',
+    );
+  }
   if (input.folded.length > 0) {
     lines.push('### Other findings', '');
     for (const { finding, reason } of input.folded) {
       lines.push(
-        `- **${severityLabel[finding.severity]}** \`${finding.path}\` lines ${finding.startLine}–${finding.endLine} ` +
-          `(${reason}): ${finding.comment.trim()}`,
+        `- **${severityLabel[finding.severity]}** ${codeSpan(capText(finding.path, 300))} lines ` +
+          `${finding.startLine}–${finding.endLine} (${reason}): ${inline(finding.comment, TEXT_LIMITS.foldedComment)}`,
       );
     }
     lines.push('');
@@ -101,7 +161,7 @@ export function renderIterationSection(input: IterationSectionInput): string {
     const byReason = new Map<string, string[]>();
     for (const { path, reason } of notReviewed) byReason.set(reason, [...(byReason.get(reason) ?? []), path]);
     for (const [reason, paths] of byReason) {
-      const shown = paths.slice(0, MAX_PATHS_PER_REASON).map((path) => `\`${path}\``);
+      const shown = paths.slice(0, MAX_PATHS_PER_REASON).map((path) => codeSpan(path));
       const more = paths.length > shown.length ? ` and ${paths.length - shown.length} more` : '';
       lines.push(`- ${reason} (${paths.length}): ${shown.join(', ')}${more}`);
     }
@@ -114,11 +174,20 @@ export function renderIterationSection(input: IterationSectionInput): string {
 export function renderSummaryComment(latestSection: string, history: ReviewHistoryEntry[]): string {
   const lines = ['## ado-reviewer summary', '', latestSection, '', '### Review history', ''];
   lines.push('| Iteration | Commit | Review | Files | Findings |', '| --- | --- | --- | --- | --- |');
-  for (const entry of [...history].sort((a, b) => b.iterationId - a.iterationId)) {
+  const newestFirst = [...history].sort((a, b) => b.iterationId - a.iterationId);
+  for (const entry of newestFirst.slice(0, MAX_HISTORY_ROWS)) {
     const review = entry.mode === 'full' ? 'full' : `incremental since ${entry.comparedTo}`;
     lines.push(
       `| ${entry.iterationId} | ${entry.sourceCommitId.slice(0, 8)} | ${review} | ${entry.files} | ${entry.findings} |`,
     );
   }
-  return lines.join('\n');
+  if (newestFirst.length > MAX_HISTORY_ROWS)
+    lines.push(`| … | | ${newestFirst.length - MAX_HISTORY_ROWS} older | | |`);
+  const comment = lines.join('\n');
+  return truncateMarkdown(
+    comment,
+    TEXT_LIMITS.summaryComment,
+    `_… summary cut: it was ${comment.length} characters, more than ado-reviewer posts in one comment ` +
+      `(${TEXT_LIMITS.summaryComment}; Azure DevOps refuses over 150,000)._`,
+  );
 }
