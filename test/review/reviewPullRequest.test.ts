@@ -385,7 +385,7 @@ describe('exactly once', () => {
 });
 
 describe('a review that fails', () => {
-  it('sets the error status with the reason, records the error, and rethrows', async () => {
+  it('sets the error status with a fixed reason and an id, records the class and id, logs details, and rethrows', async () => {
     const fixture = setUp({
       respond: () => {
         throw new Error('model is unavailable\nstack details');
@@ -394,17 +394,23 @@ describe('a review that fails', () => {
     const ref = fixture.platform.openPullRequest({ target: BASE, source: { 'a.ts': flagged('a') } });
     await expect(reviewPullRequest(ref, fixture.deps)).rejects.toThrow('model is unavailable');
 
+    const { lastError } = await fixture.store.readState(ref);
+    expect(lastError).toEqual({
+      at: '2024-01-01T00:00:00.000Z',
+      iterationId: 1,
+      failure: 'unexpected',
+      correlationId: expect.stringMatching(/^[0-9a-f]{12}$/),
+    });
     expect(
       fixture.platform.statuses(ref).map((status) => [status.iterationId, status.state, status.description]),
     ).toEqual([
       [1, 'pending', 'Review in progress'],
-      [1, 'error', 'Review failed: model is unavailable'],
+      [1, 'error', `Review failed: an unexpected error (ref ${lastError?.correlationId})`],
     ]);
-    expect((await fixture.store.readState(ref)).lastError).toEqual({
-      at: '2024-01-01T00:00:00.000Z',
-      iterationId: 1,
-      message: 'model is unavailable',
-    });
+    expect(fixture.warnings).toEqual([
+      `Review of PR ${ref.pullRequestId} iteration 1 failed (unexpected, ref ${lastError?.correlationId}): ` +
+        'Error: model is unavailable | stack details',
+    ]);
     expect(fixture.store.isLocked(ref)).toBe(false);
   });
 
@@ -417,6 +423,11 @@ describe('a review that fails', () => {
     const ref = fixture.platform.openPullRequest({ target: BASE, source: { 'a.ts': flagged('a') } });
     fixture.platform.failCall('setStatus', 2);
     await expect(reviewPullRequest(ref, fixture.deps)).rejects.toThrow('model is unavailable');
-    expect(fixture.warnings).toEqual(['Could not set the error status: setStatus failed: connection reset']);
+    expect(fixture.warnings).toEqual([
+      expect.stringMatching(/^Review of PR \d+ iteration 1 failed \(unexpected, ref ([0-9a-f]{12})\)/),
+      expect.stringMatching(
+        /^Could not set the error status \(ref [0-9a-f]{12}\): Error: setStatus failed: connection reset$/,
+      ),
+    ]);
   });
 });
