@@ -1,4 +1,5 @@
-import { diffTexts, type DiffHunk } from '../diff/lineDiff';
+import { diffTextsOffThread } from '../diff/diffOffThread';
+import type { DiffHunk } from '../diff/lineDiff';
 import { decodeFileContent } from '../diff/fileContent';
 import {
   changeSides,
@@ -114,7 +115,7 @@ export async function collectChanges(
       ]);
       if ('skip' in left) return { skip: { path: change.path, reason: left.skip } };
       if ('skip' in right) return { skip: { path: change.path, reason: right.skip } };
-      const diff = diffTexts(left.text, right.text);
+      const diff = await diffTextsOffThread(left.text, right.text);
       for (const hunk of diff.hunks) {
         for (const line of [...hunk.removed, ...hunk.added]) diffChars += line.length + 8;
       }
