@@ -1,13 +1,24 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { tryGetConfig } from '../shared/config';
+import { llmEndpointHost, tryGetConfig, type AppConfig } from '../shared/config';
 import { createJobQueue } from '../shared/queue/jobQueue';
 import { getProcessSecretStore } from '../shared/secrets/secretStore';
 import { authenticateDelivery, resolveWebhookCredentials } from '../shared/webhook/authenticateDelivery';
 
+/** Which models each tier tries, in order, and where: the resolved model settings, without a secret. */
+function modelTierMap({ llm }: AppConfig) {
+  const names = (tier: keyof typeof llm.tiers) => llm.tiers[tier].map((choice) => choice.name);
+  return {
+    provider: llm.provider,
+    endpointHost: llmEndpointHost(llm),
+    tiers: { light: names('light'), reasoning: names('reasoning'), heavy: names('heavy') },
+  };
+}
+
 /**
  * Reports whether the app can accept deliveries: configuration valid and review queue reachable. Anyone gets only
  * healthy or unhealthy (200 or 503); what is wrong goes to the log. A caller with the webhook credentials (what a
- * service hook sends) also gets the details: the queue, and the webhook secrets that expire soon. Never values.
+ * service hook sends) also gets the details: the queue, the webhook secrets that expire soon, and the model tier
+ * map (provider, endpoint host, per tier the models or deployments tried in order). Never values.
  */
 export async function handleHealth(
   request: HttpRequest,
@@ -56,7 +67,13 @@ export async function handleHealth(
   return {
     status: healthy ? 200 : 503,
     jsonBody: authenticated
-      ? { status, configuration: { valid: true }, queue, webhookSecrets: { expiringSoon } }
+      ? {
+          status,
+          configuration: { valid: true },
+          queue,
+          webhookSecrets: { expiringSoon },
+          model: modelTierMap(config),
+        }
       : { status },
   };
 }

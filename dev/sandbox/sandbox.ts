@@ -3,7 +3,7 @@ import path from 'node:path';
 import { startAzurite, type Azurite } from '../azurite/azurite';
 import { startAzureDevOpsServer, type AzureDevOpsTestServer } from '../azure-devops/azureDevOpsServer';
 import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from '../host/functionsHost';
-import { startLlmServer, type LlmTestServer, type Responder } from '../llm/llmServer';
+import { startLlmServer, type LlmServerOptions, type LlmTestServer, type Responder } from '../llm/llmServer';
 import { scriptedReview } from '../llm/scriptedReviewer';
 
 /**
@@ -98,6 +98,13 @@ export interface SandboxOptions {
   /** The app's function entry points: TypeScript sources under jest, compiled files otherwise. */
   entryModules?: string[];
   responder?: Responder;
+  /** The LLM stand-in's deployments (or models) and how it authorizes requests; any model and its key by default. */
+  llmServer?: Pick<LlmServerOptions, 'deployments' | 'authorize'>;
+  /**
+   * The model settings, in place of the default (LLM_PROVIDER=openai at the stand-in's `/v1` with `apiKey`): e.g.
+   * Azure OpenAI at `llm.url`, or another provider's stand-in.
+   */
+  modelSettings?: (llm: LlmTestServer, apiKey: string) => Record<string, string>;
   /** Extra app settings (e.g. a shorter timeout). */
   settings?: Record<string, string>;
   retryDelayMs?: number;
@@ -126,15 +133,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const azurite = await startAzurite();
   const devops = await startAzureDevOpsServer({ organization: 'sandbox', token: secret() });
-  const llm = await startLlmServer({ apiKeys: [openAiKey], responder: options.responder ?? scriptedReview });
-
-  Object.assign(process.env, {
-    AZURE_DEVOPS_ORG_URL: devops.orgUrl,
-    AZURE_DEVOPS_BOT_TOKEN: devops.token,
+  const llm = await startLlmServer({
+    apiKeys: [openAiKey],
+    responder: options.responder ?? scriptedReview,
+    ...options.llmServer,
+  });
+  const modelSettings = options.modelSettings?.(llm, openAiKey) ?? {
     LLM_PROVIDER: 'openai',
     OPENAI_API_KEYS: openAiKey,
     OPENAI_BASE_URL: llm.baseUrl,
     OPENAI_MODEL: 'local-stand-in',
+  };
+
+  Object.assign(process.env, {
+    AZURE_DEVOPS_ORG_URL: devops.orgUrl,
+    AZURE_DEVOPS_BOT_TOKEN: devops.token,
+    ...modelSettings,
     WEBHOOK_USERNAME: webhookUser,
     WEBHOOK_PASSWORD: webhookPassword,
     AzureWebJobsStorage: azurite.connectionString,

@@ -34,6 +34,14 @@ const COMMANDS = new Map<string, Command>([
     },
   ],
   [
+    'check-llm',
+    {
+      summary:
+        'send one small request per model tier and print the model, latency and tokens, or the failure',
+      run: async (args, io) => (await import('./checkLlmCommand')).runCheckLlmCommand(args, io),
+    },
+  ],
+  [
     'setup-hooks',
     {
       summary: 'create or update the service-hook subscriptions that send pull-request events to the app',

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { ConfigError, parseLocalReviewConfig, type LocalReviewConfig } from '../config';
+import { ConfigError, literalSecretValues, parseLocalReviewConfig, type LocalReviewConfig } from '../config';
 import { decodeFileContent } from '../diff/fileContent';
 import { splitLines } from '../diff/lineDiff';
 import { formatUnifiedDiff } from '../diff/unifiedFormat';
@@ -135,18 +135,10 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
     let message = error instanceof Error ? error.message : String(error);
     if (error instanceof OpenAI.APIError || error instanceof ModelOutputError)
       message = `the model request failed: ${message}`;
-    for (const secret of literalSecrets(settings)) message = message.split(secret).join('***');
+    for (const secret of literalSecretValues(settings.llm)) message = message.split(secret).join('***');
     io.err.write(`ado-reviewer review-local: ${message.replace(/\s*\n\s*/g, ' ').trim()}\n`);
     return 1;
   }
-}
-
-/** The model's secrets as given (every API key of a list too), to keep out of what is printed. */
-function literalSecrets({ llm }: LocalReviewConfig): string[] {
-  return Object.values(llm.secrets)
-    .flatMap((source) => (source !== undefined && 'value' in source ? source.value.split(',') : []))
-    .map((secret) => secret.trim())
-    .filter((secret) => secret !== '');
 }
 
 /** What the app would show the model for this branch: the same preparation as for a pull request. */

@@ -3,6 +3,7 @@ export * from './appSettings';
 export { ConfigError, type SecretSource } from './fields';
 export { getKeyVaultConfig, parseKeyVaultConfig, type KeyVaultConfig } from './keyVaultSettings';
 export {
+  literalSecretValues,
   llmEndpointHost,
   type LlmConfig,
   type LlmProvider,

@@ -287,6 +287,14 @@ export function llmConfigOf(env: LlmEnvironment): LlmConfig {
   }
 }
 
+/** The model's secrets given literally (each API key of a list too): what printed messages must not contain. */
+export function literalSecretValues({ secrets }: LlmConfig): string[] {
+  return Object.values(secrets)
+    .flatMap((source) => (source !== undefined && 'value' in source ? source.value.split(',') : []))
+    .map((secret) => secret.trim())
+    .filter((secret) => secret !== '');
+}
+
 /** The host requests go to, for logs, `/health` and `check-llm` (never a secret). */
 export function llmEndpointHost(settings: LlmSettings): string {
   switch (settings.provider) {

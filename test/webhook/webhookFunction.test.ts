@@ -288,8 +288,15 @@ describe('GET /health', () => {
       configuration: { valid: true },
       queue: { name: 'webhook-test-jobs', reachable: true },
       webhookSecrets: { expiringSoon: [] },
+      model: {
+        provider: 'openai',
+        endpointHost: 'api.openai.com',
+        tiers: { light: ['gpt-4.1-mini'], reasoning: ['o4-mini'], heavy: ['o3'] },
+      },
     });
-    expect(text).not.toMatch(new RegExp([PASSWORD, HEADER_SECRET, 'pat-never-logged'].join('|')));
+    expect(text).not.toMatch(
+      new RegExp([PASSWORD, HEADER_SECRET, 'pat-never-logged', 'sk-never-logged'].join('|')),
+    );
   });
 });
 
