@@ -34,7 +34,7 @@ const RULES: InjectionRule[] = [
   {
     label: 'text addressed to an AI reviewer',
     pattern:
-      /\b(?:dear|attention|hey|note\s+(?:to|for))\s+(?:the\s+)?(?:ai|llm|assistant|language\s+model|model|reviewer|bot|copilot|gpt|chatgpt|claude)\b|\b(?:ai|llm)\s+(?:reviewers?|assistants?|models?)\s*[:,]/i,
+      /\b(?:dear|attention|hey|note\s+(?:to|for))\s+(?:the\s+)?(?:ai|llm|assistant|language\s+model|model|reviewer|bot|copilot|gpt|chatgpt|claude)\b|\b(?:ai|llm)(?:\s+(?:reviewers?|assistants?|models?))?\s*[:,]/i,
     inCode: true,
   },
   {
