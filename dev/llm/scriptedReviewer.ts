@@ -43,7 +43,9 @@ interface Finding {
 
 /** Answers questions in threads by quoting the line the thread is on, so tests can see what the model was shown. */
 function scriptedReply(prompt: string): string {
-  const question = (prompt.split('\n').at(-1) ?? '').replace(/^[^:]*: /, '');
+  // The discussion is fenced in untrusted-text boundaries: the question is its last line inside them.
+  const lines = prompt.split('\n').filter((line) => !/^<\/?untrusted-[a-z-]+-[0-9a-f]+>$/.test(line));
+  const question = (lines.at(-1) ?? '').replace(/^[^:]*: /, '');
   const line = /, lines (\d+)–/.exec(prompt)?.[1];
   const code = line === undefined ? undefined : new RegExp(`^\\s*${line} (.*)$`, 'm').exec(prompt)?.[1];
   const about = code === undefined ? '' : ` Line ${line} reads \`${code.trim()}\`.`;

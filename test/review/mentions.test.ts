@@ -1,4 +1,10 @@
-import { openSamplePullRequest, startSandbox, threadKind, type Json, type Sandbox } from '../../dev/sandbox/sandbox';
+import {
+  openSamplePullRequest,
+  startSandbox,
+  threadKind,
+  type Json,
+  type Sandbox,
+} from '../../dev/sandbox/sandbox';
 
 /**
  * Someone mentions the app in a thread: it answers once, in that thread, as a reply to that comment — and never to
@@ -55,7 +61,8 @@ describe('a mention of the app in a finding thread', () => {
     expect(replies).toHaveLength(1);
     expect(replies[0].parentCommentId).toBe(commentId);
     expect(replies[0].content).toBe(
-      'You asked: "@ado-reviewer why is this dangerous here?". Line 2 reads `const rules = eval(coupon);`.',
+      // Mentions in the model's reply are escaped (`\@`): they render as text and notify no one.
+      'You asked: "\\@ado-reviewer why is this dangerous here?". Line 2 reads `const rules = eval(coupon);`.',
     );
     const prompt = replyRequests()[0].body.messages[1].content;
     expect(prompt).toContain('/src/discounts.ts, lines 2–2 (with context):');
