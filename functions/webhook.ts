@@ -3,7 +3,7 @@ import { tryGetConfig, type AppConfig } from '../shared/config';
 import { createJobQueue, type JobQueue } from '../shared/queue/jobQueue';
 import { getProcessSecretStore, type SecretStore } from '../shared/secrets/secretStore';
 import { acceptDelivery } from '../shared/webhook/acceptDelivery';
-import { resolveWebhookCredentials } from '../shared/webhook/authenticateDelivery';
+import { resolveDeliveryCredentials } from '../shared/webhook/authenticateDelivery';
 import { readBoundedBody } from '../shared/webhook/requestBody';
 
 // Without streams the host reads the whole body, of any size and at any pace, before the handler can authenticate
@@ -36,13 +36,15 @@ export function createWebhookHandler(ports: WebhookPorts) {
       const { config } = loaded;
       queue ??= ports.createQueue(config);
       const jobs = queue;
+      const header = (name: string) => request.headers.get(name);
       const outcome = await acceptDelivery(
         {
-          header: (name) => request.headers.get(name),
+          header,
           readBody: () => readBoundedBody(request.body, request.headers.get('content-length')),
         },
         {
-          credentials: () => resolveWebhookCredentials(config.webhook, ports.secretStore()),
+          // Values that refuse this delivery are read again from Key Vault first: they may predate a rotation.
+          credentials: () => resolveDeliveryCredentials(header, config.webhook, ports.secretStore()),
           organizationUrl: config.azureDevOps.orgUrl,
           enqueue: (job) => jobs.send(job),
           log: context,

@@ -21,7 +21,20 @@ export interface SecretStore {
   read(name: string): Promise<SecretReading>;
   /** Drops the cached value(s) so the next get fetches again (after a SecretNewVersionCreated event). */
   invalidate(name?: string): void;
+  /** The count of Key Vault reads started so far: a read that starts later is `after` this mark. */
+  mark(): number;
+  /**
+   * The secret as a read that is fresh enough holds it, for a caller whose value was just refused: `{ after }` asks
+   * for a read started after that mark, `'recent'` for one started within the re-read interval. The value held is
+   * returned when it qualifies; otherwise Key Vault is read again, one read in flight per name, and no sooner than
+   * the re-read interval after the previous read of that name: an earlier caller waits for it, and every caller
+   * waiting shares it (so a stream of wrong passwords costs one read per interval, not one per request).
+   */
+  reread(name: string, freshness: Freshness): Promise<SecretReading>;
 }
+
+/** A read started after a mark, or one started within the re-read interval. */
+export type Freshness = { after: number } | 'recent';
 
 export interface KeyVaultSecretStoreOptions {
   /** `https://<vault>.vault.azure.net` */
@@ -29,11 +42,15 @@ export interface KeyVaultSecretStoreOptions {
   credential: TokenCredential;
   /** How long a value is served from memory; default 5 minutes. */
   ttlMs?: number;
+  /** The least time between two reads of one secret asked for by `reread`; default REREAD_INTERVAL_MS. */
+  rereadIntervalMs?: number;
   now?: () => number;
   clientOptions?: SecretClientOptions;
 }
 
 const DEFAULT_TTL_MS = 5 * 60 * 1000;
+/** See `reread`: short enough that a refused new value waits little, long enough that refusals cost Key Vault nothing. */
+export const REREAD_INTERVAL_MS = 5_000;
 /**
  * A missing or disabled secret is remembered briefly: optional secrets (the previous webhook password) are read on
  * every delivery, and asking Key Vault each time would cost a round trip per request for nothing.
@@ -55,9 +72,11 @@ interface FetchedSecret {
   notBefore?: Date;
 }
 
-type CacheEntry =
+/** `mark` orders reads (see SecretStore.mark); `startedAt` is when the read began, on the store's clock. */
+type CacheEntry = { mark: number; startedAt: number } & (
   | { state: 'fetching'; value: Promise<FetchedSecret | undefined> }
-  | { state: 'fetched'; value: FetchedSecret | undefined; expiresAt: number };
+  | { state: 'fetched'; value: FetchedSecret | undefined; expiresAt: number }
+);
 
 /** The SDK's RestError (from @azure/core-rest-pipeline, which the app does not depend on directly). */
 interface RestError extends Error {
@@ -89,7 +108,13 @@ export function createKeyVaultSecretStore(options: KeyVaultSecretStoreOptions): 
   const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
   const missingTtlMs = Math.min(ttlMs, MISSING_TTL_MS);
   const now = options.now ?? Date.now;
+  const rereadIntervalMs = options.rereadIntervalMs ?? REREAD_INTERVAL_MS;
   const entries = new Map<string, CacheEntry>();
+  /** When each secret was last read, whether or not its entry is still held (an invalidate drops entries). */
+  const lastReadAt = new Map<string, number>();
+  /** A re-read waiting for the interval to pass, shared by every caller that asks meanwhile. */
+  const scheduled = new Map<string, Promise<FetchedSecret | undefined>>();
+  let reads = 0;
 
   async function fetchSecret(name: string): Promise<FetchedSecret | undefined> {
     try {
@@ -119,13 +144,16 @@ export function createKeyVaultSecretStore(options: KeyVaultSecretStoreOptions): 
 
     // Only the entry this fetch created may record its outcome: after an invalidate (or a newer fetch) the map
     // holds something else, and this fetch's answer may predate the new version.
+    const started = { mark: ++reads, startedAt: now() };
+    lastReadAt.set(name, started.startedAt);
     const fetching: CacheEntry = {
+      ...started,
       state: 'fetching',
       value: fetchSecret(name).then(
         (value) => {
           if (entries.get(name) === fetching) {
             const ttl = value === undefined ? missingTtlMs : ttlMs;
-            entries.set(name, { state: 'fetched', value, expiresAt: now() + ttl });
+            entries.set(name, { ...started, state: 'fetched', value, expiresAt: now() + ttl });
           }
           return value;
         },
@@ -137,6 +165,34 @@ export function createKeyVaultSecretStore(options: KeyVaultSecretStoreOptions): 
     };
     entries.set(name, fetching);
     return fetching.value;
+  }
+
+  function freshEnough(entry: CacheEntry | undefined, freshness: Freshness): entry is CacheEntry {
+    if (entry === undefined) return false;
+    return freshness === 'recent'
+      ? entry.startedAt >= now() - rereadIntervalMs
+      : entry.mark > freshness.after;
+  }
+
+  function fetchAgain(name: string): Promise<FetchedSecret | undefined> {
+    entries.delete(name);
+    return fetchCached(name);
+  }
+
+  function refetch(name: string, freshness: Freshness): Promise<FetchedSecret | undefined> {
+    const entry = entries.get(name);
+    if (freshEnough(entry, freshness))
+      return entry.state === 'fetching' ? entry.value : Promise.resolve(entry.value);
+    const waiting = scheduled.get(name);
+    if (waiting !== undefined) return waiting;
+    const waitMs = (lastReadAt.get(name) ?? -Infinity) + rereadIntervalMs - now();
+    if (waitMs <= 0) return fetchAgain(name);
+    const next = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref()).then(() => {
+      scheduled.delete(name);
+      return fetchAgain(name);
+    });
+    scheduled.set(name, next);
+    return next;
   }
 
   function reading(fetched: FetchedSecret | undefined): SecretReading {
@@ -158,6 +214,10 @@ export function createKeyVaultSecretStore(options: KeyVaultSecretStoreOptions): 
     invalidate(name) {
       if (name === undefined) entries.clear();
       else entries.delete(name);
+    },
+    mark: () => reads,
+    async reread(name, freshness) {
+      return reading(await refetch(name, freshness));
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { SecretSource, WebhookAuthConfig } from '../config';
 import { MIN_WEBHOOK_SECRET_LENGTH } from '../config/fields';
-import type { SecretStore } from '../secrets/secretStore';
+import type { Freshness, SecretStore } from '../secrets/secretStore';
 
 /** What a delivery is checked against: the webhook credentials with their secrets resolved. */
 export interface WebhookAuth {
@@ -62,6 +62,14 @@ export async function resolveWebhookCredentials(
   store: SecretStore | undefined,
   now: () => number = Date.now,
 ): Promise<WebhookCredentials> {
+  return (await resolveCredentialParts(config, store, now)).credentials;
+}
+
+async function resolveCredentialParts(
+  config: WebhookAuthConfig,
+  store: SecretStore | undefined,
+  now: () => number,
+): Promise<{ credentials: WebhookCredentials; previousPassword?: string }> {
   const resolve = (setting: string, source: SecretSource | undefined, optional: boolean) =>
     source === undefined ? Promise.resolve(undefined) : resolveSecret(setting, source, store, optional);
   const [password, previousPassword, headerSecret] = await Promise.all([
@@ -79,7 +87,7 @@ export async function resolveWebhookCredentials(
       ? [{ setting, expiresOn: resolved.expiresOn }]
       : [],
   );
-  return {
+  const credentials = {
     disabled: config.disabled,
     username: config.username,
     passwords: [password?.value, previousPassword?.value].filter(
@@ -90,6 +98,60 @@ export async function resolveWebhookCredentials(
     refused: named.flatMap(([, resolved]) => (resolved?.refused === undefined ? [] : [resolved.refused])),
     expiringSoon,
   };
+  return { credentials, previousPassword: previousPassword?.value };
+}
+
+/**
+ * Credentials refused by the values held, with the store mark of when each was first refused: the values a read
+ * after that mark holds are as new as anything the sender could have been given then, so the sender repeating a
+ * wrong password costs no read. Keyed by a digest of what was sent, never the value; bounded, oldest dropped first.
+ */
+const refusedSince = new WeakMap<SecretStore, Map<string, number>>();
+const MAX_REMEMBERED_REFUSALS = 1024;
+
+function firstRefusal(store: SecretStore, key: string, mark: number): number {
+  let refusals = refusedSince.get(store);
+  if (refusals === undefined) refusedSince.set(store, (refusals = new Map()));
+  const known = refusals.get(key);
+  if (known !== undefined) return known;
+  if (refusals.size >= MAX_REMEMBERED_REFUSALS) refusals.delete(refusals.keys().next().value as string);
+  refusals.set(key, mark);
+  return mark;
+}
+
+/**
+ * The credentials to check one delivery against. The values held (Key Vault's, cached for minutes) are used when
+ * they accept it with the current password. Otherwise the Key Vault secrets are read again before the delivery is
+ * answered (see SecretStore.reread for the limits), since the instance may hold values older than the sender's:
+ * - refused: a new password (or header secret) may have been stored since the values held were read; a 401 would
+ *   put the Azure DevOps subscription on probation.
+ * - accepted by the previous password only: that window is being closed (the secret disabled or expired), which
+ *   takes effect at the first such delivery once the re-read interval has passed since the last read.
+ */
+export async function resolveDeliveryCredentials(
+  header: HeaderLookup,
+  config: WebhookAuthConfig,
+  store: SecretStore | undefined,
+  now: () => number = Date.now,
+): Promise<WebhookCredentials> {
+  const arrived = store?.mark();
+  const held = await resolveCredentialParts(config, store, now);
+  const kept = held.credentials.passwords.filter((password) => password !== held.previousPassword);
+  if (authenticateDelivery(header, { ...held.credentials, passwords: kept }).ok) return held.credentials;
+  const names = [config.password, config.previousPassword, config.headerSecret].flatMap((source) =>
+    source !== undefined && 'keyVaultSecret' in source ? [source.keyVaultSecret] : [],
+  );
+  if (store === undefined || arrived === undefined || names.length === 0) return held.credentials;
+
+  const byPrevious = authenticateDelivery(header, held.credentials).ok;
+  const key = createHash('sha256')
+    .update(`${header('authorization') ?? ''}\0${config.headerName ? (header(config.headerName) ?? '') : ''}`)
+    .digest('base64');
+  const freshness: Freshness = byPrevious ? 'recent' : { after: firstRefusal(store, key, arrived) };
+  await Promise.all(names.map((name) => store.reread(name, freshness)));
+  const fresh = await resolveWebhookCredentials(config, store, now);
+  if (!byPrevious && authenticateDelivery(header, fresh).ok) refusedSince.get(store)?.delete(key);
+  return fresh;
 }
 
 export type HeaderLookup = (name: string) => string | null | undefined;
