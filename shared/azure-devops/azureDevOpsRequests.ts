@@ -11,7 +11,7 @@
 import type http from 'node:http';
 import type { IGitApi } from 'azure-devops-node-api/GitApi';
 import type { IRequestHandler } from 'azure-devops-node-api/interfaces/common/VsoBaseInterfaces';
-import { ConcurrencyLimit } from './concurrencyLimit';
+import { ConcurrencyLimit } from '../concurrency/concurrencyLimit';
 
 /**
  * How a call may be repeated. `read`: always safe. `idempotentWrite`: repeating it leaves the same state (a status

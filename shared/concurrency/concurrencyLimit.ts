@@ -23,3 +23,22 @@ export class ConcurrencyLimit {
     };
   }
 }
+
+/** `work` on every item, at most `limit` at once, results in the items' order. */
+export async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number | ConcurrencyLimit,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const gate = typeof limit === 'number' ? new ConcurrencyLimit(Math.max(1, limit)) : limit;
+  return Promise.all(
+    items.map(async (item, index) => {
+      const release = await gate.acquire();
+      try {
+        return await work(item, index);
+      } finally {
+        release();
+      }
+    }),
+  );
+}

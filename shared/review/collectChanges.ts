@@ -1,3 +1,4 @@
+import { mapWithConcurrency } from '../concurrency/concurrencyLimit';
 import { diffTextsOffThread } from '../diff/diffOffThread';
 import type { DiffHunk } from '../diff/lineDiff';
 import { decodeFileContent } from '../diff/fileContent';
@@ -37,23 +38,6 @@ export interface CollectLimits {
   maxPromptChars: number;
   /** Parallel content downloads. */
   concurrency?: number;
-}
-
-async function mapWithConcurrency<T, R>(
-  items: T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 type Side = { text: string } | { skip: string };
