@@ -37,6 +37,8 @@ export interface ChatRequest {
     max_completion_tokens?: number;
     reasoning_effort?: string;
   };
+  /** The token counts answered (set once a 200 is sent): what a cost report must add up to. */
+  usage?: { promptTokens: number; completionTokens: number };
 }
 
 /** What to answer: a message content string, or an HTTP error (with headers such as `retry-after-ms`). */
@@ -58,6 +60,8 @@ export interface LlmServerOptions {
   authorize?: (credentials: { apiKey?: string; bearerToken?: string }) => boolean;
   /** The deployments (or models) that exist; any name is accepted (as a non-reasoning model) when not given. */
   deployments?: Record<string, DeploymentSpec>;
+  /** Milliseconds each answer waits before it is sent (a model's latency), for benchmarks and concurrency tests. */
+  latencyMs?: number;
 }
 
 export interface LlmTestServer {
@@ -66,6 +70,10 @@ export interface LlmTestServer {
   /** Also the Azure OpenAI endpoint (`AZURE_OPENAI_ENDPOINT`). */
   url: string;
   requests: ChatRequest[];
+  /** Chat requests being answered now, and the most there were at once (since the start or the last reset). */
+  inFlight(): number;
+  maxInFlight(): number;
+  resetMaxInFlight(): void;
   /** Replaces the responder for the following requests. */
   respondWith(responder: Responder): void;
   close(): Promise<void>;
@@ -126,6 +134,8 @@ const invalidRequest = (message: string, param: string | null, code: string | nu
 
 export async function startLlmServer(options: LlmServerOptions): Promise<LlmTestServer> {
   const requests: ChatRequest[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
   let responder: Responder = options.responder ?? (() => ({ status: 500, error: 'no answer scripted' }));
   const authorize =
     options.authorize ??
@@ -135,7 +145,12 @@ export async function startLlmServer(options: LlmServerOptions): Promise<LlmTest
     });
 
   const server = createServer((request, response) => {
+    let counted = false;
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      if (counted) {
+        counted = false;
+        inFlight--;
+      }
       response.writeHead(status, { 'content-type': 'application/json', ...headers });
       response.end(JSON.stringify(body));
     };
@@ -150,6 +165,10 @@ export async function startLlmServer(options: LlmServerOptions): Promise<LlmTest
     if (deploymentPath !== null && apiVersion === undefined)
       return reply(404, { error: { code: '404', message: 'Resource not found' } });
 
+    // Counted from here (a chat request) until its reply is written.
+    counted = true;
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
     const bearerToken = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const apiKeyHeader = request.headers['api-key'] as string | undefined;
     readJson(request)
@@ -239,6 +258,8 @@ export async function startLlmServer(options: LlmServerOptions): Promise<LlmTest
         }
 
         const answer = await responder(recorded);
+        if (options.latencyMs !== undefined)
+          await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
         if (typeof answer !== 'string') {
           return reply(
             answer.status,
@@ -249,6 +270,7 @@ export async function startLlmServer(options: LlmServerOptions): Promise<LlmTest
         const promptTokens = tokensOf(body.messages.map((message) => message.content).join('\n'));
         const reasoningTokens = spec !== 'any' && spec.reasoning ? 64 : 0;
         const completionTokens = tokensOf(answer) + reasoningTokens;
+        recorded.usage = { promptTokens, completionTokens };
         reply(200, {
           id: `chatcmpl-${randomUUID()}`,
           object: 'chat.completion',
@@ -278,6 +300,11 @@ export async function startLlmServer(options: LlmServerOptions): Promise<LlmTest
     url,
     baseUrl: `${url}/v1`,
     requests,
+    inFlight: () => inFlight,
+    maxInFlight: () => maxInFlight,
+    resetMaxInFlight() {
+      maxInFlight = inFlight;
+    },
     respondWith(next) {
       responder = next;
     },

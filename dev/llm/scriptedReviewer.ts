@@ -52,16 +52,48 @@ function scriptedReply(prompt: string): string {
   return JSON.stringify({ reply: `You asked: "${question}".${about}` });
 }
 
+/** The files of a prompt, by their "### <path> (flags)" headings. */
+const shownFiles = (prompt: string) =>
+  [...prompt.matchAll(/^### (\/.*?) \([^)]*\)(?: part \d+ of \d+)?$/gm)].map((match) => match[1]);
+
+/** Triage: every file needs review, except those whose added lines are all Markdown prose. */
+function scriptedTriage(prompt: string): string {
+  const sections = prompt.split(/^(?=### \/)/m).slice(1);
+  return JSON.stringify({
+    files: sections.map((section) => {
+      const path = shownFiles(section)[0] ?? '';
+      const added = section.split('\n').filter((line) => /^\+\s*\d+ /.test(line)).length;
+      return {
+        path,
+        summary: `Changes ${added} line${added === 1 ? '' : 's'} of ${path}.`,
+        verdict: path.endsWith('.md') ? 'trivial' : 'needs-review',
+      };
+    }),
+  });
+}
+
+/** The overall summary: how many files the per-file summaries name. */
+function scriptedSummary(prompt: string): string {
+  const files = /^Changed files \((\d+)\):$/m.exec(prompt)?.[1] ?? '0';
+  return JSON.stringify({
+    summary: `This pull request changes ${files} files.`,
+    verdict: /Findings \([1-9]\d* high/.test(prompt)
+      ? 'Not ready: fix the high-severity finding first.'
+      : 'Looks reasonable after the small fixes below.',
+  });
+}
+
 export function scriptedReview(request: ChatRequest): string {
-  if (request.body.response_format?.json_schema?.name === 'thread_reply') {
-    return scriptedReply(request.body.messages.find((message) => message.role === 'user')?.content ?? '');
-  }
   const prompt = request.body.messages.find((message) => message.role === 'user')?.content ?? '';
+  const schema = request.body.response_format?.json_schema?.name;
+  if (schema === 'thread_reply') return scriptedReply(prompt);
+  if (schema === 'file_triage') return scriptedTriage(prompt);
+  if (schema === 'review_summary') return scriptedSummary(prompt);
   const findings: Finding[] = [];
   const files: string[] = [];
   let path = '';
   for (const line of prompt.split('\n')) {
-    const header = /^### (\/.*) \([^)]*\)$/.exec(line);
+    const header = /^### (\/.*?) \([^)]*\)(?: part \d+ of \d+)?$/.exec(line);
     if (header) {
       path = header[1];
       files.push(path);

@@ -17,6 +17,7 @@ import { jobBudgetOf, jobBudgetShape, type JobBudget } from './jobBudgetSettings
 import { keyVaultShape } from './keyVaultSettings';
 import { llmConfigOf, llmProblems, llmShape, type LlmConfig } from './llmSettings';
 import { limitsShape, reviewLimitsOf } from './reviewLimits';
+import { reviewBudgetOf, reviewBudgetShape, type ReviewBudget } from './reviewBudgetSettings';
 
 /**
  * The app's settings: the one place that reads the environment. Every setting is declared here (or in the shapes it
@@ -65,6 +66,7 @@ const environmentSchema = z.object({
       .filter((id) => id !== ''),
   ),
   ...limitsShape,
+  ...reviewBudgetShape,
   ...jobBudgetShape,
 });
 
@@ -107,7 +109,8 @@ export interface AppConfig {
     statusContext: { genre: string; name: string };
     /** Other bots whose comments and pull requests are ignored (the app's own identity always is). */
     ignoredIdentityIds: string[];
-  } & JobBudget;
+  } & JobBudget &
+    ReviewBudget;
 }
 
 /**
@@ -226,6 +229,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
     state: { container: env.REVIEW_STATE_CONTAINER },
     review: {
       ...reviewLimitsOf(env),
+      ...reviewBudgetOf(env),
       ...jobBudgetOf(env),
       reviewDrafts: env.REVIEW_DRAFTS,
       busyRetrySeconds: env.REVIEW_BUSY_RETRY_SECONDS,

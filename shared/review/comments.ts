@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FoldedFinding, InlineFinding } from './anchorFindings';
 import { PROMPT_FULL, type SkippedFile } from './collectChanges';
 import type { ReviewAnswer } from './prompt';
-import type { ReviewHistoryEntry } from './reviewStore';
+import type { FileSummary, ReviewHistoryEntry } from './reviewStore';
 import {
   capText,
   codeFence,
@@ -86,10 +86,20 @@ export interface IterationSectionInput {
   /** The app's own notes (input checks, withheld output): fixed text, posted as it is. */
   notices?: string[];
   links?: LinkPolicy;
+  /** Every changed file with what the review made of it: one walkthrough table (replaces the answer's). */
+  files?: FileSummary[];
+  /** Our own closing text (the cost footer), posted as it is. */
+  footer?: string;
 }
 
 const MAX_PATHS_PER_REASON = 20;
-const MAX_WALKTHROUGH_ROWS = 50;
+const MAX_WALKTHROUGH_ROWS = 300;
+
+const statusLabel = (file: FileSummary, iterationId: number) => {
+  const earlier = file.iterationId === iterationId ? '' : ` (iteration ${file.iterationId})`;
+  if (file.status === 'reviewed') return `reviewed${earlier}`;
+  return `${file.status === 'trivial' ? 'trivial' : 'not reviewed'}: ${file.reason ?? ''}${earlier}`;
+};
 
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|');
 
@@ -107,15 +117,25 @@ export function renderIterationSection(input: IterationSectionInput): string {
   if (input.notices !== undefined && input.notices.length > 0) {
     lines.push('### Checks of the pull request', '', ...input.notices.map((notice) => `- ${notice}`), '');
   }
-  if (answer.walkthrough.length > 0) {
-    lines.push('### Walkthrough', '', '| File | Change |', '| --- | --- |');
-    for (const entry of answer.walkthrough.slice(0, MAX_WALKTHROUGH_ROWS)) {
+  const rows =
+    input.files?.map((file) => ({
+      path: file.path,
+      cells: [statusLabel(file, input.iterationId), file.summary === '' ? '—' : file.summary],
+    })) ?? answer.walkthrough.map((entry) => ({ path: entry.path, cells: [entry.change] }));
+  if (rows.length > 0) {
+    lines.push(
+      '### Walkthrough',
+      '',
+      input.files === undefined ? '| File | Change |' : '| File | Review | Summary |',
+      input.files === undefined ? '| --- | --- |' : '| --- | --- | --- |',
+    );
+    for (const row of rows.slice(0, MAX_WALKTHROUGH_ROWS)) {
+      const cells = row.cells.map((cell) => escapeCell(inline(cell, TEXT_LIMITS.walkthroughCell)));
       lines.push(
-        `| ${escapeCell(codeSpan(capText(entry.path, TEXT_LIMITS.walkthroughCell)))} | ` +
-          `${escapeCell(inline(entry.change, TEXT_LIMITS.walkthroughCell))} |`,
+        `| ${escapeCell(codeSpan(capText(row.path, TEXT_LIMITS.walkthroughCell)))} | ${cells.join(' | ')} |`,
       );
     }
-    const more = answer.walkthrough.length - MAX_WALKTHROUGH_ROWS;
+    const more = rows.length - MAX_WALKTHROUGH_ROWS;
     if (more > 0) lines.push(`| … | and ${more} more files |`);
     lines.push('');
   }
@@ -167,6 +187,7 @@ export function renderIterationSection(input: IterationSectionInput): string {
     }
     lines.push('');
   }
+  if (input.footer !== undefined) lines.push(input.footer);
   return lines.join('\n').trimEnd();
 }
 

@@ -1,9 +1,12 @@
 import { DEFAULT_SECRET_FILE_PATTERNS } from '../config/reviewSafetySettings';
-import type { ChatModel } from '../llm/chatModel';
+import { DEFAULT_TOKEN_BUDGET, type ReviewBudget } from '../config/reviewBudgetSettings';
+import type { ChatModel, ModelTier } from '../llm/chatModel';
+import type { UsageLedger } from '../llm/usageLedger';
 import { anchorFindings, type AnchoredFindings } from './anchorFindings';
 import { collectChanges, type CollectedChanges, type CollectLimits } from './collectChanges';
-import { findingFingerprint, PROPERTY, renderFindingComment, renderIterationSection } from './comments';
-import { FAILURE_MESSAGES, newCorrelationId } from './failureMessages';
+import { renderIterationSection } from './comments';
+import { boundFindings, planThreads, WITHHELD_ANSWER } from './findingThreads';
+import { newCorrelationId } from './failureMessages';
 import { checkPullRequestInput, type InputChecks } from './inputChecks';
 import type {
   FileChange,
@@ -12,13 +15,8 @@ import type {
   PullRequestReader,
   PullRequestRef,
 } from './platform';
-import {
-  renderReviewPrompt,
-  reviewAnswerSchema,
-  severities,
-  type RenderedPrompt,
-  type ReviewAnswer,
-} from './prompt';
+import { renderReviewPrompt, reviewAnswerSchema, type RenderedPrompt, type ReviewAnswer } from './prompt';
+import { runReviewPipeline } from './pipeline/runPipeline';
 import type { ReviewPlan } from './reviewStore';
 import type { LinkPolicy } from './sanitizeModelText';
 import { isSecretFile } from './secretScan';
@@ -43,9 +41,17 @@ export const MAY_HOLD_SECRETS = 'not sent: may hold secrets';
 export interface PlanDependencies {
   platform: PullRequestReader;
   model: ChatModel;
-  log: { info(message: string): void };
-  limits: CollectLimits & { maxPromptChars: number };
+  log: { info(message: string): void; warn?(message: string): void };
+  /** The budget's fields take their defaults when not given (REVIEW_TOKEN_BUDGET and its neighbours). */
+  limits: CollectLimits & { maxPromptChars: number } & Partial<ReviewBudget>;
   safety?: ReviewSafety;
+  /** The models per tier, for counting tokens with the right tokenizer and pricing the calls. */
+  models?: Partial<Record<ModelTier, string>>;
+  /** LLM_MAX_OUTPUT_TOKENS, kept free of each call's context. */
+  maxOutputTokens?: number;
+  /** The usage the provider reported for the job's calls; without it, calls are counted here. */
+  usage?: UsageLedger;
+  now?: () => Date;
 }
 
 /** What one review is about: the changes, their diffs, and the prompt that shows them. */
@@ -70,6 +76,19 @@ export async function prepareReview(
   iteration: PullRequestIteration,
   base: PullRequestIteration | undefined,
 ): Promise<PreparedReview> {
+  const collected = await collectPullRequest(ref, deps, pullRequest, iteration, base);
+  const prompt = renderReviewPrompt(pullRequest, collected.collected, deps.limits.maxPromptChars);
+  return { ...collected, prompt };
+}
+
+/** Diffs the iteration (against the merge base, or the last reviewed iteration): what the review is about. */
+export async function collectPullRequest(
+  ref: PullRequestRef,
+  deps: Pick<PlanDependencies, 'platform' | 'limits' | 'safety'>,
+  pullRequest: PullRequestDetails,
+  iteration: PullRequestIteration,
+  base: PullRequestIteration | undefined,
+): Promise<Omit<PreparedReview, 'prompt'>> {
   const changes = await deps.platform.listIterationChanges(ref, iteration.id, base?.id);
   const patterns = (deps.safety ?? DEFAULT_SAFETY).secretFilePatterns;
   // Not even fetched: what is not read cannot reach the model.
@@ -91,11 +110,10 @@ export async function prepareReview(
       ...fromCollection.skipped,
     ],
   };
-  const prompt = renderReviewPrompt(pullRequest, collected, deps.limits.maxPromptChars);
   const changedFiles = changes.filter((change) => !change.isFolder).length;
   const paths = changes.filter((change) => !change.isFolder).map((change) => change.path);
   const checks = checkPullRequestInput(pullRequest, collected.files, paths);
-  return { iteration, base, changes, changedFiles, collected, prompt, checks };
+  return { iteration, base, changes, changedFiles, collected, checks };
 }
 
 /** Prompts longer than this (half the default REVIEW_MAX_PROMPT_CHARS) go to the heavy tier, the rest to reasoning. */
@@ -120,34 +138,40 @@ export async function askForReview(model: ChatModel, prompt: RenderedPrompt): Pr
   });
 }
 
-/** Diffs the iteration, asks the model, and places its findings: the threads and summary to post. */
+/**
+ * Diffs the iteration and reviews it through the pipeline (pipeline/): deterministic triage, light triage and
+ * summaries, chunked review in parallel within the token budget, merged findings, one light summary call. A pull
+ * request whose reviewable diff fits in one chunk is reviewed in that one call: triage and a summary call would
+ * cost more than they save, and the reviewing model writes the summary and walkthrough itself.
+ */
 export async function planReview(
   ref: PullRequestRef,
   deps: PlanDependencies,
   pullRequest: PullRequestDetails,
   iteration: PullRequestIteration,
   base: PullRequestIteration | undefined,
+  previous?: ReviewPlan,
 ): Promise<ReviewPlan> {
-  const prepared = await prepareReview(ref, deps, pullRequest, iteration, base);
-  const { collected, prompt } = prepared;
-  deps.log.info(
-    `Reviewing PR ${ref.pullRequestId} iteration ${iteration.id}${base ? ` since ${base.id}` : ''}: ` +
-      `${prompt.shownPaths.size} files in the prompt (${prompt.user.length} chars), ` +
-      `${collected.skipped.length + prompt.omittedPaths.length} not reviewed`,
-  );
-  const { plan } = buildPlan(prepared, await askForReview(deps.model, prompt), {
-    ...(deps.safety ?? DEFAULT_SAFETY),
-  });
-  if (plan.withheld !== undefined) {
-    deps.log.info(
-      `PR ${ref.pullRequestId} iteration ${iteration.id}: ${FAILURE_MESSAGES['model-output-blocked']}; ` +
-        `its output was withheld (ref ${plan.withheld})`,
+  if (deps.limits.deprecatedPromptChars !== undefined) {
+    deps.log.warn?.(
+      'REVIEW_MAX_PROMPT_CHARS is deprecated and will be removed in the next release: set REVIEW_TOKEN_BUDGET ' +
+        `(now ${deps.limits.tokenBudget} tokens, derived from REVIEW_MAX_PROMPT_CHARS ${deps.limits.deprecatedPromptChars})`,
     );
   }
-  return plan;
+  // Diff text is collected up to what the budget could ever show (a memory bound), not REVIEW_MAX_PROMPT_CHARS.
+  const collectLimits = {
+    ...deps.limits,
+    maxPromptChars: (deps.limits.tokenBudget ?? DEFAULT_TOKEN_BUDGET) * 4,
+  };
+  const prepared = await collectPullRequest(
+    ref,
+    { ...deps, limits: collectLimits },
+    pullRequest,
+    iteration,
+    base,
+  );
+  return runReviewPipeline(ref, deps, pullRequest, prepared, previous);
 }
-
-const rank = (severity: ReviewAnswer['findings'][number]['severity']) => severities.indexOf(severity);
 
 /**
  * The answer as the plan uses it: withheld entirely when it carries the prompt's canary (the prompt leaked or the
@@ -155,23 +179,10 @@ const rank = (severity: ReviewAnswer['findings'][number]['severity']) => severit
  */
 function boundAnswer(answer: ReviewAnswer, prompt: RenderedPrompt, maxFindings: number) {
   if (containsCanary(answer, prompt.canary)) {
-    const withheld: ReviewAnswer = {
-      summary:
-        "The model's output for this iteration was withheld: it contained a marker that only the review's " +
-        'instructions hold, a sign that the pull request talked the model out of its instructions. Nothing the ' +
-        'model wrote was posted; the checks below are the app’s own.',
-      walkthrough: [],
-      verdict: 'Not reviewed by the model: review this iteration by hand.',
-      findings: [],
-    };
-    return { answer: withheld, dropped: 0, withheld: newCorrelationId() };
+    return { answer: WITHHELD_ANSWER, dropped: 0, withheld: newCorrelationId() };
   }
-  const kept = [...answer.findings].sort((a, b) => rank(a.severity) - rank(b.severity)).slice(0, maxFindings);
-  return {
-    answer: { ...answer, findings: kept },
-    dropped: answer.findings.length - kept.length,
-    withheld: undefined,
-  };
+  const { kept, dropped } = boundFindings(answer.findings, maxFindings);
+  return { answer: { ...answer, findings: kept }, dropped, withheld: undefined };
 }
 
 /** Turns the model's answer into threads on changed lines and a summary section; also returns the placement. */
@@ -190,35 +201,7 @@ export function buildPlan(
     collected.files,
     prompt.shownPaths,
   );
-  const fingerprints = new Set<string>();
-  const threads: ReviewPlan['threads'] = [];
-  for (const item of anchored.inline) {
-    const fingerprint = findingFingerprint(item);
-    if (fingerprints.has(fingerprint)) continue;
-    fingerprints.add(fingerprint);
-    const sideLines = item.side === 'right' ? item.file.newLines : item.file.oldLines;
-    const endLineText = sideLines[item.endLine - 1] ?? '';
-    threads.push({
-      fingerprint,
-      content: renderFindingComment(item, links),
-      status: 'active',
-      properties: {
-        [PROPERTY.kind]: 'finding',
-        [PROPERTY.fingerprint]: fingerprint,
-        [PROPERTY.iteration]: String(iteration.id),
-        [PROPERTY.severity]: item.finding.severity,
-      },
-      position: {
-        filePath: item.file.change.path,
-        side: item.side,
-        startLine: item.startLine,
-        endLine: item.endLine,
-        endOffset: endLineText.replace(/\r$/, '').length + 1,
-        iterationId: iteration.id,
-        changeTrackingId: item.file.change.changeTrackingId,
-      },
-    });
-  }
+  const threads = planThreads(anchored.inline, iteration.id, links);
   const plan: ReviewPlan = {
     iterationId: iteration.id,
     sourceCommitId: iteration.sourceCommitId,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DiffHunk } from '../diff/lineDiff';
 import type { CollectedChanges, ReviewedFile } from './collectChanges';
 import { changeSides, type PullRequestDetails } from './platform';
 import { maskCredentials } from './secretScan';
@@ -69,8 +70,26 @@ export function reviewSystemPrompt(boundary: Boundary, canary: string): string {
 /** Lines of the new file shown around each hunk, so the model sees what the change sits in. */
 export const CONTEXT_LINES = 3;
 
-function renderFile(file: ReviewedFile): string {
-  const { change, hunks, newLines } = file;
+/**
+ * The line `git diff` prints after `@@`, by git's default funcname rule: the nearest line above the hunk (in the new
+ * file) that starts with a letter, `_` or `$` — language-agnostic, and it skips indented bodies, blank lines and
+ * comments (`//`, `#`, `/*`, ` *` start with neither). Cut at 80 characters, as git does.
+ */
+export function enclosingLine(lines: readonly string[], beforeLine: number): string | undefined {
+  for (let line = Math.min(beforeLine, lines.length); line >= 1; line--) {
+    const text = lines[line - 1].replace(/\r$/, '');
+    if (/^[A-Za-z_$]/.test(text)) return text.trimEnd().slice(0, 80);
+  }
+  return undefined;
+}
+
+/** A file's diff as the model reads it; `hunks` a part of them when a large file is split across chunks. */
+export function renderFile(
+  file: ReviewedFile,
+  hunks: readonly DiffHunk[] = file.hunks,
+  part?: string,
+): string {
+  const { change, newLines } = file;
   const { leftPath, rightPath } = changeSides(change);
   const header = [`--- a${leftPath ?? '/dev/null'}`, `+++ b${rightPath ?? '/dev/null'}`];
   // A CR of a CRLF line is kept in the diff (a line-ending change is a change) but not shown to the model.
@@ -87,19 +106,42 @@ function renderFile(file: ReviewedFile): string {
     // For a pure removal, newStart is the line before the gap.
     const firstAfter = hunk.newLines > 0 ? hunk.newStart + hunk.newLines : hunk.newStart + 1;
     const lastBefore = hunk.newLines > 0 ? hunk.newStart - 1 : hunk.newStart;
+    const enclosing = enclosingLine(newLines, lastBefore - CONTEXT_LINES);
     return [
-      `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`,
+      `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@` +
+        (enclosing === undefined ? '' : ` ${enclosing}`),
       ...context(lastBefore - CONTEXT_LINES + 1, lastBefore),
       ...hunk.removed.map((line, index) => numbered('-', hunk.oldStart + index, line)),
       ...hunk.added.map((line, index) => numbered('+', hunk.newStart + index, line)),
       ...context(firstAfter, firstAfter + CONTEXT_LINES - 1),
     ];
   });
+  const flags = change.changeFlags.join(', ');
   // Secrets are masked before anything reaches the model (they are reported as findings of their own).
   return maskCredentials(
-    [`### ${change.path} (${change.changeFlags.join(', ')})`, ...header, ...body].join('\n'),
+    [`### ${change.path} (${flags})${part === undefined ? '' : ` ${part}`}`, ...header, ...body].join('\n'),
   );
 }
+
+/** The pull request's intent, fenced: the labels sit inside the fence, so a title cannot forge a "Description:". */
+export function renderIntent(pullRequest: PullRequestDetails, boundary: Boundary): string {
+  const description = pullRequest.description.trim() === '' ? '(none)' : pullRequest.description.trim();
+  const about = [
+    `Pull request: ${pullRequest.title}`,
+    `Merging ${pullRequest.sourceRefName} into ${pullRequest.targetRefName}.`,
+    'Description:',
+    description,
+  ].join('\n');
+  return boundary.fence('pull-request', maskCredentials(about));
+}
+
+/** The pull request's untrusted fields, which a boundary's nonce must not occur in. */
+export const intentFields = (pullRequest: PullRequestDetails) => [
+  pullRequest.title,
+  pullRequest.sourceRefName,
+  pullRequest.targetRefName,
+  pullRequest.description,
+];
 
 export interface RenderedPrompt {
   system: string;
@@ -118,18 +160,9 @@ export function renderReviewPrompt(
   changes: CollectedChanges,
   maxChars: number,
 ): RenderedPrompt {
-  const description = pullRequest.description.trim() === '' ? '(none)' : pullRequest.description.trim();
   const rendered = changes.files.map((file) => ({ path: file.change.path, text: renderFile(file) }));
-  const fields = [pullRequest.title, pullRequest.sourceRefName, pullRequest.targetRefName, description];
-  const boundary = createBoundary([...fields, ...rendered.map((file) => file.text)]);
-  // The labels sit inside the fence with the text: a title cannot forge a "Description:" outside it.
-  const about = [
-    `Pull request: ${pullRequest.title}`,
-    `Merging ${pullRequest.sourceRefName} into ${pullRequest.targetRefName}.`,
-    'Description:',
-    description,
-  ].join('\n');
-  const intro = [boundary.fence('pull-request', maskCredentials(about)), '', 'Changed files:'].join('\n');
+  const boundary = createBoundary([...intentFields(pullRequest), ...rendered.map((file) => file.text)]);
+  const intro = [renderIntent(pullRequest, boundary), '', 'Changed files:'].join('\n');
   const parts = [intro];
   let size = intro.length;
   const shownPaths = new Set<string>();

@@ -1,6 +1,5 @@
 import type { FailSeverity } from '../config';
 import type { ChatModel } from '../llm/chatModel';
-import type { CollectLimits } from './collectChanges';
 import { PROPERTY, renderSummaryComment } from './comments';
 import { fencedPlatform } from './fencedPlatform';
 import {
@@ -17,7 +16,7 @@ import {
   ModelCallError,
   newCorrelationId,
 } from './failureMessages';
-import { planReview, type ReviewSafety } from './planReview';
+import { planReview, type PlanDependencies, type ReviewSafety } from './planReview';
 import type {
   PullRequestIteration,
   PullRequestPlatform,
@@ -49,13 +48,18 @@ export interface ReviewDependencies {
   model: ChatModel;
   store: ReviewStore;
   log: { info(message: string): void; warn(message: string): void };
-  limits: CollectLimits & { maxPromptChars: number };
+  limits: PlanDependencies['limits'];
   policy: ReviewPolicy;
   now: () => Date;
   /** When the job must hand over by (none: no limit, as for a local run). */
   deadline?: JobDeadline;
   /** REVIEW_MAX_FINDINGS, REVIEW_SECRET_FILES and the organization's URL; their defaults when not given. */
   safety?: ReviewSafety;
+  /** The models per tier and their output limit, for token counts and prices (see PlanDependencies). */
+  models?: PlanDependencies['models'];
+  maxOutputTokens?: number;
+  /** The job's provider-reported usage (createChatModel's onUsage). */
+  usage?: PlanDependencies['usage'];
 }
 
 export type PassOutcome =
@@ -169,6 +173,7 @@ async function reviewNewestIteration(
   await setStatus('pending', 'Review in progress');
   try {
     // A plan saved by an earlier try is posted as it is; a new one is saved before anything is posted.
+    const base = incrementalBase(iterations, newest, state);
     const plan =
       (await store.readPlan(ref, newest.id)) ??
       (await store.writePlan(
@@ -178,7 +183,8 @@ async function reviewNewestIteration(
           { ...deps, model: markingModelErrors(deps.model) },
           pullRequest,
           newest,
-          incrementalBase(iterations, newest, state),
+          base,
+          base === undefined ? undefined : await store.readPlan(ref, base.id),
         ),
         lock,
       ));
@@ -223,7 +229,13 @@ async function reviewNewestIteration(
       await setStatus('error', failureDescription('model-output-blocked', plan.withheld, 'Review withheld'));
     } else {
       const gate = await evaluatePolicy(ref, platform, ownId, policy);
-      await setStatus(gate.state, gate.description);
+      // A partial review says so: what it did not reach is listed in the summary, never silently dropped.
+      const partial =
+        plan.partial === undefined
+          ? ''
+          : `Partial review: ${plan.partial.notReviewed} file${plan.partial.notReviewed === 1 ? '' : 's'} not ` +
+            `reviewed (${plan.partial.reasons.join('; ')}). `;
+      await setStatus(gate.state, `${partial}${gate.description}`);
     }
     return {
       kind: 'reviewed',

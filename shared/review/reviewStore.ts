@@ -1,3 +1,4 @@
+import type { ModelTier } from '../llm/chatModel';
 import type { FailureClass } from './failureMessages';
 import type { NewThread, PullRequestRef } from './platform';
 
@@ -38,6 +39,43 @@ export interface ReviewPlan {
   summarySection: string;
   /** Set when the model's output was withheld (it held the prompt's canary): the correlation id of the log entry. */
   withheld?: string;
+  /** Every changed file of the pull request so far and what the review made of it; the next push updates it. */
+  fileSummaries?: FileSummary[];
+  /** Files of this iteration's comparison that no model reviewed, and why (budget, model error, limits). */
+  partial?: { notReviewed: number; reasons: string[] };
+  cost?: ReviewCost;
+}
+
+export interface FileSummary {
+  path: string;
+  status: 'reviewed' | 'trivial' | 'not-reviewed';
+  /** The light model's paragraph (or the reviewer's sentence); empty when there is none. */
+  summary: string;
+  /** Why it is trivial or was not reviewed. */
+  reason?: string;
+  /** The iteration whose review this entry comes from. */
+  iterationId: number;
+}
+
+/** One model call, with tokens as the provider reported them (or counted, when it reported none). */
+export interface CallCost {
+  tier: ModelTier;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  latencyMs: number;
+}
+
+export interface ReviewCost {
+  calls: CallCost[];
+  byTier: Partial<
+    Record<ModelTier, { calls: number; inputTokens: number; outputTokens: number; costUsd?: number }>
+  >;
+  /** Undefined when a model's price is unknown (not in the table nor LLM_PRICES). */
+  totalCostUsd?: number;
+  /** Whether the token counts came from the provider (otherwise counted here). */
+  reported: boolean;
+  wallMs: number;
 }
 
 /** The lock passed to another job (its lease lapsed or was broken): stop before the next write. */

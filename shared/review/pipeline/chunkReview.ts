@@ -1,0 +1,99 @@
+import type { PullRequestDetails } from '../platform';
+import {
+  intentFields,
+  renderIntent,
+  reviewAnswerSchema,
+  reviewSystemPrompt,
+  type ReviewAnswer,
+} from '../prompt';
+import { containsCanary, createBoundary, newCanary } from '../untrustedBoundary';
+import type { ReviewChunk } from './chunking';
+import { callWithRetry, promptRoom, type StageContext } from './stageContext';
+
+/**
+ * Stage 2b (reasoning or heavy tier): one chunk's review. The prompt carries the pull request's intent and the light
+ * summaries of the other files (cross-file context, fenced like every untrusted text: the summaries were written
+ * from the diff), then the chunk's hunks. The answer is validated by the schema; one holding the canary is withheld.
+ */
+
+export interface OtherFileSummary {
+  path: string;
+  summary: string;
+}
+
+export type ChunkOutcome =
+  | { kind: 'answered'; answer: ReviewAnswer; promptTokens: number }
+  /** Its call kept failing: the chunk's files are "not reviewed (model error)". */
+  | { kind: 'failed'; error: unknown; promptTokens: number }
+  /** The answer held the canary: nothing of it may be posted. */
+  | { kind: 'withheld'; promptTokens: number };
+
+const CROSS_FILE_NOTE =
+  'You are shown one part of a larger pull request. The summaries of its other files are context for judging ' +
+  'the shown changes; cite only lines of the files shown.';
+
+export interface ChunkPrompt {
+  system: string;
+  user: string;
+  canary: string;
+  tokens: number;
+}
+
+/** The chunk's prompt, with as many other files' summaries as the tier's context leaves room for. */
+export function renderChunkPrompt(
+  pullRequest: PullRequestDetails,
+  chunk: ReviewChunk,
+  others: OtherFileSummary[],
+  context: StageContext,
+): ChunkPrompt {
+  const shown = new Set(chunk.parts.map((part) => part.file.change.path));
+  const summaryLines = others
+    .filter((other) => !shown.has(other.path) && other.summary !== '')
+    .map((other) => `${other.path}: ${other.summary.replace(/\s+/g, ' ')}`);
+  const texts = chunk.parts.map((part) => part.text);
+  const boundary = createBoundary([...intentFields(pullRequest), ...texts, ...summaryLines]);
+  const canary = newCanary();
+  const system = [reviewSystemPrompt(boundary, canary), CROSS_FILE_NOTE].join('\n');
+  const intent = renderIntent(pullRequest, boundary);
+  const files = ['Changed files:', ...texts.map((text) => boundary.fence('file', text))].join('\n\n');
+  const fixed = context.count(chunk.tier, [system, intent, files].join('\n\n'));
+  // Summaries fill what the context leaves, in path order, each whole or not at all.
+  let room = promptRoom(context, chunk.tier) - fixed - 200;
+  const kept: string[] = [];
+  for (const line of summaryLines) {
+    const tokens = context.count(chunk.tier, line) + 1;
+    if (tokens > room) break;
+    kept.push(line);
+    room -= tokens;
+  }
+  const crossFile =
+    kept.length === 0
+      ? []
+      : [
+          `Other files of this pull request (${kept.length}):`,
+          boundary.fence('file-summaries', kept.join('\n')),
+        ];
+  const user = [intent, ...crossFile, files].join('\n\n');
+  return { system, user, canary, tokens: context.count(chunk.tier, `${system}\n${user}`) };
+}
+
+export async function reviewChunk(
+  pullRequest: PullRequestDetails,
+  chunk: ReviewChunk,
+  others: OtherFileSummary[],
+  context: StageContext,
+): Promise<ChunkOutcome> {
+  const prompt = renderChunkPrompt(pullRequest, chunk, others, context);
+  const result = await callWithRetry(context, () =>
+    context.model.completeStructured({
+      system: prompt.system,
+      user: prompt.user,
+      schema: reviewAnswerSchema,
+      schemaName: 'pull_request_review',
+      tier: chunk.tier,
+    }),
+  );
+  if (!result.ok) return { kind: 'failed', error: result.error, promptTokens: prompt.tokens };
+  if (containsCanary(result.value, prompt.canary)) return { kind: 'withheld', promptTokens: prompt.tokens };
+  return { kind: 'answered', answer: result.value, promptTokens: prompt.tokens };
+}

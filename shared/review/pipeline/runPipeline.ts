@@ -1,0 +1,271 @@
+import { ConcurrencyLimit, mapWithConcurrency } from '../../concurrency/concurrencyLimit';
+import { DEFAULT_TOKEN_BUDGET, type ReviewBudget } from '../../config/reviewBudgetSettings';
+import type { ModelTier } from '../../llm/chatModel';
+import { tokenCounterFor } from '../../llm/tokenCounter';
+import { anchorFindings } from '../anchorFindings';
+import type { ReviewedFile, SkippedFile } from '../collectChanges';
+import { renderIterationSection } from '../comments';
+import { DeadlineReachedError } from '../jobDeadline';
+import { ModelCallError, newCorrelationId } from '../failureMessages';
+import { boundFindings, planThreads, WITHHELD_ANSWER } from '../findingThreads';
+import type { PullRequestDetails, PullRequestReader, PullRequestRef } from '../platform';
+import type { PlanDependencies, PreparedReview } from '../planReview';
+import type { Finding } from '../prompt';
+import { LockLostError, type FileSummary, type ReviewPlan } from '../reviewStore';
+import { packChunks, type ReviewChunk } from './chunking';
+import { reviewChunk, type ChunkOutcome } from './chunkReview';
+import { meterCalls, renderCostFooter, reviewCostOf } from './costAccounting';
+import { mergeFindings } from './mergeFindings';
+import type { StageContext } from './stageContext';
+import { summarizeReview } from './summary';
+import { planTriage, triageBatch, type FileTriage } from './triage';
+import { GITATTRIBUTES_PATH, parseGitAttributes, trivialReason } from './trivialFiles';
+
+/**
+ * The review pipeline, stage by stage (each in its own file): deterministic triage, light triage and summaries,
+ * chunks reviewed in parallel, findings merged, one light summary call; the budget checked before each stage, and
+ * whatever is left out listed with its reason. A chunk whose call fails costs only its own files.
+ */
+
+export const OVER_BUDGET = 'over the token budget (REVIEW_TOKEN_BUDGET)';
+export const MODEL_ERROR = 'not reviewed (model error)';
+export const OUTPUT_WITHHELD = 'output withheld';
+
+/** Output tokens a call is expected to use, for the budget (the real figures replace them once answered). */
+const EXPECTED_OUTPUT = { triagePerFile: 150, chunk: 2_000, summary: 600 };
+
+export const DEFAULT_BUDGET: Omit<ReviewBudget, 'prices' | 'deprecatedPromptChars'> = {
+  tokenBudget: DEFAULT_TOKEN_BUDGET,
+  concurrency: 8,
+  chunkTokens: 24_000,
+  heavyChunkTokens: 48_000,
+  contextTokens: { light: 128_000, reasoning: 200_000, heavy: 200_000 },
+};
+
+const isHandOver = (error: unknown) => {
+  const cause = error instanceof ModelCallError ? error.original : error;
+  return cause instanceof LockLostError || cause instanceof DeadlineReachedError;
+};
+
+/** The target branch's linguist rules, read at the merge base (one request; none when there is no file). */
+async function readGitAttributes(platform: PullRequestReader, ref: PullRequestRef, commitId: string) {
+  const content = await platform.getFileContent(ref, GITATTRIBUTES_PATH, commitId, 64 * 1024);
+  return content?.kind === 'content' ? parseGitAttributes(Buffer.from(content.bytes).toString('utf8')) : [];
+}
+
+export async function runReviewPipeline(
+  ref: PullRequestRef,
+  deps: PlanDependencies,
+  pullRequest: PullRequestDetails,
+  prepared: Omit<PreparedReview, 'prompt'>,
+  previous: ReviewPlan | undefined,
+): Promise<ReviewPlan> {
+  const now = () => (deps.now ?? (() => new Date()))().getTime();
+  const startedAt = now();
+  const usageMark = deps.usage?.entries.length ?? 0;
+  const budget = { ...DEFAULT_BUDGET, ...deps.limits };
+  const { iteration, base, collected, checks } = prepared;
+  const counters = new Map<ModelTier, (text: string) => number>();
+  const count = (tier: ModelTier, text: string) => {
+    let counter = counters.get(tier);
+    if (counter === undefined) {
+      const { count: of } = tokenCounterFor(deps.models?.[tier] ?? '');
+      counter = of;
+      counters.set(tier, counter);
+    }
+    return counter(text);
+  };
+  const meter = meterCalls(deps.model, count, deps.models ?? {}, now);
+  const context: StageContext = {
+    model: meter.model,
+    limit: new ConcurrencyLimit(budget.concurrency),
+    count,
+    contextTokens: budget.contextTokens,
+    maxOutputTokens: deps.maxOutputTokens ?? 16_384,
+    isFatal: isHandOver,
+  };
+  const spent = () => meter.calls.reduce((sum, call) => sum + call.inputTokens + call.outputTokens, 0);
+
+  const rules = await readGitAttributes(deps.platform, ref, iteration.commonCommitId);
+  const summaries = new Map<string, FileSummary>();
+  const entry = (path: string, status: FileSummary['status'], summary: string, reason?: string) =>
+    summaries.set(path, {
+      path,
+      status,
+      summary,
+      ...(reason === undefined ? {} : { reason }),
+      iterationId: iteration.id,
+    });
+  const needModel: ReviewedFile[] = [];
+  for (const file of collected.files) {
+    const reason = trivialReason(file, rules);
+    if (reason === undefined) needModel.push(file);
+    else entry(file.change.path, 'trivial', '', reason);
+  }
+  const notReviewed: SkippedFile[] = [...collected.skipped];
+  const limits = {
+    chunkTokens: budget.chunkTokens,
+    heavyChunkTokens: budget.heavyChunkTokens,
+    maxChunkTokens:
+      Math.min(budget.contextTokens.reasoning, budget.contextTokens.heavy) - context.maxOutputTokens - 8_000,
+  };
+  const chunkCount = (text: string) => count('reasoning', text);
+
+  // Stage 1: triage, unless the whole reviewable diff fits in one chunk.
+  let toReview = needModel;
+  let triaged = new Map<string, FileTriage>();
+  const singleChunk = packChunks(needModel, chunkCount, limits).chunks.length <= 1;
+  if (!singleChunk) {
+    const batches = planTriage(needModel, context);
+    let reserved = 0;
+    const affordable = batches.filter((batch) => {
+      reserved += batch.tokens + batch.files.length * EXPECTED_OUTPUT.triagePerFile;
+      return reserved <= budget.tokenBudget / 10;
+    });
+    const results = await mapWithConcurrency(affordable, batches.length || 1, (batch) =>
+      triageBatch(pullRequest, batch, context),
+    );
+    triaged = new Map(results.flatMap((result) => [...result]));
+    toReview = needModel.filter((file) => triaged.get(file.change.path)?.needsReview ?? true);
+    for (const file of needModel) {
+      const triage = triaged.get(file.change.path);
+      if (triage !== undefined && !triage.needsReview)
+        entry(file.change.path, 'trivial', triage.summary, 'triage');
+    }
+  }
+
+  // Stage 2: chunks within what the budget leaves (the summary call's share kept back), in parallel.
+  const packed = packChunks(toReview, chunkCount, limits);
+  notReviewed.push(...packed.tooLarge);
+  let room = budget.tokenBudget - spent() - (singleChunk ? 0 : EXPECTED_OUTPUT.summary + 4_000);
+  const affordable: ReviewChunk[] = [];
+  for (const chunk of packed.chunks) {
+    const cost = chunk.tokens + 3_000 + EXPECTED_OUTPUT.chunk;
+    if (cost > room) {
+      for (const part of chunk.parts) notReviewed.push({ path: part.file.change.path, reason: OVER_BUDGET });
+      continue;
+    }
+    room -= cost;
+    affordable.push(chunk);
+  }
+  const others = needModel.map((file) => ({
+    path: file.change.path,
+    summary: triaged.get(file.change.path)?.summary ?? '',
+  }));
+  const outcomes = await mapWithConcurrency(affordable, affordable.length || 1, (chunk) =>
+    reviewChunk(pullRequest, chunk, others, context),
+  );
+  const answered = outcomes.filter((outcome) => outcome.kind === 'answered');
+  const failed = (kind: ChunkOutcome['kind']) =>
+    new Set(
+      affordable
+        .filter((_, index) => outcomes[index].kind === kind)
+        .flatMap((chunk) => chunk.parts.map((part) => part.file.change.path)),
+    );
+  const failedPaths = failed('failed');
+  const withheldChunks = outcomes.some((outcome) => outcome.kind === 'withheld');
+  // Nothing the model was asked answered: that is the review failing (retried by the queue), not a partial one.
+  const firstFailure = outcomes.find((outcome) => outcome.kind === 'failed');
+  if (firstFailure !== undefined && answered.length === 0 && !withheldChunks) throw firstFailure.error;
+  for (const path of failedPaths) notReviewed.push({ path, reason: MODEL_ERROR });
+
+  const shownPaths = new Set(
+    affordable
+      .filter((_, index) => outcomes[index].kind === 'answered')
+      .flatMap((chunk) => chunk.parts.map((part) => part.file.change.path)),
+  );
+  const merged = mergeFindings(answered.flatMap((outcome) => outcome.answer.findings));
+  const withheld = withheldChunks ? newCorrelationId() : undefined;
+  const maxFindings = deps.safety?.maxFindings ?? 50;
+  const { kept, dropped } =
+    withheld === undefined ? boundFindings(merged, maxFindings) : { kept: [] as Finding[], dropped: 0 };
+
+  // Per-file summaries: the light model's, else the reviewer's walkthrough sentence.
+  const walkthrough = new Map(
+    answered.flatMap((outcome) =>
+      outcome.answer.walkthrough.map((item) => [item.path, item.change] as const),
+    ),
+  );
+  for (const file of toReview) {
+    const path = file.change.path;
+    const summary = withheld ? '' : triaged.get(path)?.summary || walkthrough.get(path) || '';
+    if (!summaries.has(path) && shownPaths.has(path) && !failedPaths.has(path))
+      entry(path, 'reviewed', summary);
+  }
+  for (const skipped of notReviewed) entry(skipped.path, 'not-reviewed', '', skipped.reason);
+  const listed = new Set(summaries.keys());
+  for (const change of prepared.changes) {
+    if (!change.isFolder && !listed.has(change.path)) entry(change.path, 'trivial', '', 'no text change');
+  }
+  // An incremental review keeps what earlier iterations said about files this push did not change.
+  const files = [
+    ...(previous?.fileSummaries ?? []).filter((file) => !summaries.has(file.path)),
+    ...summaries.values(),
+  ].sort((a, b) => (a.path < b.path ? -1 : 1));
+
+  // Stage 3: the overall summary (one light call), or the single chunk's own.
+  let overall = {
+    summary: answered[0]?.answer.summary ?? 'No text changes to review.',
+    verdict: answered[0]?.answer.verdict ?? 'Nothing to review.',
+  };
+  if (withheld !== undefined) overall = WITHHELD_ANSWER;
+  else if (!singleChunk && answered.length > 0)
+    overall = (await summarizeReview(pullRequest, files, kept, context)).summary;
+
+  const links = { allowedLinkPrefix: deps.safety?.orgUrl };
+  const anchored = anchorFindings([...kept, ...checks.findings], collected.files, shownPaths);
+  const threads = planThreads(anchored.inline, iteration.id, links);
+  const cost = reviewCostOf(
+    meter.calls,
+    deps.usage?.entries.slice(usageMark),
+    budget.prices,
+    now() - startedAt,
+  );
+  const thisComparison = new Set(prepared.changes.map((change) => change.path));
+  const missing = files.filter((file) => file.status === 'not-reviewed' && thisComparison.has(file.path));
+  const partial =
+    missing.length === 0
+      ? undefined
+      : { notReviewed: missing.length, reasons: [...new Set(missing.map((file) => file.reason ?? ''))] };
+  deps.log.info(
+    JSON.stringify({
+      event: 'review-cost',
+      repositoryId: ref.repositoryId,
+      pullRequestId: ref.pullRequestId,
+      iterationId: iteration.id,
+      calls: cost.calls.length,
+      byTier: cost.byTier,
+      costUsd: cost.totalCostUsd,
+      wallMs: cost.wallMs,
+      notReviewed: partial?.notReviewed ?? 0,
+    }),
+  );
+  return {
+    iterationId: iteration.id,
+    sourceCommitId: iteration.sourceCommitId,
+    mode: base === undefined ? 'full' : 'incremental',
+    comparedTo: base?.id,
+    files: collected.files.length,
+    threads,
+    ...(withheld === undefined ? {} : { withheld }),
+    fileSummaries: files,
+    ...(partial === undefined ? {} : { partial }),
+    cost,
+    summarySection: renderIterationSection({
+      answer: { ...overall, walkthrough: [], findings: [] },
+      iterationId: iteration.id,
+      sourceCommitId: iteration.sourceCommitId,
+      comparedTo: base?.id,
+      inlineCount: threads.length,
+      changedFiles: prepared.changedFiles,
+      folded: anchored.folded,
+      skipped: notReviewed,
+      omittedPaths: [],
+      overLimit: { dropped, limit: maxFindings },
+      notices: checks.notices,
+      links,
+      files,
+      footer: renderCostFooter(cost),
+    }),
+  };
+}

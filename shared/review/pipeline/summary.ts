@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import type { PullRequestDetails } from '../platform';
+import { intentFields, renderIntent, severities, type Finding } from '../prompt';
+import type { FileSummary } from '../reviewStore';
+import { boundaryRule, canaryRule, containsCanary, createBoundary, newCanary } from '../untrustedBoundary';
+import { callWithRetry, promptRoom, type StageContext } from './stageContext';
+
+/**
+ * Stage 3 (light tier): the overall summary and verdict, in one call, from the per-file summaries and the findings
+ * the chunks reported. The walkthrough itself is composed from the per-file summaries, not asked for again. If the
+ * call fails, the summary is composed from the counts: the review is still posted.
+ */
+
+export const reviewSummarySchema = z.object({
+  summary: z.string().describe('Two to four sentences: what the pull request does and why.'),
+  verdict: z.string().describe('One short sentence: is it ready to merge, and what matters most.'),
+});
+
+export type ReviewSummary = z.infer<typeof reviewSummarySchema>;
+
+const SUMMARY_INSTRUCTIONS = [
+  'You are ado-reviewer, writing the summary of an Azure DevOps pull request review.',
+  'You are given the pull request, a summary of each changed file and the findings of the review. Write what the',
+  'pull request does and why in two to four sentences, and a one-sentence verdict. Plain Markdown: no images, no',
+  'HTML, no links, no mentions.',
+].join('\n');
+
+function composedSummary(files: FileSummary[], findings: Finding[]): ReviewSummary {
+  const reviewed = files.filter((file) => file.status === 'reviewed').length;
+  const high = findings.filter((finding) => finding.severity === 'high').length;
+  return {
+    summary: `This pull request changes ${files.length} file${files.length === 1 ? '' : 's'}; ${reviewed} reviewed by the model.`,
+    verdict:
+      high > 0
+        ? `Not ready: ${high} high-severity finding${high === 1 ? '' : 's'} to address first.`
+        : `${findings.length} finding${findings.length === 1 ? '' : 's'}; see the threads.`,
+  };
+}
+
+export async function summarizeReview(
+  pullRequest: PullRequestDetails,
+  files: FileSummary[],
+  findings: Finding[],
+  context: StageContext,
+): Promise<{ summary: ReviewSummary; failed: boolean }> {
+  const fileLines = files.map(
+    (file) => `${file.path} (${file.status}${file.reason ? `: ${file.reason}` : ''}): ${file.summary}`,
+  );
+  const findingLines = findings.map(
+    (finding) =>
+      `${finding.severity} ${finding.path}:${finding.startLine} ${finding.comment.replace(/\s+/g, ' ')}`,
+  );
+  const boundary = createBoundary([...intentFields(pullRequest), ...fileLines, ...findingLines]);
+  const canary = newCanary();
+  const system = [SUMMARY_INSTRUCTIONS, boundaryRule(boundary), canaryRule(canary)].join('\n');
+  const counts = severities.map(
+    (severity) => `${findings.filter((f) => f.severity === severity).length} ${severity}`,
+  );
+  // Most severe findings first; lines past the light context's room are left out, whole.
+  let room = promptRoom(context, 'light') - context.count('light', system) - 500;
+  const fit = (lines: string[]) => {
+    const kept: string[] = [];
+    for (const line of lines) {
+      const tokens = context.count('light', line) + 1;
+      if (tokens > room) break;
+      kept.push(line);
+      room -= tokens;
+    }
+    return kept;
+  };
+  const intent = renderIntent(pullRequest, boundary);
+  room -= context.count('light', intent);
+  const keptFindings = fit(findingLines);
+  const keptFiles = fit(fileLines);
+  const user = [
+    intent,
+    `Changed files (${files.length}):`,
+    boundary.fence('file-summaries', keptFiles.join('\n')),
+    `Findings (${counts.join(', ')}):`,
+    boundary.fence('findings', keptFindings.join('\n') || '(none)'),
+  ].join('\n\n');
+  const result = await callWithRetry(context, () =>
+    context.model.completeStructured({
+      system,
+      user,
+      schema: reviewSummarySchema,
+      schemaName: 'review_summary',
+      tier: 'light',
+    }),
+  );
+  if (!result.ok || containsCanary(result.value, canary)) {
+    return { summary: composedSummary(files, findings), failed: true };
+  }
+  return { summary: result.value, failed: false };
+}

@@ -1,0 +1,90 @@
+import picomatch from 'picomatch';
+import type { ReviewedFile } from '../collectChanges';
+
+/**
+ * Files the review can call trivial without asking a model: generated or vendored by the target branch's
+ * `.gitattributes` (`linguist-generated`, `linguist-vendored`), well-known lockfiles, minified code, and changes of
+ * whitespace only. They are listed in the walkthrough with the reason and never reach a model.
+ */
+
+export const GITATTRIBUTES_PATH = '/.gitattributes';
+
+const LOCKFILES = new Set([
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lock',
+  'Cargo.lock',
+  'Gemfile.lock',
+  'composer.lock',
+  'poetry.lock',
+  'Pipfile.lock',
+  'uv.lock',
+  'go.sum',
+  'packages.lock.json',
+  'paket.lock',
+  'mix.lock',
+  'pubspec.lock',
+  'Podfile.lock',
+  'flake.lock',
+  'gradle.lockfile',
+]);
+
+/** A line this long is not written by hand; minified bundles have few lines, each thousands of characters. */
+const MINIFIED_LINE_CHARS = 1_000;
+
+type Attribute = 'linguist-generated' | 'linguist-vendored';
+interface AttributeRule {
+  matches: (path: string) => boolean;
+  attribute: Attribute;
+  set: boolean;
+}
+
+/** The linguist rules of a `.gitattributes` file, in order (a later line overrides an earlier one, as in git). */
+export function parseGitAttributes(text: string): AttributeRule[] {
+  const rules: AttributeRule[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const [pattern, ...attributes] = line.split(/\s+/);
+    // git: a pattern without a slash matches a name at any depth; with one, it is relative to the root.
+    const glob = pattern.replace(/^\//, '');
+    const anchored = pattern.replace(/\/$/, '').includes('/');
+    const isMatch = picomatch(anchored ? glob : `**/${glob}`, { dot: true });
+    const matchesDirectory = picomatch(`${anchored ? glob : `**/${glob}`}/**`, { dot: true });
+    const matches = (path: string) => isMatch(path) || matchesDirectory(path);
+    for (const entry of attributes) {
+      const [, negation, name, value] = /^(-|!)?([^=]+)(?:=(.*))?$/.exec(entry) ?? [];
+      if (name !== 'linguist-generated' && name !== 'linguist-vendored') continue;
+      rules.push({ matches, attribute: name, set: negation === undefined && value !== 'false' });
+    }
+  }
+  return rules;
+}
+
+function attributeOf(rules: AttributeRule[], path: string, attribute: Attribute): boolean {
+  let set = false;
+  for (const rule of rules) if (rule.attribute === attribute && rule.matches(path)) set = rule.set;
+  return set;
+}
+
+const squeeze = (lines: readonly string[]) => lines.join('').replace(/\s+/g, '');
+
+/** Why `file` needs no review, or undefined when it may. */
+export function trivialReason(file: ReviewedFile, rules: AttributeRule[]): string | undefined {
+  const path = file.change.path.replace(/^\//, '');
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (attributeOf(rules, path, 'linguist-generated')) return 'generated (.gitattributes)';
+  if (attributeOf(rules, path, 'linguist-vendored')) return 'vendored (.gitattributes)';
+  if (LOCKFILES.has(name)) return 'lockfile';
+  const added = file.hunks.flatMap((hunk) => hunk.added);
+  if (/\.min\.(js|css|mjs)$/.test(name) || added.some((line) => line.length > MINIFIED_LINE_CHARS)) {
+    return 'minified';
+  }
+  const removed = file.hunks.flatMap((hunk) => hunk.removed);
+  if (removed.length > 0 && added.length > 0 && squeeze(removed) === squeeze(added)) {
+    return 'whitespace or formatting only';
+  }
+  return undefined;
+}
