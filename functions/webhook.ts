@@ -45,7 +45,7 @@ export function createWebhookHandler(ports: WebhookPorts) {
         {
           // Values that refuse this delivery are read again from Key Vault first: they may predate a rotation.
           credentials: () => resolveDeliveryCredentials(header, config.webhook, ports.secretStore()),
-          organizationUrl: config.azureDevOps.orgUrl,
+          organizations: config.azureDevOps.organizations,
           enqueue: (job) => jobs.send(job),
           log: context,
         },

@@ -143,6 +143,18 @@ param reviewFailSeverity string = ''
 @description('Open findings at that severity or worse that fail the status; empty keeps the app\'s default (1).')
 param reviewFailThreshold string = ''
 
+@description('Organization-wide .ado-reviewer.yaml (YAML text) under every repository\'s file; empty for none.')
+param reviewOrganizationConfig string = ''
+
+@description('The same, under CodeRabbit\'s setting name; REVIEW_ORGANIZATION_CONFIG wins when both are set.')
+param yamlConfig string = ''
+
+@description('Keep learnings per repository (true/false); empty keeps the app\'s default (true).')
+param enableLearnings string = ''
+
+@description('Log one metrics event per review (true/false); empty keeps the app\'s default (false).')
+param enableMetrics string = ''
+
 @description('PR status context genre; empty keeps the app\'s default (ado-reviewer).')
 param reviewStatusGenre string = ''
 
@@ -336,6 +348,10 @@ module api 'app/api.bicep' = {
       REVIEW_STATUS_GENRE: reviewStatusGenre
       REVIEW_STATUS_NAME: reviewStatusName
       IGNORED_IDENTITY_IDS: ignoredIdentityIds
+      REVIEW_ORGANIZATION_CONFIG: reviewOrganizationConfig
+      YAML_CONFIG: yamlConfig
+      ENABLE_LEARNINGS: enableLearnings
+      ENABLE_METRICS: enableMetrics
     }
   }
 }

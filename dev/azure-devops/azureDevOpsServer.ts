@@ -16,6 +16,7 @@
  *   properties.ts       property bags and the pullRequestProperties resource
  *   projectsAndServiceHooks.ts   Core projects and the Service Hooks subscriptions API
  *   deliveries.ts       service-hook payloads and their delivery to the subscriber
+ *   workItems.ts        work items and their links to pull requests
  *   userActions.ts      what people do: push, open, vote, comment, complete, abandon, publish
  *   adminApi.ts         the `{org}/_test/...` endpoints (listed at its top)
  *   model.ts            the state model and its lookups; iterations.ts, serialisers.ts, errors.ts alongside
@@ -42,10 +43,13 @@ import type {
   ClosePullRequestRequest,
   CreatePullRequestRequest,
   CreateRepositoryRequest,
+  CreateWorkItemRequest,
   DeliveryRecord,
   EditCommentRequest,
   Json,
+  LinkWorkItemRequest,
   PushRequest,
+  SetThreadStatusRequest,
   ServiceHookEventType,
   Subscriber,
   TestUser,
@@ -57,6 +61,7 @@ import { identityJson, pullRequestJson, statusJson, threadJson } from './seriali
 import { registerStatusRoutes } from './statuses';
 import { registerThreadRoutes } from './threads';
 import { UserActions } from './userActions';
+import { WorkItems } from './workItems';
 
 export type * from './publicTypes';
 
@@ -65,6 +70,7 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
   private readonly model: ServerModel;
   private readonly serviceHooks: ServiceHookDeliveries;
   private readonly actions: UserActions;
+  private readonly workItems: WorkItems;
   private readonly front: HttpFront;
   private readonly http: http.Server;
 
@@ -73,13 +79,15 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
     this.serviceHooks = new ServiceHookDeliveries(this.model, options.deliveryTimeoutMs ?? 20_000);
     this.actions = new UserActions(this.model, this.serviceHooks);
     // Registration order is match order, kept as the service's location list: discovery, core, hooks, git.
-    const router = new Router();
+    const router = new Router(options.server?.apiVersion);
     registerLocationRoutes(router, this.model);
     registerProjectAndServiceHookRoutes(router, this.model);
     registerGitRoutes(router, this.model);
     registerThreadRoutes(router, this.model, this.serviceHooks);
     registerStatusRoutes(router, this.model);
     registerPropertyRoutes(router, this.model);
+    this.workItems = new WorkItems(this.model);
+    this.workItems.register(router);
     this.front = new HttpFront(this.model, router, {
       model: this.model,
       actions: this.actions,
@@ -108,6 +116,9 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
   }
   get deliveries(): DeliveryRecord[] {
     return this.serviceHooks.records;
+  }
+  get authorizations(): string[] {
+    return this.model.authorizations;
   }
 
   async listen(): Promise<void> {
@@ -146,6 +157,15 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
   }
   completePullRequest(request: ClosePullRequestRequest): Promise<Json> {
     return this.actions.completePullRequest(request);
+  }
+  setThreadStatus(request: SetThreadStatusRequest): Json {
+    return this.actions.setThreadStatus(request);
+  }
+  createWorkItem(request: CreateWorkItemRequest): Json & { id: number } {
+    return this.workItems.create(request);
+  }
+  linkWorkItem(request: LinkWorkItemRequest): void {
+    this.workItems.link(request);
   }
   abandonPullRequest(request: ClosePullRequestRequest): Promise<Json> {
     return this.actions.abandonPullRequest(request);

@@ -6,6 +6,7 @@ import type { ServerModel } from './model';
 import type { Json } from './publicTypes';
 import type { Router } from './routing';
 import { descriptor } from './serialisers';
+import { WIT_AREA_ID } from './workItems';
 
 const GIT_AREA_ID = '4e080c62-fa21-4fbc-8fef-2a10a2b38049';
 const CORE_AREA_ID = '79134c72-4a58-4b42-976c-04e7115f32bf';
@@ -27,7 +28,7 @@ function connectionData(model: ServerModel): Json {
     authorizedUser: user,
     instanceId: model.collectionId,
     deploymentId: model.accountId,
-    deploymentType: 'hosted',
+    deploymentType: model.onPremises ? 'onPremises' : 'hosted',
     locationServiceData: {
       serviceOwner: '00025394-6065-48ca-87d9-7f5672854ef7',
       defaultAccessMappingMoniker: 'PublicAccessMapping',
@@ -48,9 +49,12 @@ export function registerLocationRoutes(router: Router, model: ServerModel): void
       resourceVersion: 1,
       handlers: {
         GET: () => {
+          // A Server has no resource areas: the client then calls every area at the collection URL.
+          if (model.onPremises) return { json: { count: 0, value: null } };
           const value = [
             { id: GIT_AREA_ID, name: 'git', locationUrl: `${model.orgUrl}/` },
             { id: CORE_AREA_ID, name: 'core', locationUrl: `${model.orgUrl}/` },
+            { id: WIT_AREA_ID, name: 'wit', locationUrl: `${model.orgUrl}/` },
           ];
           return { json: { count: value.length, value } };
         },

@@ -1,5 +1,6 @@
 /**
- * The HTTP front: checks the organization and the PAT (basic auth, any user name), records every REST write,
+ * The HTTP front: checks the organization (or collection path) and the credential — the PAT as basic auth (any
+ * user name), or a bearer token the identity stand-in says is valid — records every REST write and Authorization,
  * sends `_test` requests to the admin API and the rest through the route table, and turns errors into the
  * service's error shape. Also where faults are injected (faultInjection.ts) and every request is recorded.
  */
@@ -9,7 +10,7 @@ import { AzureDevOpsError, badRequest } from './errors';
 import { faultHeaders, FaultInjection, SIGN_IN_PAGE, type RequestRecord } from './faultInjection';
 import { now, type ServerModel } from './model';
 import type { WriteRecord } from './publicTypes';
-import { checkApiVersion, requestedApiVersion, type ApiLocation, type Reply, type Router } from './routing';
+import { requestedApiVersion, type ApiLocation, type Reply, type Router } from './routing';
 
 export class HttpFront {
   readonly faults = new FaultInjection();
@@ -29,6 +30,8 @@ export class HttpFront {
   }
 
   private authorized(header: string | undefined): boolean {
+    const bearer = /^Bearer\s+(.+)$/i.exec(header ?? '');
+    if (bearer) return this.model.acceptsBearerToken(bearer[1]);
     const match = /^Basic\s+(.+)$/i.exec(header ?? '');
     if (!match) return false;
     const decoded = Buffer.from(match[1], 'base64').toString('utf8');
@@ -40,12 +43,14 @@ export class HttpFront {
     const method = (request.method ?? 'GET').toUpperCase();
     const url = new URL(request.url ?? '/', 'http://localhost');
     const segments = url.pathname.split('/').filter((segment) => segment !== '');
+    const { pathSegments } = this.model;
     const summary = { method, path: url.pathname, query: url.searchParams };
     // The admin API is the test's own channel: never faulted, not recorded.
-    const { record, fault } =
-      segments[1]?.toLowerCase() === '_test'
-        ? { record: undefined, fault: undefined }
-        : this.faults.arrive(summary, (listener) => response.once('close', listener));
+    const isAdmin = segments[pathSegments.length]?.toLowerCase() === '_test';
+    if (!isAdmin) this.model.authorizations.push(request.headers.authorization ?? '');
+    const { record, fault } = isAdmin
+      ? { record: undefined, fault: undefined }
+      : this.faults.arrive(summary, (listener) => response.once('close', listener));
     if (fault?.drop) {
       request.socket.destroy();
       return;
@@ -94,7 +99,7 @@ export class HttpFront {
     }
     try {
       const raw = await readBody(request);
-      if (segments[0]?.toLowerCase() !== this.model.organization.toLowerCase())
+      if (pathSegments.some((segment, index) => segments[index]?.toLowerCase() !== segment))
         throw new AzureDevOpsError(404, 'ResourceNotFoundException', `No organization at ${url.pathname}.`);
       if (!this.authorized(request.headers.authorization)) {
         response.setHeader('WWW-Authenticate', 'Basic realm="https://dev.azure.com/"');
@@ -108,7 +113,7 @@ export class HttpFront {
       }
       const contentType = request.headers['content-type'] ?? '';
       const body = parseBody(raw);
-      const rest = segments.slice(1).map((segment) => decodeURIComponent(segment));
+      const rest = segments.slice(pathSegments.length).map((segment) => decodeURIComponent(segment));
       if (rest[0]?.toLowerCase() === '_test') {
         send({ json: (await handleAdminRequest(this.admin, method, rest.slice(1), body)) ?? null });
         return;
@@ -138,7 +143,7 @@ export class HttpFront {
           `The requested resource does not support http method '${method}'.`,
         );
       const apiVersion = requestedApiVersion(request.headers.accept ?? '', query);
-      checkApiVersion(apiVersion, method, route.location);
+      this.router.checkApiVersion(apiVersion, method, route.location);
       send(
         await handler({
           method,

@@ -167,6 +167,11 @@ export class ServerModel {
   readonly pullRequests = new Map<number, PullRequestState>();
   readonly hookSubscriptions = new Map<string, HookSubscriptionState>();
   readonly writes: WriteRecord[] = [];
+  readonly authorizations: string[] = [];
+  /** The URL path segments of the organization or collection, lowercase. */
+  readonly pathSegments: string[];
+  readonly acceptsBearerToken: (token: string) => boolean;
+  readonly onPremises: boolean;
   nextPullRequestId = 1;
   nextThreadId = 1;
   /** Git mutations (commits, iterations, merges) run one at a time so iteration numbers follow push order. */
@@ -193,6 +198,9 @@ export class ServerModel {
       uniqueName: `vstfs:///Framework/IdentityDomain/${this.collectionId}\\Project Collection Service Accounts`,
     };
     this.projectPageSize = options.projectPageSize ?? 100;
+    this.pathSegments = organization.toLowerCase().split('/');
+    this.acceptsBearerToken = options.acceptsBearerToken ?? (() => false);
+    this.onPremises = options.server !== undefined;
   }
 
   exclusive<T>(work: () => Promise<T>): Promise<T> {

@@ -12,8 +12,16 @@ export interface TestUser {
 }
 
 export interface AzureDevOpsServerOptions {
+  /** The organization's name, or with `server` a collection path such as `tfs/DefaultCollection`. */
   organization?: string;
   token?: string;
+  /** Bearer tokens accepted besides the PAT: those this says are valid (an identity stand-in's `isValid`). */
+  acceptsBearerToken?: (token: string) => boolean;
+  /**
+   * Behave as Azure DevOps Server: no resource areas (every area at the collection URL), `onPremises` connection
+   * data, and routes that answer api-versions up to `apiVersion` only (Server 2022: 7.0, 2020: 6.0), refusing higher.
+   */
+  server?: { apiVersion: string };
   /** The identity that owns the token (the reviewer bot). */
   botIdentity?: Partial<TestUser>;
   /** The human that creates PRs, votes and comments through the admin API unless a `user` is given. */
@@ -127,6 +135,27 @@ export interface EditCommentRequest {
   content: string;
 }
 
+export interface CreateWorkItemRequest {
+  title: string;
+  /** Defaults to `User Story`. */
+  type?: string;
+  /** HTML, as the service stores it. */
+  description?: string;
+  acceptanceCriteria?: string;
+}
+
+export interface LinkWorkItemRequest {
+  pullRequestId: number;
+  workItemId: number;
+}
+
+export interface SetThreadStatusRequest {
+  pullRequestId: number;
+  threadId: number;
+  /** `active`, `fixed`, `wontFix`, `closed`, `byDesign` or `pending`. */
+  status: string;
+}
+
 export interface ClosePullRequestRequest {
   pullRequestId: number;
   user?: TestUser;
@@ -142,6 +171,8 @@ export interface AzureDevOpsTestServer {
   readonly defaultUser: TestUser;
   readonly writes: WriteRecord[];
   readonly deliveries: DeliveryRecord[];
+  /** The Authorization header of every REST request, in arrival order: which credential reached this server. */
+  readonly authorizations: string[];
 
   /** A project without repositories (creating a repository also creates its project). */
   createProject(name: string): Json & { id: string; name: string };
@@ -153,6 +184,10 @@ export interface AzureDevOpsTestServer {
   editComment(request: EditCommentRequest): Promise<Json>;
   completePullRequest(request: ClosePullRequestRequest): Promise<Json>;
   abandonPullRequest(request: ClosePullRequestRequest): Promise<Json>;
+  /** A person sets a thread's status (resolves or reopens it) in the web UI. */
+  setThreadStatus(request: SetThreadStatusRequest): Json;
+  createWorkItem(request: CreateWorkItemRequest): Json & { id: number };
+  linkWorkItem(request: LinkWorkItemRequest): void;
   publishPullRequest(request: ClosePullRequestRequest): Promise<Json>;
   dropRequests(matches: (method: string, path: string) => boolean, times?: number): void;
   /** Faults to inject into REST requests, and the record of every REST request (faultInjection.ts). */

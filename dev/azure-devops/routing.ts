@@ -6,8 +6,14 @@
 import { badRequest, VSS_COMMON } from './errors';
 import type { Json } from './publicTypes';
 
-const MAX_API_VERSION = 7.2;
-const RELEASED_API_VERSION = 7.1;
+/** The newest api-version a route answers and the newest one that needs no `-preview`. */
+export interface ApiVersionLimits {
+  max: string;
+  released: string;
+}
+
+/** Azure DevOps Services today; an Azure DevOps Server answers only up to its release's version. */
+const SERVICES_API_VERSIONS: ApiVersionLimits = { max: '7.2', released: '7.1' };
 export const PR_PATH = '{project}/_apis/{area}/repositories/{repositoryId}/pullRequests/{pullRequestId}';
 export const ITERATION_PATH = `${PR_PATH}/iterations/{iterationId}`;
 
@@ -88,7 +94,12 @@ export function requestedApiVersion(accept: string, query: Map<string, string>):
 }
 
 /** Rejects api-versions the service would reject: too new, or a preview version without `-preview`. */
-export function checkApiVersion(requested: string | undefined, method: string, location: ApiLocation): void {
+function checkApiVersion(
+  requested: string | undefined,
+  method: string,
+  location: ApiLocation,
+  limits: ApiVersionLimits,
+): void {
   if (requested === undefined) {
     if (method === 'GET') return;
     throw badRequest(
@@ -105,13 +116,13 @@ export function checkApiVersion(requested: string | undefined, method: string, l
       VSS_COMMON,
     );
   const version = Number(parsed[1]);
-  if (version > MAX_API_VERSION)
+  if (version > Number(limits.max))
     throw badRequest(
-      `The requested REST API version of ${requested} is out of range for this server. The latest REST API version for this server is ${MAX_API_VERSION}.`,
+      `The requested REST API version of ${requested} is out of range for this server. The latest REST API version for this server is ${limits.max}.`,
       'VssVersionOutOfRangeException',
       VSS_COMMON,
     );
-  if (version > RELEASED_API_VERSION && !parsed[2])
+  if (version > Number(limits.released) && !parsed[2])
     throw badRequest(
       `The requested version "${requested}" of the resource is under preview. The -preview flag must be supplied in the api-version for such requests. For example: "${requested}-preview"`,
       'VssInvalidPreviewVersionException',
@@ -125,7 +136,7 @@ export function checkApiVersion(requested: string | undefined, method: string, l
     );
 }
 
-function locationJson(location: ApiLocation): Json {
+function locationJson(location: ApiLocation, limits: ApiVersionLimits): Json {
   return {
     id: location.id,
     area: location.area,
@@ -133,14 +144,27 @@ function locationJson(location: ApiLocation): Json {
     routeTemplate: location.routeTemplate,
     resourceVersion: location.resourceVersion,
     minVersion: '1.0',
-    maxVersion: String(MAX_API_VERSION),
-    releasedVersion: String(RELEASED_API_VERSION),
+    maxVersion: limits.max,
+    releasedVersion: limits.released,
   };
 }
 
 /** The route table. Locations are tried in the order they were registered. */
 export class Router {
   private readonly locations: ApiLocation[] = [];
+  private readonly limits: ApiVersionLimits;
+
+  /** `serverApiVersion`: an Azure DevOps Server's, every route answering up to it and no preview beyond. */
+  constructor(serverApiVersion?: string) {
+    this.limits =
+      serverApiVersion === undefined
+        ? SERVICES_API_VERSIONS
+        : { max: serverApiVersion, released: serverApiVersion };
+  }
+
+  checkApiVersion(requested: string | undefined, method: string, location: ApiLocation): void {
+    checkApiVersion(requested, method, location, this.limits);
+  }
 
   register(...locations: ApiLocation[]): void {
     this.locations.push(...locations);
@@ -150,7 +174,7 @@ export class Router {
   areaLocations(area: string): Json {
     const value = this.locations
       .filter((location) => location.area.toLowerCase() === area.toLowerCase())
-      .map(locationJson);
+      .map((location) => locationJson(location, this.limits));
     return { count: value.length, value };
   }
 

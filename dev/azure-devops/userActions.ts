@@ -29,6 +29,7 @@ import type {
   EditCommentRequest,
   Json,
   PushRequest,
+  SetThreadStatusRequest,
   TestUser,
   VoteRequest,
 } from './publicTypes';
@@ -229,6 +230,14 @@ export class UserActions {
       edited: true,
     });
     return commentJson(this.model, pr, thread, comment);
+  }
+
+  setThreadStatus(request: SetThreadStatusRequest): Json {
+    const pr = this.model.pullRequestById(request.pullRequestId);
+    const thread = this.model.findThread(pr, request.threadId);
+    thread.status = request.status;
+    thread.lastUpdatedDate = now();
+    return threadJson(this.model, pr, thread);
   }
 
   async completePullRequest(request: ClosePullRequestRequest): Promise<Json> {

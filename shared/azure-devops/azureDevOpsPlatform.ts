@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { getPersonalAccessTokenHandler, WebApi } from 'azure-devops-node-api';
+import { WebApi } from 'azure-devops-node-api';
 import type { IGitApi } from 'azure-devops-node-api/GitApi';
+import type { IWorkItemTrackingApi } from 'azure-devops-node-api/WorkItemTrackingApi';
+import { WorkItemErrorPolicy } from 'azure-devops-node-api/interfaces/WorkItemTrackingInterfaces';
 import {
   CommentThreadStatus,
   GitObjectType,
@@ -12,6 +14,7 @@ import {
   type GitPullRequestChange,
   type GitPullRequestCommentThread,
 } from 'azure-devops-node-api/interfaces/GitInterfaces';
+import { fixedPat, patCredential, type AzureDevOpsCredential, type PatValue } from './azureDevOpsCredential';
 import { AzureDevOpsRequests, type RequestPolicyOptions, type RetryRule } from './azureDevOpsRequests';
 import { readItemContent } from './itemContent';
 import type {
@@ -20,6 +23,7 @@ import type {
   PullRequestDetails,
   PullRequestPlatform,
   ReviewThread,
+  ThreadStatus,
   StatusState,
 } from '../review/platform';
 import { getProxySettings } from '../config/proxySettings';
@@ -33,6 +37,7 @@ const statusStates: Record<StatusState, GitStatusState> = {
   succeeded: GitStatusState.Succeeded,
   failed: GitStatusState.Failed,
   error: GitStatusState.Error,
+  notApplicable: GitStatusState.NotApplicable,
 };
 
 const pullRequestStatuses: Record<PullRequestStatus, PullRequestDetails['status']> = {
@@ -115,6 +120,23 @@ const threadStatuses: Record<CommentThreadStatus, string> = {
   [CommentThreadStatus.Pending]: 'pending',
 };
 
+const threadStatusValues: Record<ThreadStatus, CommentThreadStatus> = {
+  active: CommentThreadStatus.Active,
+  pending: CommentThreadStatus.Pending,
+  fixed: CommentThreadStatus.Fixed,
+  wontFix: CommentThreadStatus.WontFix,
+  closed: CommentThreadStatus.Closed,
+  byDesign: CommentThreadStatus.ByDesign,
+};
+
+/** The work item fields the review reads; System.Description and the criteria are HTML. */
+const WORK_ITEM_FIELDS = [
+  'System.WorkItemType',
+  'System.Title',
+  'System.Description',
+  'Microsoft.VSTS.Common.AcceptanceCriteria',
+];
+
 function writeProperties(
   properties: Record<string, string>,
 ): Record<string, { $type: string; $value: string }> {
@@ -140,17 +162,24 @@ function toReviewThread(thread: GitPullRequestCommentThread): ReviewThread {
 export type AzureDevOpsPlatform = PullRequestPlatform & { requestCount(): number };
 
 /**
- * Azure DevOps through its official Node client; the organization URL always comes from configuration. Every call
+ * Azure DevOps through its official Node client; the organization URL always comes from configuration, and
+ * `credential` is a PAT (a literal or one re-read on refusal) or any AzureDevOpsCredential (a bearer token). Every call
  * goes through `AzureDevOpsRequests` (timeouts, retries, rate and concurrency limits), each with the rule for
  * repeating it (see RetryRule).
  */
 export function createAzureDevOpsPlatform(
   orgUrl: string,
-  token: string,
+  credential: string | PatValue | AzureDevOpsCredential,
   options: RequestPolicyOptions = {},
 ): AzureDevOpsPlatform {
-  const requests = new AzureDevOpsRequests(orgUrl, options);
-  const connection = new WebApi(orgUrl, requests.counting(getPersonalAccessTokenHandler(token)), {
+  const signing =
+    typeof credential === 'string'
+      ? patCredential(fixedPat(credential))
+      : 'mode' in credential
+        ? credential
+        : patCredential(credential);
+  const requests = new AzureDevOpsRequests(orgUrl, options, signing);
+  const connection = new WebApi(orgUrl, requests.requestHandler(), {
     proxy: azureDevOpsProxy(getProxySettings(), orgUrl),
     socketTimeout: requests.socketTimeoutMs,
   });
@@ -174,6 +203,20 @@ export function createAzureDevOpsPlatform(
     rule: RetryRule,
     work: (api: IGitApi, signal: AbortSignal) => Promise<T>,
   ) => requests.run(operation, rule, async (signal) => work(await git(), signal));
+
+  let workItemApi: Promise<IWorkItemTrackingApi> | undefined;
+  const workItems = () =>
+    (workItemApi ??= connection.getWorkItemTrackingApi().then(
+      (api) => {
+        requests.watchResponses(api.http);
+        requests.watchResponses(api.rest.client);
+        return api;
+      },
+      (error: unknown) => {
+        workItemApi = undefined;
+        throw error;
+      },
+    ));
 
   let ownIdentity: Promise<string> | undefined;
 
@@ -285,7 +328,7 @@ export function createAzureDevOpsPlatform(
         api.createThread(
           {
             comments: [{ parentCommentId: 0, content: thread.content, commentType: 1 }],
-            status: thread.status === 'active' ? CommentThreadStatus.Active : CommentThreadStatus.Closed,
+            status: threadStatusValues[thread.status],
             properties: writeProperties(thread.properties),
             threadContext: thread.position && {
               filePath: thread.position.filePath,
@@ -346,6 +389,51 @@ export function createAzureDevOpsPlatform(
           isDeleted: comment.isDeleted === true,
         })),
       };
+    },
+
+    async listLinkedWorkItems(ref, max) {
+      const refs = await call('getPullRequestWorkItemRefs', 'read', (api) =>
+        api.getPullRequestWorkItemRefs(ref.repositoryId, ref.pullRequestId, ref.projectId),
+      );
+      const ids = refs
+        .map((entry) => Number(entry.id))
+        .filter((id) => Number.isInteger(id) && id > 0)
+        .sort((a, b) => a - b)
+        .slice(0, max);
+      if (ids.length === 0) return [];
+      // Omit: a work item the token may not read (or since deleted) is left out rather than failing the rest.
+      const items = await requests.run('getWorkItems', 'read', async () =>
+        (await workItems()).getWorkItems(
+          ids,
+          WORK_ITEM_FIELDS,
+          undefined,
+          undefined,
+          WorkItemErrorPolicy.Omit,
+        ),
+      );
+      const text = (value: unknown) => (typeof value === 'string' ? value : '');
+      return items
+        .filter((item) => item?.id !== undefined)
+        .map((item) => ({
+          id: item.id as number,
+          type: text(item.fields?.['System.WorkItemType']),
+          title: text(item.fields?.['System.Title']),
+          description: text(item.fields?.['System.Description']),
+          acceptanceCriteria: text(item.fields?.['Microsoft.VSTS.Common.AcceptanceCriteria']),
+        }));
+    },
+
+    async updateThreadStatus(ref, threadId, status, properties) {
+      // Sets the status: repeating it changes nothing.
+      await call('updateThread', 'idempotentWrite', (api) =>
+        api.updateThread(
+          { status: threadStatusValues[status], properties: writeProperties(properties) },
+          ref.repositoryId,
+          ref.pullRequestId,
+          threadId,
+          ref.projectId,
+        ),
+      );
     },
 
     async replyToComment(ref, threadId, parentCommentId, content) {

@@ -11,6 +11,7 @@
 import type http from 'node:http';
 import type { IGitApi } from 'azure-devops-node-api/GitApi';
 import type { IRequestHandler } from 'azure-devops-node-api/interfaces/common/VsoBaseInterfaces';
+import type { AzureDevOpsCredential } from './azureDevOpsCredential';
 import { ConcurrencyLimit } from '../concurrency/concurrencyLimit';
 
 /**
@@ -176,6 +177,11 @@ function serverMessage(body: string): string | undefined {
   }
 }
 
+/** What Azure DevOps answers a token it does not accept: 401, or a sign-in page (203, or HTML where JSON was due). */
+function isRefusedToken(error: unknown): boolean {
+  return error instanceof UnexpectedAnswerError || (error as { statusCode?: unknown }).statusCode === 401;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class AzureDevOpsRequests {
@@ -187,7 +193,18 @@ export class AzureDevOpsRequests {
   private readonly deadline: number | undefined;
   private requests = 0;
 
-  constructor(orgUrl: string, options: RequestPolicyOptions = {}) {
+  /** The header the library's next request carries (see requestHandler). */
+  private authorization = '';
+
+  /**
+   * `credential` is what the calls authenticate with: its header is taken before each attempt (a bearer token is
+   * refreshed before it expires); refused, it is dropped (a PAT re-read) and the call tried once more.
+   */
+  constructor(
+    orgUrl: string,
+    options: RequestPolicyOptions,
+    private readonly credential: AzureDevOpsCredential,
+  ) {
     this.organization = organization(orgUrl, options.concurrency ?? 8);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.maxAttempts = options.maxAttempts ?? 6;
@@ -205,15 +222,22 @@ export class AzureDevOpsRequests {
     return this.requests;
   }
 
-  /** The credential handler, counting every request the library prepares (each one it sends, retries included). */
-  counting(handler: IRequestHandler): IRequestHandler {
+  /**
+   * The library's credential handler, counting every request it prepares (each one it sends, retries and discovery
+   * included). `prepareRequest` is synchronous and cannot fetch a token: `run` takes the credential's header
+   * before each attempt, and the handler puts it on every request.
+   */
+  requestHandler(): IRequestHandler {
     return {
       prepareRequest: (options) => {
         this.requests++;
-        handler.prepareRequest(options);
+        const headers = (options.headers ??= {}) as Record<string, string>;
+        headers.Authorization = this.authorization;
+        // As the library's own handlers ask: a refused credential gets a 401, not a redirect to a sign-in page.
+        headers['X-TFS-FedAuthRedirect'] = 'Suppress';
       },
-      canHandleAuthentication: (response) => handler.canHandleAuthentication(response),
-      handleAuthentication: (client, info, objects) => handler.handleAuthentication(client, info, objects),
+      canHandleAuthentication: () => false,
+      handleAuthentication: () => Promise.reject(new Error('Azure DevOps authentication is not negotiated')),
     };
   }
 
@@ -249,10 +273,26 @@ export class AzureDevOpsRequests {
    * timeout ends it), so the limit holds for requests in flight, not just for calls being waited on.
    */
   async run<T>(operation: string, rule: RetryRule, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const sent = await this.credential.authorization();
+    try {
+      return await this.runAttempts(operation, rule, attempt);
+    } catch (error) {
+      // A refused request did nothing, so even a `once` call may go again, with a new token or the rotated PAT.
+      if (!isRefusedToken(error) || !(await this.credential.refused(sent))) throw error;
+      return this.runAttempts(operation, rule, attempt);
+    }
+  }
+
+  private async runAttempts<T>(
+    operation: string,
+    rule: RetryRule,
+    attempt: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     for (let attemptNumber = 1; ; attemptNumber++) {
       const pause = this.organization.rateLimit.pauseMs(Date.now());
       if (pause > 0) await sleep(this.withinDeadline(pause));
       this.checkDeadline(operation);
+      this.authorization = await this.credential.authorization();
       try {
         return await this.attemptOnce(operation, attempt);
       } catch (error) {

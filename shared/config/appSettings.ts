@@ -8,16 +8,22 @@ import {
   secretSource,
   settingProblems,
   storageName,
-  credentialUrl,
   MIN_WEBHOOK_SECRET_LENGTH,
   type Presence,
   type SecretSource,
 } from './fields';
+import {
+  azureDevOpsConfigOf,
+  azureDevOpsProblems,
+  azureDevOpsShape,
+  type AzureDevOpsConfig,
+} from './azureDevOpsSettings';
 import { jobBudgetOf, jobBudgetShape, type JobBudget } from './jobBudgetSettings';
 import { keyVaultShape } from './keyVaultSettings';
 import { llmConfigOf, llmProblems, llmShape, type LlmConfig } from './llmSettings';
 import { limitsShape, reviewLimitsOf } from './reviewLimits';
 import { reviewBudgetOf, reviewBudgetShape, type ReviewBudget } from './reviewBudgetSettings';
+import { teamSettingsOf, teamSettingsShape, type TeamSettings } from './teamSettings';
 
 /**
  * The app's settings: the one place that reads the environment. Every setting is declared here (or in the shapes it
@@ -26,9 +32,7 @@ import { reviewBudgetOf, reviewBudgetShape, type ReviewBudget } from './reviewBu
 
 const environmentSchema = z.object({
   ...keyVaultShape,
-  AZURE_DEVOPS_ORG_URL: credentialUrl,
-  AZURE_DEVOPS_BOT_TOKEN: optionalString,
-  AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME: optionalString,
+  ...azureDevOpsShape,
 
   ...llmShape,
   OPENAI_API_KEYS_SECRET_NAME: optionalString,
@@ -68,6 +72,7 @@ const environmentSchema = z.object({
   ...limitsShape,
   ...reviewBudgetShape,
   ...jobBudgetShape,
+  ...teamSettingsShape,
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -89,7 +94,7 @@ export type StorageConnection =
 export type FailSeverity = 'never' | 'high' | 'medium' | 'low';
 
 export interface AppConfig {
-  azureDevOps: { orgUrl: string; token: SecretSource };
+  azureDevOps: AzureDevOpsConfig;
   llm: LlmConfig;
   webhook: WebhookAuthConfig;
   storage: StorageConnection;
@@ -110,7 +115,8 @@ export interface AppConfig {
     /** Other bots whose comments and pull requests are ignored (the app's own identity always is). */
     ignoredIdentityIds: string[];
   } & JobBudget &
-    ReviewBudget;
+    ReviewBudget &
+    TeamSettings;
 }
 
 /**
@@ -118,7 +124,6 @@ export interface AppConfig {
  * secrets are required per provider (llmProblems).
  */
 const SECRETS = [
-  ['AZURE_DEVOPS_BOT_TOKEN', true],
   ['OPENAI_API_KEYS', false],
   ['AZURE_OPENAI_API_KEY', false],
   ['AWS_SECRET_ACCESS_KEY', false],
@@ -145,6 +150,7 @@ function crossFieldProblems(env: Presence): string[] {
       problems.push(`${name}: is required (or ${name}_SECRET_NAME with KEY_VAULT_URI)`);
     }
   }
+  problems.push(...azureDevOpsProblems(env));
   problems.push(...llmProblems(env));
   const hasPassword = env.WEBHOOK_PASSWORD !== undefined || env.WEBHOOK_PASSWORD_SECRET_NAME !== undefined;
   const hasPrevious =
@@ -201,10 +207,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
   const env = result.data;
 
   return {
-    azureDevOps: {
-      orgUrl: env.AZURE_DEVOPS_ORG_URL,
-      token: secretSource(env.AZURE_DEVOPS_BOT_TOKEN, env.AZURE_DEVOPS_BOT_TOKEN_SECRET_NAME) as SecretSource,
-    },
+    azureDevOps: azureDevOpsConfigOf(env),
     llm: llmConfigOf(env),
     webhook: {
       disabled: env.WEBHOOK_AUTH_DISABLED,
@@ -231,6 +234,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
       ...reviewLimitsOf(env),
       ...reviewBudgetOf(env),
       ...jobBudgetOf(env),
+      ...teamSettingsOf(env),
       reviewDrafts: env.REVIEW_DRAFTS,
       busyRetrySeconds: env.REVIEW_BUSY_RETRY_SECONDS,
       failSeverity: env.REVIEW_FAIL_SEVERITY,

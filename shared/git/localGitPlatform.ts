@@ -224,6 +224,8 @@ export async function createLocalGitPlatform(
     },
     listThreads: () => Promise.resolve([]),
     getThread: () => Promise.resolve(undefined),
+    // A local branch has no work items linked to it.
+    listLinkedWorkItems: () => Promise.resolve([]),
   };
 
   return { platform, iteration, pullRequest, ref };

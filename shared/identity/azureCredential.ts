@@ -20,3 +20,21 @@ export function getAzureCredential(clientId?: string): TokenCredential {
   }
   return credential;
 }
+
+const managedIdentityCredentials = new Map<string | undefined, TokenCredential>();
+
+/**
+ * The app's managed identity alone (`clientId` picks a user-assigned one), for a service that must be called as
+ * the app itself and never as a developer's sign-in: Azure DevOps when AZURE_DEVOPS_AUTH=managed-identity.
+ */
+export function getManagedIdentityCredential(clientId?: string): TokenCredential {
+  let credential = managedIdentityCredentials.get(clientId);
+  if (credential === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { ManagedIdentityCredential } = require('@azure/identity') as typeof import('@azure/identity');
+    credential =
+      clientId === undefined ? new ManagedIdentityCredential() : new ManagedIdentityCredential({ clientId });
+    managedIdentityCredentials.set(clientId, credential);
+  }
+  return credential;
+}

@@ -9,9 +9,19 @@ import { describeZodIssues } from '../validation/describeZodIssues';
 const MAX_INT32 = 2_147_483_647;
 const azureDevOpsId = z.guid();
 const shortToken = z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/);
+/** organizationKey's form: a host (and port), then URL-encoded lowercase path segments. */
+const organizationKey = z
+  .string()
+  .max(300)
+  .regex(/^[a-z0-9.:[\]-]+(\/[a-z0-9%._~!*'()-]+)*$/);
 
 const jobFields = {
   version: z.literal(1),
+  /**
+   * The configured organization the delivery came from (organizationKey of its URL); jobs queued before there
+   * could be more than one have none and are the default (first) organization's.
+   */
+  organization: organizationKey.optional(),
   /** The service-hook event id: the worker's log lines name it, to correlate them with the delivery. */
   eventId: shortToken,
   eventType: shortToken,

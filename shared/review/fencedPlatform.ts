@@ -7,6 +7,7 @@ const WRITES = new Set<keyof PullRequestWriter>([
   'replyToComment',
   'updateThreadProperties',
   'setStatus',
+  'updateThreadStatus',
 ]);
 
 /**

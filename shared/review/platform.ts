@@ -93,10 +93,23 @@ export interface NewThread {
   content: string;
   position?: ThreadPosition;
   properties: Record<string, string>;
-  status: 'active' | 'closed';
+  status: 'active' | 'pending' | 'closed';
 }
 
-export type StatusState = 'pending' | 'succeeded' | 'failed' | 'error';
+/** The thread statuses the app sets: open (`active`, `pending`) or resolved in one of Azure DevOps' ways. */
+export type ThreadStatus = 'active' | 'pending' | 'fixed' | 'wontFix' | 'closed' | 'byDesign';
+
+/** `notApplicable`: the review did not run on purpose (paused, ignored, filtered out); a status policy passes. */
+export type StatusState = 'pending' | 'succeeded' | 'failed' | 'error' | 'notApplicable';
+
+/** A work item linked to the pull request, as its fields hold it (HTML in description and acceptance criteria). */
+export interface LinkedWorkItem {
+  id: number;
+  type: string;
+  title: string;
+  description: string;
+  acceptanceCriteria: string;
+}
 
 export interface PullRequestStatusUpdate {
   state: StatusState;
@@ -126,6 +139,8 @@ export interface PullRequestReader {
   ): Promise<FileContent | undefined>;
   listThreads(ref: PullRequestRef): Promise<ReviewThread[]>;
   getThread(ref: PullRequestRef, threadId: number): Promise<ThreadDetails | undefined>;
+  /** The work items linked to the pull request, at most `max` of them (the lowest ids: the first linked, usually). */
+  listLinkedWorkItems(ref: PullRequestRef, max: number): Promise<LinkedWorkItem[]>;
   /** Requests sent to the code host so far, where it counts them (the review plan records it). */
   requestCount?(): number;
 }
@@ -146,6 +161,13 @@ export interface PullRequestWriter {
     properties: Record<string, string>,
   ): Promise<void>;
   setStatus(ref: PullRequestRef, status: PullRequestStatusUpdate): Promise<void>;
+  /** Sets a thread's status and, in the same update, properties (the app records there which status it set). */
+  updateThreadStatus(
+    ref: PullRequestRef,
+    threadId: number,
+    status: ThreadStatus,
+    properties: Record<string, string>,
+  ): Promise<void>;
 }
 
 export type PullRequestPlatform = PullRequestReader & PullRequestWriter;

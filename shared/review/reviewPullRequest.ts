@@ -34,6 +34,11 @@ import {
   type ReviewState,
   type ReviewStore,
 } from './reviewStore';
+import { automaticReviewBlocker, skipAutomaticReview } from './team/automaticReview';
+import { resolveFixedFindings } from './team/fixedFindings';
+import { buildReviewContext, withPathFilters, type TeamReviewSettings } from './team/reviewContext';
+import { planMetrics, refFields, type ReviewMetricsSink } from './team/reviewMetrics';
+import { teamPlan } from './team/teamPlan';
 
 export interface ReviewPolicy {
   reviewDrafts: boolean;
@@ -60,7 +65,18 @@ export interface ReviewDependencies {
   maxOutputTokens?: number;
   /** The job's provider-reported usage (createChatModel's onUsage). */
   usage?: PlanDependencies['usage'];
+  /** The organization's configuration and the learnings switch; none and on when not given. */
+  team?: Omit<TeamReviewSettings, 'appDefaults'>;
+  /** Where the per-review metrics event goes (ENABLE_METRICS); none when not given. */
+  metrics?: ReviewMetricsSink;
 }
+
+/**
+ * Why this review runs: on its own for a push (the repository's auto_review, pause and `ignore` apply), or because
+ * a comment asked (`review`: whatever those say; `full review`: the newest iteration again, in full, its plan saved
+ * under `key` so a redelivered command posts the same one).
+ */
+export type ReviewRequest = { kind: 'automatic' } | { kind: 'command'; full: boolean; key: string };
 
 export type PassOutcome =
   | { kind: 'skipped'; reason: string }
@@ -95,6 +111,7 @@ const severityRank = (severity: (typeof severities)[number]) =>
 export async function reviewPullRequest(
   ref: PullRequestRef,
   deps: ReviewDependencies,
+  request: ReviewRequest = { kind: 'automatic' },
 ): Promise<ReviewOutcome> {
   const lock = await deps.store.tryLock(ref);
   if (lock === undefined) return { kind: 'busy' };
@@ -109,7 +126,9 @@ export async function reviewPullRequest(
     // Pushes that arrive while a review runs are coalesced here: loop until nothing newer is left.
     for (let pass = 0; pass < 20; pass++) {
       if (pass > 0) assertTimeForModelCall(deps.deadline, deps.now);
-      const outcome = await reviewNewestIteration(ref, guarded, lock);
+      // A full review is of the newest iteration once; pushes coalesced after it are reviewed as usual.
+      const passRequest = pass === 0 || request.kind === 'automatic' ? request : { ...request, full: false };
+      const outcome = await reviewNewestIteration(ref, guarded, lock, passRequest);
       passes.push(outcome);
       if (outcome.kind === 'skipped') break;
     }
@@ -143,15 +162,16 @@ async function reviewNewestIteration(
   ref: PullRequestRef,
   deps: ReviewDependencies,
   lock: ReviewLock,
+  request: ReviewRequest,
 ): Promise<PassOutcome> {
-  const { platform, store, policy } = deps;
+  const { platform, store } = deps;
+  const startedAt = deps.now().getTime();
   const pullRequest = await platform.getPullRequest(ref);
   if (pullRequest.status !== 'active')
     return { kind: 'skipped', reason: `pull request is ${pullRequest.status}` };
-  if (pullRequest.isDraft && !policy.reviewDrafts) return { kind: 'skipped', reason: 'draft pull request' };
   const ownId = await platform.getOwnIdentityId();
   const author = pullRequest.authorId.toLowerCase();
-  if (author === ownId || policy.ignoredIdentityIds.includes(author)) {
+  if (author === ownId || deps.policy.ignoredIdentityIds.includes(author)) {
     return { kind: 'skipped', reason: 'pull request authored by an ignored identity' };
   }
 
@@ -159,8 +179,35 @@ async function reviewNewestIteration(
   const newest = iterations.at(-1);
   if (newest === undefined) return { kind: 'skipped', reason: 'pull request has no iterations' };
   const state = await store.readState(ref);
-  if (state.lastReviewedIteration !== undefined && state.lastReviewedIteration >= newest.id) {
+  const full = request.kind === 'command' && request.full;
+  if (!full && state.lastReviewedIteration !== undefined && state.lastReviewedIteration >= newest.id) {
     return { kind: 'skipped', reason: `iteration ${newest.id} is already reviewed` };
+  }
+
+  const context = await buildReviewContext(
+    platform,
+    store,
+    ref,
+    newest,
+    { ...deps.team, learningsEnabled: deps.team?.learningsEnabled ?? true, appDefaults: deps.policy },
+    deps.log,
+  );
+  for (const problem of context.configProblems) deps.log.warn(`PR ${ref.pullRequestId}: ${problem}`);
+  const config = context.repositoryConfig.config;
+  // The repository's status_policy overrides REVIEW_FAIL_SEVERITY/THRESHOLD (which are its defaults).
+  const policy: ReviewPolicy = {
+    ...deps.policy,
+    failSeverity: config.reviews.status_policy.fail_severity,
+    failThreshold: config.reviews.status_policy.fail_threshold,
+  };
+  // A draft gets no status: it is reviewed when published, and a status now would read as a review.
+  if (request.kind === 'automatic' && pullRequest.isDraft && !config.reviews.auto_review.drafts) {
+    return { kind: 'skipped', reason: 'draft pull request' };
+  }
+  const blocker =
+    request.kind === 'automatic' ? automaticReviewBlocker(config, pullRequest, ownId, state) : undefined;
+  if (blocker !== undefined) {
+    return skipAutomaticReview(ref, deps, lock, { state, newest, reason: blocker, startedAt });
   }
 
   const setStatus = (statusState: StatusState, description: string) =>
@@ -173,18 +220,30 @@ async function reviewNewestIteration(
   await setStatus('pending', 'Review in progress');
   try {
     // A plan saved by an earlier try is posted as it is; a new one is saved before anything is posted.
-    const base = incrementalBase(iterations, newest, state);
+    const base = full ? undefined : incrementalBase(iterations, newest, state);
+    const requestKey = full ? request.key : undefined;
+    // The planner reads the team's context (config, learnings, work items) and never sees filtered-out files.
+    const planDependencies = {
+      ...deps,
+      model: markingModelErrors(deps.model),
+      platform: withPathFilters(platform, context),
+      reviewContext: context,
+    };
     const plan =
-      (await store.readPlan(ref, newest.id)) ??
+      (await store.readPlan(ref, newest.id, requestKey)) ??
       (await store.writePlan(
         ref,
-        await planReview(
-          ref,
-          { ...deps, model: markingModelErrors(deps.model) },
-          pullRequest,
-          newest,
-          base,
-          base === undefined ? undefined : await store.readPlan(ref, base.id),
+        teamPlan(
+          await planReview(
+            ref,
+            planDependencies,
+            pullRequest,
+            newest,
+            base,
+            base === undefined ? undefined : await store.readPlan(ref, base.id),
+          ),
+          context,
+          requestKey,
         ),
         lock,
       ));
@@ -193,6 +252,16 @@ async function reviewNewestIteration(
       (thread) => thread.firstCommentAuthorId?.toLowerCase() === ownId,
     );
     const posted = await postFindings(ref, platform, plan, threads);
+    const fixed = await resolveFixedFindings(ref, platform, {
+      threads,
+      plan,
+      iterations,
+      newest,
+      previousIterationId: state.lastReviewedIteration,
+      wasReviewed: (path) =>
+        context.isPathIncluded(path) &&
+        (plan.fileSummaries?.every((file) => file.path !== path || file.status === 'reviewed') ?? true),
+    });
     const history = [
       ...state.history.filter((entry) => entry.iterationId !== plan.iterationId),
       {
@@ -216,6 +285,7 @@ async function reviewNewestIteration(
     await store.writeState(
       ref,
       {
+        paused: state.paused,
         lastReviewedIteration: newest.id,
         lastReviewedSourceCommit: newest.sourceCommitId,
         summaryThreadId,
@@ -237,6 +307,16 @@ async function reviewNewestIteration(
             `reviewed (${plan.partial.reasons.join('; ')}). `;
       await setStatus(gate.state, `${partial}${gate.description}`);
     }
+    deps.metrics?.({
+      event: 'ado-reviewer.review',
+      ...refFields(ref),
+      iterationId: newest.id,
+      outcome: 'reviewed',
+      ...planMetrics(plan),
+      posted,
+      fixed,
+      durationMs: deps.now().getTime() - startedAt,
+    });
     return {
       kind: 'reviewed',
       iterationId: newest.id,
@@ -254,6 +334,14 @@ async function reviewNewestIteration(
       `Review of PR ${ref.pullRequestId} iteration ${newest.id} failed (${failure}, ref ${correlationId}): ` +
         failureDetails(error),
     );
+    deps.metrics?.({
+      event: 'ado-reviewer.review',
+      ...refFields(ref),
+      iterationId: newest.id,
+      outcome: 'failed',
+      reason: failure,
+      durationMs: deps.now().getTime() - startedAt,
+    });
     await recordError(ref, store, lock, {
       at: deps.now().toISOString(),
       iterationId: newest.id,

@@ -13,6 +13,10 @@ export interface ReviewState {
    * log, never the error's text (which can hold provider messages and model output).
    */
   lastError?: { at: string; iterationId?: number; failure: FailureClass; correlationId: string };
+  /** Set by a `pause` command: no automatic reviews until `resume`. */
+  paused?: { by: string; at: string };
+  /** The iteration a "not reviewed" status was last posted for, and why: posted once, not on every event. */
+  skipped?: { iterationId: number; reason: string };
 }
 
 export interface ReviewHistoryEntry {
@@ -44,6 +48,29 @@ export interface ReviewPlan {
   /** Files of this iteration's comparison that no model reviewed, and why (budget, model error, limits). */
   partial?: { notReviewed: number; reasons: string[] };
   cost?: ReviewCost;
+  /**
+   * Set for a review a command asked for again (`full review`): saved beside the iteration's first plan, under
+   * this key, so the command's redelivery posts the same plan and the first one is kept.
+   */
+  requestKey?: string;
+}
+
+/** The repository a learning belongs to. */
+export interface RepositoryRef {
+  projectId: string;
+  repositoryId: string;
+}
+
+/** What a team taught the reviewer in one repository: applied to later reviews of the files `path` matches. */
+export interface Learning {
+  text: string;
+  /** A glob from the repository root; `**` for the whole repository. */
+  path: string;
+  /** Who taught it (display name), when, and where. */
+  author: string;
+  at: string;
+  pullRequestId: number;
+  threadId: number;
 }
 
 export interface FileSummary {
@@ -102,12 +129,23 @@ export interface ReviewStore {
    * another is rejected with LockLostError by the store itself, not only by its own check.
    */
   writeState(ref: PullRequestRef, state: ReviewState, lock: ReviewLock): Promise<void>;
-  readPlan(ref: PullRequestRef, iterationId: number): Promise<ReviewPlan | undefined>;
-  /** Saves a new plan under `lock`; a plan already saved for the iteration is kept (and returned). */
+  /** The iteration's plan, or the one saved under `requestKey` (see ReviewPlan.requestKey). */
+  readPlan(ref: PullRequestRef, iterationId: number, requestKey?: string): Promise<ReviewPlan | undefined>;
+  /** Saves a new plan under `lock`; a plan already saved for the iteration (and request key) is kept (and returned). */
   writePlan(ref: PullRequestRef, plan: ReviewPlan, lock: ReviewLock): Promise<ReviewPlan>;
   /**
    * An exclusive, self-renewing lock on one activity of a pull request (`review`, or answering in one thread), or
    * undefined while another job holds it.
    */
   tryLock(ref: PullRequestRef, scope?: string): Promise<ReviewLock | undefined>;
+  /** The repository's learnings, oldest first (their numbers in `learnings` are positions in this list). */
+  readLearnings(repository: RepositoryRef): Promise<Learning[]>;
+  /**
+   * Replaces the learnings with `change(current)`, without losing a concurrent update (compare and swap, retried
+   * with the newer list); returns the list saved.
+   */
+  updateLearnings(
+    repository: RepositoryRef,
+    change: (current: Learning[]) => Learning[],
+  ): Promise<Learning[]>;
 }

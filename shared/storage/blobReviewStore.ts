@@ -9,6 +9,7 @@ import type { StorageConnection } from '../config';
 import { getAzureCredential } from '../identity/azureCredential';
 import {
   LockLostError,
+  type Learning,
   type ReviewLock,
   type ReviewPlan,
   type ReviewState,
@@ -38,8 +39,11 @@ function createContainerClient(connection: StorageConnection, container: string)
 const isStatus = (error: unknown, status: number) =>
   error instanceof RestError && error.statusCode === status;
 
+/** Tries of a learnings update that lost a race with another; each retry starts from the newer list. */
+const LEARNINGS_UPDATE_TRIES = 5;
+
 /**
- * Review state in the app's own storage account: one folder per pull request with `state.json`, the saved plan of
+ * Review state in the app's own storage account (per organization, see `root`): one folder per pull request with `state.json`, the saved plan of
  * each reviewed iteration, and lock blobs whose leases serialise its activities across instances. Blob storage is
  * already there for the Functions host and needs no new resource or role.
  *
@@ -47,11 +51,18 @@ const isStatus = (error: unknown, status: number) =>
  * write of a job whose lease lapsed or was broken (fencing), whatever that job believes. Every other write of a
  * lock holder (plans, Azure DevOps) is preceded by `assertHeld`, which renews the lease there and then.
  */
-export function createBlobReviewStore(connection: StorageConnection, container: string): ReviewStore {
+export function createBlobReviewStore(
+  connection: StorageConnection,
+  container: string,
+  organizationKey?: string,
+): ReviewStore {
   const client = createContainerClient(connection, container);
   let ensured: Promise<unknown> | undefined;
   const ensureContainer = () => (ensured ??= client.createIfNotExists());
-  const folder = (ref: PullRequestRef) => `pull-requests/${ref.repositoryId}/${ref.pullRequestId}`;
+  // The default organization keeps the folders used before there could be more than one; another's state and
+  // locks live under its key, encoded into one path segment (no `/`, so no `..` can climb out of it).
+  const root = organizationKey === undefined ? '' : `organizations/${encodeURIComponent(organizationKey)}/`;
+  const folder = (ref: PullRequestRef) => `${root}pull-requests/${ref.repositoryId}/${ref.pullRequestId}`;
 
   async function readJson<T>(name: string): Promise<T | undefined> {
     await ensureContainer();
@@ -67,7 +78,7 @@ export function createBlobReviewStore(connection: StorageConnection, container: 
   async function writeJson(
     blob: BlockBlobClient,
     value: unknown,
-    conditions?: { leaseId?: string; ifNoneMatch?: string },
+    conditions?: { leaseId?: string; ifNoneMatch?: string; ifMatch?: string },
   ): Promise<void> {
     await ensureContainer();
     const body = JSON.stringify(value);
@@ -78,8 +89,10 @@ export function createBlobReviewStore(connection: StorageConnection, container: 
   }
 
   const stateBlob = (ref: PullRequestRef) => client.getBlockBlobClient(`${folder(ref)}/state.json`);
-  const planBlob = (ref: PullRequestRef, iterationId: number) =>
-    client.getBlockBlobClient(`${folder(ref)}/iterations/${iterationId}.json`);
+  const planName = (ref: PullRequestRef, iterationId: number, requestKey?: string) =>
+    `${folder(ref)}/iterations/${iterationId}${requestKey === undefined ? '' : `-${encodeURIComponent(requestKey)}`}.json`;
+  const learningsName = (repositoryId: string) =>
+    `${root}repositories/${encodeURIComponent(repositoryId)}/learnings.json`;
   const lockBlob = (ref: PullRequestRef, scope: string) =>
     scope === 'review' ? stateBlob(ref) : client.getBlockBlobClient(`${folder(ref)}/locks/${scope}`);
   /** The lease behind each lock this store handed out: what state writes are conditioned on. */
@@ -105,17 +118,46 @@ export function createBlobReviewStore(connection: StorageConnection, container: 
         throw error;
       }
     },
-    readPlan: (ref, iterationId) => readJson<ReviewPlan>(`${folder(ref)}/iterations/${iterationId}.json`),
+    readPlan: (ref, iterationId, requestKey) => readJson<ReviewPlan>(planName(ref, iterationId, requestKey)),
     async writePlan(ref, plan, lock) {
       await lock.assertHeld();
+      const name = planName(ref, plan.iterationId, plan.requestKey);
       try {
-        await writeJson(planBlob(ref, plan.iterationId), plan, { ifNoneMatch: '*' });
+        await writeJson(client.getBlockBlobClient(name), plan, { ifNoneMatch: '*' });
         return plan;
       } catch (error) {
         // Saved meanwhile by a job that held the lock after this one: its plan is the one being posted.
         if (!isStatus(error, 409) && !isStatus(error, 412)) throw error;
-        const saved = await readJson<ReviewPlan>(`${folder(ref)}/iterations/${plan.iterationId}.json`);
+        const saved = await readJson<ReviewPlan>(name);
         return saved ?? plan;
+      }
+    },
+
+    async readLearnings(repository) {
+      return (await readJson<Learning[]>(learningsName(repository.repositoryId))) ?? [];
+    },
+    async updateLearnings(repository, change) {
+      await ensureContainer();
+      const blob = client.getBlockBlobClient(learningsName(repository.repositoryId));
+      for (let attempt = 1; ; attempt++) {
+        let current: Learning[] = [];
+        let etag: string | undefined;
+        try {
+          const download = await blob.download();
+          etag = download.etag;
+          current = JSON.parse((await streamText(download.readableStreamBody)) || '[]') as Learning[];
+        } catch (error) {
+          if (!isStatus(error, 404)) throw error;
+        }
+        const next = change(current);
+        try {
+          // Written only over the list read (or where there was none): a concurrent change is never lost.
+          await writeJson(blob, next, etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: etag });
+          return next;
+        } catch (error) {
+          const lostRace = isStatus(error, 412) || isStatus(error, 409);
+          if (!lostRace || attempt >= LEARNINGS_UPDATE_TRIES) throw error;
+        }
       }
     },
 
@@ -143,6 +185,13 @@ export function createBlobReviewStore(connection: StorageConnection, container: 
       return lock;
     },
   };
+}
+
+async function streamText(stream: NodeJS.ReadableStream | undefined): Promise<string> {
+  if (stream === undefined) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

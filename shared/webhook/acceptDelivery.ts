@@ -6,7 +6,7 @@ import {
 } from '../events/serviceHookEvent';
 import type { ReviewJob } from '../queue/reviewJob';
 import { authenticateDelivery, type HeaderLookup, type WebhookCredentials } from './authenticateDelivery';
-import { organizationKey } from './organization';
+import { findOrganization } from './organization';
 import type { BodyReading } from './requestBody';
 
 export interface Delivery {
@@ -23,8 +23,8 @@ export interface DeliveryOutcome {
 export interface DeliveryDependencies {
   /** The webhook credentials as of now (Key Vault values are read through the cache); rejects when unavailable. */
   credentials: () => Promise<WebhookCredentials>;
-  /** The configured organization: the only one whose events are acted on. */
-  organizationUrl: string;
+  /** The configured organizations (key and URL): the only ones whose events are acted on. */
+  organizations: { key: string; url: string }[];
   enqueue: (job: ReviewJob) => Promise<void>;
   log: { info(message: string): void; warn(message: string): void };
 }
@@ -34,18 +34,44 @@ const ignored = (reason: string, eventId: string): DeliveryOutcome => ({
   body: { accepted: false, reason, eventId },
 });
 
-/** The organizations a delivery names: its resource containers and its repository's URL. */
-function organizationsNamedBy(event: ServiceHookEvent): string[] {
+/**
+ * The URLs a delivery names its organization by: its resource containers (an Azure DevOps Server collection is the
+ * `collection` one) and its repository's API and clone URLs.
+ */
+function urlsNamedBy(event: ServiceHookEvent): string[] {
   const containers = event.resourceContainers ?? {};
+  const { repository } = pullRequestOf(event);
+  const remoteUrl = typeof repository.remoteUrl === 'string' ? repository.remoteUrl : undefined;
   const urls = [containers.collection?.baseUrl, containers.account?.baseUrl, containers.project?.baseUrl];
-  urls.push(pullRequestOf(event).repository.url);
-  return urls.filter((url): url is string => url !== undefined).map(organizationKey);
+  urls.push(repository.url, remoteUrl);
+  return urls.filter((url): url is string => url !== undefined);
 }
 
-function jobFor(event: ServiceHookEvent): ReviewJob {
+/** The one configured organization every URL of the delivery lies under, or what names another. */
+function routeDelivery(
+  event: ServiceHookEvent,
+  organizations: DeliveryDependencies['organizations'],
+): { organization: { key: string; url: string } } | { foreign: string } {
+  const matched = new Set<{ key: string; url: string }>();
+  for (const url of urlsNamedBy(event)) {
+    const organization = findOrganization(url, organizations);
+    // Only the host is logged: the rest of a payload's URL is the sender's text.
+    if (organization === undefined)
+      return { foreign: URL.canParse(url) ? new URL(url).host : '(invalid url)' };
+    matched.add(organization);
+  }
+  const [organization, ...others] = matched;
+  if (organization === undefined || others.length > 0)
+    return { foreign: organization === undefined ? '(none)' : 'more than one configured organization' };
+  return { organization };
+}
+
+/** `organization`: the key of a configured organization other than the default one, which jobs leave unnamed. */
+function jobFor(event: ServiceHookEvent, organization: string | undefined): ReviewJob {
   const pullRequest = pullRequestOf(event);
   const common = {
     version: 1 as const,
+    ...(organization !== undefined && { organization }),
     eventId: event.id,
     eventType: event.eventType,
     projectId: pullRequest.repository.project.id,
@@ -117,12 +143,9 @@ export async function acceptDelivery(
   }
 
   const { event } = parsed;
-  const expected = organizationKey(deps.organizationUrl);
-  const foreign = organizationsNamedBy(event).find((organization) => organization !== expected);
-  if (foreign !== undefined) {
-    deps.log.warn(
-      `Ignored event ${event.id}: it names organization ${foreign}, not the configured ${expected}`,
-    );
+  const route = routeDelivery(event, deps.organizations);
+  if ('foreign' in route) {
+    deps.log.warn(`Ignored event ${event.id}: it names ${route.foreign}, not a configured organization`);
     return ignored('event is from an organization this app is not configured for', event.id);
   }
   const pullRequest = pullRequestOf(event);
@@ -130,7 +153,8 @@ export async function acceptDelivery(
     return ignored(`pull request ${pullRequest.pullRequestId} is ${pullRequest.status}`, event.id);
   }
 
-  const job = jobFor(event);
+  const { organization } = route;
+  const job = jobFor(event, organization === deps.organizations[0] ? undefined : organization.key);
   try {
     await deps.enqueue(job);
   } catch (error) {

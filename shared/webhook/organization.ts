@@ -1,18 +1,20 @@
+import { isUnder, parseRepositoryUrl, urlAddress } from '../azure-devops/repositoryUrl';
+
 /**
- * A comparable key for an Azure DevOps organization URL. The same organization appears as
- * `https://dev.azure.com/{org}/...` and as the legacy `https://{org}.visualstudio.com/...`; on other hosts
- * (Azure DevOps Server, the local test server) the first path segment is the collection.
+ * The configured organization a URL from a payload lies under (the longest match, should one collection's URL lie
+ * under another's), or undefined. A `_git` URL counts by its organization URL, so a project named like a collection
+ * cannot make it match one. Only the configured URL is ever called: the payload's URL is just compared.
  */
-export function organizationKey(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `(invalid url ${url})`;
+export function findOrganization<T extends { url: string }>(url: string, organizations: T[]): T | undefined {
+  const located = parseRepositoryUrl(url);
+  const address = urlAddress(located?.organizationUrl ?? url);
+  if (address === undefined) return undefined;
+  let best: { organization: T; depth: number } | undefined;
+  for (const organization of organizations) {
+    const configured = urlAddress(organization.url);
+    if (configured === undefined || !isUnder(address, configured)) continue;
+    if (best === undefined || configured.segments.length > best.depth)
+      best = { organization, depth: configured.segments.length };
   }
-  const host = parsed.host.toLowerCase();
-  const legacy = /^([^.]+)\.visualstudio\.com$/.exec(host);
-  if (legacy) return `dev.azure.com/${legacy[1]}`;
-  const firstSegment = parsed.pathname.split('/').find((segment) => segment !== '') ?? '';
-  return `${host}/${decodeURIComponent(firstSegment).toLowerCase()}`;
+  return best?.organization;
 }

@@ -1,11 +1,13 @@
+import { credentialFor } from '../azure-devops/azureDevOpsCredential';
 import { createAzureDevOpsPlatform } from '../azure-devops/azureDevOpsPlatform';
 import { getConfig, type AppConfig } from '../config';
+import { organizationOfJob, type AzureDevOpsOrganization } from '../config/azureDevOpsSettings';
 import { getReviewSafetySettings } from '../config/reviewSafetySettings';
 import { createChatModel } from '../llm/createChatModel';
 import { DEFAULT_RETRY_POLICY } from '../llm/retryPolicy';
 import { createJobQueue } from '../queue/jobQueue';
 import { parseReviewJob, type ReviewJob } from '../queue/reviewJob';
-import { createSecretReader, readRequiredSecret } from '../secrets/readSecret';
+import { createSecretReader } from '../secrets/readSecret';
 import { getProcessSecretStore } from '../secrets/secretStore';
 import { createBlobReviewStore } from '../storage/blobReviewStore';
 import type { PullRequestPlatform } from '../review/platform';
@@ -20,11 +22,28 @@ export interface JobContext {
   log: { info(message: string): void; warn(message: string): void; error(message: string): void };
 }
 
-/** The Azure DevOps client for this job, with the PAT read through the secret cache (rotation needs no restart). */
-async function platformFor(config: AppConfig): Promise<PullRequestPlatform> {
-  const read = createSecretReader(getProcessSecretStore());
-  const token = await readRequiredSecret(read, config.azureDevOps.token, 'AZURE_DEVOPS_BOT_TOKEN');
-  return createAzureDevOpsPlatform(config.azureDevOps.orgUrl, token);
+/** The configured organization the job names (the default one when it names none); never a URL from the job. */
+function organizationOf(config: AppConfig, job: ReviewJob): AzureDevOpsOrganization {
+  const organization = organizationOfJob(config.azureDevOps, job.organization);
+  if (organization === undefined)
+    throw new Error(`Job ${job.eventId} names organization ${job.organization}, which is not configured`);
+  return organization;
+}
+
+/** Review state is kept per organization; the default one's stays where it was before there could be several. */
+const stateKeyOf = (config: AppConfig, organization: AzureDevOpsOrganization) =>
+  organization === config.azureDevOps.organizations[0] ? undefined : organization.key;
+
+/**
+ * The Azure DevOps client for the organization, signed as its settings say: a PAT read through the secret cache and
+ * read again from Key Vault at its first refusal (a 401 or a sign-in page), so a rotated PAT works at once on every
+ * instance; or a managed identity's or service principal's token, refreshed before it expires and on refusal.
+ */
+async function platformFor(organization: AzureDevOpsOrganization): Promise<PullRequestPlatform> {
+  return createAzureDevOpsPlatform(
+    organization.url,
+    await credentialFor(organization, getProcessSecretStore()),
+  );
 }
 
 /** The configured provider's model, its secrets read through the secret cache like the PAT. */
@@ -49,9 +68,14 @@ const refOf = (job: ReviewJob) => ({
 export async function runReviewJob(message: unknown, context: JobContext): Promise<void> {
   const job = parseReviewJob(message);
   const config = getConfig();
-  const platform = await platformFor(config);
+  const organization = organizationOf(config, job);
+  const platform = await platformFor(organization);
 
-  const store = createBlobReviewStore(config.storage, config.state.container);
+  const store = createBlobReviewStore(
+    config.storage,
+    config.state.container,
+    stateKeyOf(config, organization),
+  );
   const requeue = async (activity: string) => {
     // Another instance holds this lock and will finish; look again later in case this event came just after.
     await createJobQueue(config.storage, config.queue.name).send(job, {
@@ -85,7 +109,7 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
         model: await modelFor(config),
         log: context.log,
         ignoredIdentityIds: config.review.ignoredIdentityIds,
-        orgUrl: config.azureDevOps.orgUrl,
+        orgUrl: organization.url,
       });
       context.log.info(
         `Comment ${job.commentId} (thread ${job.threadId}) on PR ${job.pullRequestId}: ${JSON.stringify(outcome)}`,
@@ -108,7 +132,7 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
       at: new Date((context.startedAt ?? Date.now()) + config.review.jobDeadlineSeconds * 1000),
       modelCallMs: config.llm.timeoutMs * (DEFAULT_RETRY_POLICY.maxRetries + 1),
     },
-    safety: { ...getReviewSafetySettings(), orgUrl: config.azureDevOps.orgUrl },
+    safety: { ...getReviewSafetySettings(), orgUrl: organization.url },
   });
   if (outcome.kind === 'busy') return requeue('a review');
   if (outcome.kind === 'handedOver') {
@@ -135,7 +159,12 @@ export async function reportPoisonedJob(message: unknown, context: JobContext): 
   const job = parseReviewJob(message);
   const config = getConfig();
   const ref = refOf(job);
-  const state = await createBlobReviewStore(config.storage, config.state.container).readState(ref);
+  const organization = organizationOf(config, job);
+  const state = await createBlobReviewStore(
+    config.storage,
+    config.state.container,
+    stateKeyOf(config, organization),
+  ).readState(ref);
   // Only the class and id the review recorded (older states carried raw text: it is not shown).
   const recorded = isFailureClass(state.lastError?.failure) ? state.lastError : undefined;
   const failure = recorded?.failure ?? 'unexpected';
@@ -145,7 +174,7 @@ export async function reportPoisonedJob(message: unknown, context: JobContext): 
       `poison queue. Last error: ${failure} (ref ${correlationId}${recorded ? ', details logged under it' : ', none recorded'})`,
   );
   if (job.kind !== 'pullRequest') return;
-  const platform = await platformFor(config);
+  const platform = await platformFor(organization);
   const iterations = await platform.listIterations(ref);
   await platform.setStatus(ref, {
     state: 'error',

@@ -6,11 +6,13 @@ import type {
   PullRequestPlatform,
   PullRequestRef,
   FileContent,
+  LinkedWorkItem,
   PullRequestStatusUpdate,
   PullRequestWriter,
   ReviewThread,
   ThreadComment,
   ThreadDetails,
+  ThreadStatus,
 } from '../../shared/review/platform';
 
 /**
@@ -34,6 +36,7 @@ interface StoredPullRequest {
   iterations: PullRequestIteration[];
   threads: StoredThread[];
   statuses: PullRequestStatusUpdate[];
+  workItems: LinkedWorkItem[];
 }
 
 const keyOf = (ref: PullRequestRef) => `${ref.projectId}/${ref.repositoryId}/${ref.pullRequestId}`;
@@ -80,6 +83,7 @@ export class InMemoryPlatform implements PullRequestPlatform {
       iterations: [],
       threads: [],
       statuses: [],
+      workItems: [],
     });
     this.addIteration(ref, {
       sourceCommitId: this.commit({ ...options.target, ...options.source }),
@@ -139,6 +143,12 @@ export class InMemoryPlatform implements PullRequestPlatform {
     return { threadId: thread.id, commentId: id };
   }
 
+  /** A work item linked to the pull request, as a person links one. */
+  linkWorkItem(ref: PullRequestRef, item: LinkedWorkItem): void {
+    this.stored(ref).workItems.push({ ...item });
+  }
+
+  /** A person sets a thread's status (the app's properties stay as they were). */
   resolveThread(ref: PullRequestRef, threadId: number, status = 'fixed'): void {
     this.thread(ref, threadId).status = status;
   }
@@ -233,6 +243,13 @@ export class InMemoryPlatform implements PullRequestPlatform {
     };
   }
 
+  async listLinkedWorkItems(ref: PullRequestRef, max: number): Promise<LinkedWorkItem[]> {
+    return [...this.stored(ref).workItems]
+      .sort((a, b) => a.id - b.id)
+      .slice(0, max)
+      .map((item) => ({ ...item }));
+  }
+
   // The writer.
 
   async createThread(ref: PullRequestRef, thread: NewThread): Promise<ReviewThread> {
@@ -269,6 +286,18 @@ export class InMemoryPlatform implements PullRequestPlatform {
   async setStatus(ref: PullRequestRef, status: PullRequestStatusUpdate) {
     this.countCall('setStatus');
     this.stored(ref).statuses.push({ ...status });
+  }
+
+  async updateThreadStatus(
+    ref: PullRequestRef,
+    threadId: number,
+    status: ThreadStatus,
+    properties: Record<string, string>,
+  ) {
+    this.countCall('updateThreadStatus');
+    const thread = this.thread(ref, threadId);
+    thread.status = status;
+    Object.assign(thread.properties, properties);
   }
 
   private countCall(method: keyof PullRequestWriter): void {

@@ -1,6 +1,8 @@
 import type { PullRequestRef } from '../../shared/review/platform';
 import {
   LockLostError,
+  type Learning,
+  type RepositoryRef,
   type ReviewLock,
   type ReviewPlan,
   type ReviewState,
@@ -17,6 +19,7 @@ const keyOf = (ref: PullRequestRef) => `${ref.projectId}/${ref.repositoryId}/${r
 export class InMemoryReviewStore implements ReviewStore {
   private readonly states = new Map<string, string>();
   private readonly plans = new Map<string, string>();
+  private readonly learnings = new Map<string, string>();
   /** Lock key → the holder's token; a lock handed out earlier with another token is stale. */
   private readonly holders = new Map<string, number>();
   private readonly issued = new WeakMap<ReviewLock, { key: string; token: number }>();
@@ -35,14 +38,18 @@ export class InMemoryReviewStore implements ReviewStore {
     this.states.set(keyOf(ref), JSON.stringify(state));
   }
 
-  async readPlan(ref: PullRequestRef, iterationId: number): Promise<ReviewPlan | undefined> {
-    const saved = this.plans.get(`${keyOf(ref)}#${iterationId}`);
+  async readPlan(
+    ref: PullRequestRef,
+    iterationId: number,
+    requestKey?: string,
+  ): Promise<ReviewPlan | undefined> {
+    const saved = this.plans.get(`${keyOf(ref)}#${iterationId}#${requestKey ?? ''}`);
     return saved === undefined ? undefined : (JSON.parse(saved) as ReviewPlan);
   }
 
   async writePlan(ref: PullRequestRef, plan: ReviewPlan, lock: ReviewLock): Promise<ReviewPlan> {
     await lock.assertHeld();
-    const key = `${keyOf(ref)}#${plan.iterationId}`;
+    const key = `${keyOf(ref)}#${plan.iterationId}#${plan.requestKey ?? ''}`;
     if (!this.plans.has(key)) this.plans.set(key, JSON.stringify(plan));
     return JSON.parse(this.plans.get(key) as string) as ReviewPlan;
   }
@@ -63,6 +70,19 @@ export class InMemoryReviewStore implements ReviewStore {
     };
     this.issued.set(lock, { key, token });
     return lock;
+  }
+
+  async readLearnings(repository: RepositoryRef): Promise<Learning[]> {
+    return JSON.parse(this.learnings.get(repository.repositoryId) ?? '[]') as Learning[];
+  }
+
+  async updateLearnings(
+    repository: RepositoryRef,
+    change: (current: Learning[]) => Learning[],
+  ): Promise<Learning[]> {
+    const next = change(await this.readLearnings(repository));
+    this.learnings.set(repository.repositoryId, JSON.stringify(next));
+    return this.readLearnings(repository);
   }
 
   /** Takes the lock from its holder, as a lapsed or broken lease does: another job may take it next. */

@@ -10,13 +10,13 @@ import { ModelCallError, newCorrelationId } from '../failureMessages';
 import { boundFindings, planThreads, WITHHELD_ANSWER } from '../findingThreads';
 import type { PullRequestDetails, PullRequestReader, PullRequestRef } from '../platform';
 import type { PlanDependencies, PreparedReview } from '../planReview';
-import type { Finding } from '../prompt';
+import { intentFields, type Finding } from '../prompt';
 import { LockLostError, type FileSummary, type ReviewPlan } from '../reviewStore';
 import { packChunks, type ReviewChunk } from './chunking';
 import { reviewChunk, type ChunkOutcome } from './chunkReview';
 import { meterCalls, renderCostFooter, reviewCostOf } from './costAccounting';
 import { mergeFindings } from './mergeFindings';
-import type { StageContext } from './stageContext';
+import { promptRoom, type StageContext } from './stageContext';
 import { summarizeReview } from './summary';
 import { planTriage, triageBatch, type FileTriage } from './triage';
 import { GITATTRIBUTES_PATH, parseGitAttributes, trivialReason } from './trivialFiles';
@@ -103,11 +103,12 @@ export async function runReviewPipeline(
     else entry(file.change.path, 'trivial', '', reason);
   }
   const notReviewed: SkippedFile[] = [...collected.skipped];
+  // What a chunk's prompt holds besides its diff: the instructions (about 600 tokens) and the intent.
+  const overhead = 800 + count('heavy', intentFields(pullRequest).join('\n'));
   const limits = {
-    chunkTokens: budget.chunkTokens,
+    chunkTokens: Math.min(budget.chunkTokens, promptRoom(context, 'reasoning') - overhead),
     heavyChunkTokens: budget.heavyChunkTokens,
-    maxChunkTokens:
-      Math.min(budget.contextTokens.reasoning, budget.contextTokens.heavy) - context.maxOutputTokens - 8_000,
+    maxChunkTokens: promptRoom(context, 'heavy') - overhead,
   };
   const chunkCount = (text: string) => count('reasoning', text);
 

@@ -1,0 +1,97 @@
+import { costOf, priceOf } from '../../shared/llm/priceTable';
+import { tokenCounterFor } from '../../shared/llm/tokenCounter';
+import type { ReviewedFile } from '../../shared/review/collectChanges';
+import { mergeFindings } from '../../shared/review/pipeline/mergeFindings';
+import { parseGitAttributes, trivialReason } from '../../shared/review/pipeline/trivialFiles';
+import { enclosingLine } from '../../shared/review/prompt';
+import type { Finding } from '../../shared/review/prompt';
+
+const file = (path: string, removed: string[], added: string[]): ReviewedFile => ({
+  change: { changeTrackingId: 1, changeFlags: ['edit'], kind: 'edit', path, isFolder: false },
+  hunks: [{ oldStart: 1, oldLines: removed.length, newStart: 1, newLines: added.length, removed, added }],
+  oldLines: removed,
+  newLines: added,
+});
+
+describe('the enclosing line of a hunk (git’s default funcname)', () => {
+  it('is the nearest line above that starts with a letter, _ or $, skipping bodies and comments', () => {
+    const lines = [
+      'class Cart {',
+      '  // total',
+      '  total() {',
+      '    return 1;',
+      '  }',
+      '',
+      '$handler = 1;',
+      '    x();',
+    ];
+    expect(enclosingLine(lines, 5)).toBe('class Cart {');
+    expect(enclosingLine(lines, 8)).toBe('$handler = 1;');
+    expect(enclosingLine(['  indented', '# comment'], 2)).toBeUndefined();
+  });
+});
+
+describe('deterministic triage', () => {
+  const rules = parseGitAttributes(
+    '# ours\n*.pb.go linguist-generated\n/vendor/** linguist-vendored\nvendor/keep.go -linguist-vendored\n',
+  );
+  it.each([
+    ['/api/user.pb.go', 'generated (.gitattributes)'],
+    ['/vendor/lib/a.go', 'vendored (.gitattributes)'],
+    ['/web/yarn.lock', 'lockfile'],
+    ['/dist/app.min.js', 'minified'],
+  ])('%s is %s', (path, reason) => {
+    expect(trivialReason(file(path, ['a'], ['b']), rules)).toBe(reason);
+  });
+
+  it('a later negation wins, and ordinary or whitespace-only edits are told apart', () => {
+    expect(trivialReason(file('/vendor/keep.go', ['a'], ['b']), rules)).toBeUndefined();
+    expect(trivialReason(file('/src/a.ts', ['if (a) {b()}'], ['if (a) {', '  b()', '}']), rules)).toBe(
+      'whitespace or formatting only',
+    );
+    expect(trivialReason(file('/src/a.ts', ['a = 1'], ['a = 2']), rules)).toBeUndefined();
+  });
+});
+
+describe('token counts and prices', () => {
+  it('count OpenAI models with their tokenizer and others at 3.5 characters a token', () => {
+    const openai = tokenCounterFor('gpt-4.1-mini');
+    expect(openai.exact).toBe(true);
+    expect(openai.count('hello world')).toBe(2);
+    const other = tokenCounterFor('anthropic.claude-sonnet-4');
+    expect(other.exact).toBe(false);
+    expect(other.count('x'.repeat(35))).toBe(10);
+  });
+
+  it('price a model by its longest matching entry, LLM_PRICES first', () => {
+    expect(priceOf('gpt-4.1-mini-2025-04-14')).toEqual({ input: 0.4, output: 1.6 });
+    expect(priceOf('us.anthropic.claude-sonnet-4-20250514-v1:0')).toEqual({ input: 3, output: 15 });
+    expect(costOf('o3', { input: 1_000_000, output: 500_000 }, { o3: { input: 1, output: 2 } })).toBe(2);
+    expect(costOf('my-deployment', { input: 1, output: 1 })).toBeUndefined();
+  });
+});
+
+describe('merging findings across chunks', () => {
+  const finding = (line: number, comment: string, severity: Finding['severity'] = 'low'): Finding => ({
+    path: '/a.ts',
+    side: 'right',
+    startLine: line,
+    endLine: line + 1,
+    severity,
+    comment,
+    suggestion: null,
+  });
+  it('keeps one of the same finding on overlapping lines, the most severe, and distinct findings apart', () => {
+    const merged = mergeFindings([
+      finding(10, 'Leftover debug logging.'),
+      finding(11, 'leftover debug logging', 'medium'),
+      finding(10, 'The loop never ends.'),
+      finding(30, 'Leftover debug logging.'),
+    ]);
+    expect(merged.map((item) => [item.startLine, item.severity])).toEqual([
+      [11, 'medium'],
+      [10, 'low'],
+      [30, 'low'],
+    ]);
+  });
+});
