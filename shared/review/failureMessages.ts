@@ -12,7 +12,7 @@ export const FAILURE_MESSAGES = {
   'model-invalid-answer': "the model's answer was invalid",
   'model-unavailable': 'the model provider was unreachable or throttled',
   'model-output-blocked': "the model's output was blocked (it contained the prompt's canary)",
-  'devops-token': 'Azure DevOps refused the token',
+  'devops-token': "the bot's token was refused: expired or revoked; see docs/azure-devops-identity.md",
   'devops-unavailable': 'Azure DevOps was unreachable or throttled',
   configuration: 'the configuration is invalid',
   unexpected: 'an unexpected error',
@@ -91,7 +91,8 @@ export function classifyFailure(error: unknown): FailureClass {
   const shape = shapeOf(error);
   if (shape.name === 'ConfigError') return 'configuration';
   const status = statusOf(shape);
-  if (status === 401 || status === 403) return 'devops-token';
+  // A sign-in page (203, or HTML where JSON was due) is how Azure DevOps refuses a token it does not know.
+  if (status === 401 || status === 403 || shape.name === 'UnexpectedAnswerError') return 'devops-token';
   if (status === 429 || (status !== undefined && status >= 500)) return 'devops-unavailable';
   if (NETWORK_CODES.test(shape.code ?? '') || /Timeout|ETIMEDOUT/.test(names(error)))
     return 'devops-unavailable';
