@@ -52,6 +52,8 @@ export interface ConverseRequest {
   /** The access key id, region and service the signature is scoped to, when the header could be read. */
   scope?: { accessKeyId: string; region: string; service: string };
   body: ConverseBody;
+  /** The token counts the answer reported, once answered. */
+  usage?: { inputTokens: number; outputTokens: number };
 }
 
 /** What the model does: call the requested tool with this input, answer in plain text, or fail as Bedrock does. */
@@ -192,7 +194,8 @@ async function checkSignature(
 /** A rough token count, so `usage` is plausible: about four characters a token. */
 const tokensIn = (text: string) => Math.ceil(text.length / 4);
 
-function converseReply(body: ConverseBody, answer: ConverseAnswer, startedAt: number): Reply {
+function converseReply(recorded: ConverseRequest, answer: ConverseAnswer, startedAt: number): Reply {
+  const { body } = recorded;
   if ('status' in answer) return errorReply(answer.status, answer.errorType, answer.message);
   const toolName = body.toolConfig?.toolChoice?.tool?.name ?? body.toolConfig?.tools?.[0]?.toolSpec?.name;
   const content: ContentBlock[] =
@@ -201,6 +204,7 @@ function converseReply(body: ConverseBody, answer: ConverseAnswer, startedAt: nu
       : [{ toolUse: { toolUseId: `tooluse_${randomUUID()}`, name: toolName, input: answer.toolInput } }];
   const inputTokens = tokensIn(JSON.stringify([body.system, body.messages, body.toolConfig]));
   const outputTokens = tokensIn(JSON.stringify(content));
+  recorded.usage = { inputTokens, outputTokens };
   return {
     status: 200,
     headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() },
@@ -257,7 +261,7 @@ export async function startBedrockServer(options: {
       return errorReply(404, 'ResourceNotFoundException', `Model not found: ${recorded.modelId}`);
     if (!Array.isArray(body.messages) || body.messages.length === 0)
       return errorReply(400, 'ValidationException', 'messages: must hold at least one message.');
-    return converseReply(body, await responder(recorded), startedAt);
+    return converseReply(recorded, await responder(recorded), startedAt);
   }
 
   const serve = (request: AnyRequest, send: (reply: Reply) => void) => {

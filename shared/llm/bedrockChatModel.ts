@@ -1,7 +1,7 @@
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DocumentType } from '@smithy/types';
-import { ModelOutputError, type ChatModel, type ModelTier } from './chatModel';
+import { ModelOutputError, type ChatModel, type ModelTier, type UsageSink } from './chatModel';
 import { jsonSchemaOf } from './jsonSchemaOf';
 
 export interface BedrockCredentials {
@@ -30,6 +30,8 @@ export interface BedrockChatModelOptions {
    * (which ignores agents), and without `throwOnRequestTimeout` an HTTP/1.1 timeout only logs a warning.
    */
   requestHandler?: NodeHttpHandler | NodeHttp2Handler;
+  /** Told the tokens and latency Converse reports for every answered call. */
+  onUsage?: UsageSink;
 }
 
 /** Throttling (429), 5xx and timeouts are retried by the SDK's standard strategy, with back-off, up to this. */
@@ -53,6 +55,7 @@ export function createBedrockChatModel(options: BedrockChatModelOptions): ChatMo
 
   return {
     async completeStructured({ system, user, schema, schemaName, tier = 'reasoning' }) {
+      const startedAt = Date.now();
       const response = await client.send(
         new ConverseCommand({
           modelId: options.models[tier],
@@ -74,6 +77,14 @@ export function createBedrockChatModel(options: BedrockChatModelOptions): ChatMo
         }),
         { requestTimeout: options.timeoutMs },
       );
+      options.onUsage?.({
+        provider: 'bedrock-anthropic',
+        tier,
+        model: options.models[tier],
+        latencyMs: Date.now() - startedAt,
+        inputTokens: response.usage?.inputTokens,
+        outputTokens: response.usage?.outputTokens,
+      });
       const toolUse = response.output?.message?.content?.find(
         (block) => block.toolUse?.name === schemaName,
       )?.toolUse;

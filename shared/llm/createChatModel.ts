@@ -69,25 +69,6 @@ function oauth2Bearer(config: LlmConfig, deps: ChatModelDependencies): BearerTok
   );
 }
 
-/** Reports the answering model and the latency for providers whose client reports no token counts. */
-function withLatencyUsage(model: ChatModel, config: LlmConfig, onUsage: UsageSink | undefined): ChatModel {
-  if (onUsage === undefined) return model;
-  return {
-    async completeStructured(request) {
-      const startedAt = Date.now();
-      const answer = await model.completeStructured(request);
-      const tier = request.tier ?? 'reasoning';
-      onUsage({
-        provider: config.provider,
-        tier,
-        model: config.tiers[tier][0].name,
-        latencyMs: Date.now() - startedAt,
-      });
-      return answer;
-    },
-  };
-}
-
 async function createBedrockModel(
   config: Extract<LlmConfig, { provider: 'bedrock-anthropic' }>,
   deps: ChatModelDependencies,
@@ -104,7 +85,7 @@ async function createBedrockModel(
           throwOnRequestTimeout: true,
         })
       : undefined;
-  const model = createBedrockChatModel({
+  return createBedrockChatModel({
     region: config.region,
     endpoint: config.endpoint,
     credentials: async () => ({
@@ -120,8 +101,8 @@ async function createBedrockModel(
     timeoutMs: config.timeoutMs,
     maxOutputTokens: config.maxOutputTokens,
     requestHandler,
+    onUsage: deps.onUsage,
   });
-  return withLatencyUsage(model, config, deps.onUsage);
 }
 
 /**

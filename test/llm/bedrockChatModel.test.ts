@@ -6,7 +6,7 @@ import {
   type BedrockChatModelOptions,
   type BedrockCredentials,
 } from '../../shared/llm/bedrockChatModel';
-import { ModelOutputError } from '../../shared/llm/chatModel';
+import { ModelOutputError, type ModelUsage } from '../../shared/llm/chatModel';
 
 const REGION = 'eu-west-1';
 const KEY: BedrockCredentials = {
@@ -107,6 +107,24 @@ describe('Bedrock chat model (Converse through the SDK, against the stand-in)', 
     ]);
     expect(server.requests[1].path).toBe(`/model/${encodeURIComponent(MODELS.reasoning)}/converse`);
     expect(server.requests[2].path).toBe(`/model/${encodeURIComponent(MODELS.heavy)}/converse`);
+  });
+
+  it('reports the tokens Converse answered with, per call, with the tier and model', async () => {
+    const usage: ModelUsage[] = [];
+    const chat = model({ onUsage: (figures) => usage.push(figures) });
+    await chat.completeStructured({ ...request, tier: 'light' });
+    await chat.completeStructured(request);
+
+    expect(usage.map(({ latencyMs: _latency, ...figures }) => figures)).toEqual(
+      server.requests.map((sent, index) => ({
+        provider: 'bedrock-anthropic',
+        tier: index === 0 ? 'light' : 'reasoning',
+        model: sent.modelId,
+        inputTokens: sent.usage?.inputTokens,
+        outputTokens: sent.usage?.outputTokens,
+      })),
+    );
+    expect(usage.every((figures) => (figures.inputTokens ?? 0) > 0 && figures.latencyMs >= 0)).toBe(true);
   });
 
   it('signs with SigV4 for bedrock in the configured region, and the stand-in verifies the signature', async () => {
