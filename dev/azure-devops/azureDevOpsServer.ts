@@ -102,6 +102,9 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
   get organization(): string {
     return this.model.organization;
   }
+  rotateToken(token: string): void {
+    this.model.token = token;
+  }
   get token(): string {
     return this.model.token;
   }

@@ -179,7 +179,8 @@ export class ServerModel {
 
   constructor(
     readonly organization: string,
-    readonly token: string,
+    /** The one PAT accepted; a test replaces it to rotate the PAT (the old one is then refused). */
+    public token: string,
     /** Where the bare repositories live. */
     readonly directory: string,
     options: AzureDevOpsServerOptions,

@@ -165,6 +165,8 @@ export interface AzureDevOpsTestServer {
   readonly orgUrl: string;
   readonly organization: string;
   readonly token: string;
+  /** From now on only `token` is accepted, as after the PAT was rotated and the old one revoked. */
+  rotateToken(token: string): void;
   readonly port: number;
   /** The token owner as an IdentityRef (what `connectionData.authenticatedUser` and bot comments carry). */
   readonly botIdentity: Json & { id: string; displayName: string };
