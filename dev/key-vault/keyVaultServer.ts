@@ -3,6 +3,7 @@ import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { LookupAddress, LookupOptions } from 'node:dns';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, createServer, type ServerOptions } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,8 @@ import { promisify } from 'node:util';
  * A local stand-in for Azure Key Vault's secrets API as `@azure/keyvault-secrets` calls it: `GET
  * /secrets/{name}/{version?}?api-version=…`, with Key Vault's bearer challenge (a request without the token gets 401
  * and a `WWW-Authenticate` naming the tenant and resource), its error shapes (404 SecretNotFound, 403 SecretDisabled)
- * and a new version per `setSecret` (with `exp`/`nbf` attributes when given). Reads can be made to fail the ways a real
+ * a new version per `setSecret` (with `exp`/`nbf` attributes and tags when given) — through the SDK too: Set Secret
+ * (PUT), Update Secret (PATCH: enabled, exp, nbf, tags of a version) and Get Secret Versions, per REST API 7.x. Reads can be made to fail the ways a real
  * vault does (403 while a role assignment propagates, 429 with Retry-After, 5xx) or to hang. It serves HTTPS under a `*.vault.azure.net` host name: the `clientOptions` it
  * hands out carry an agent that resolves that host to this server and trusts its self-signed certificate, so the
  * SDK's check that the challenge's resource matches the vault's domain stays on, as in production.
@@ -54,6 +56,8 @@ export interface KeyVaultTestServer {
   secretReads(name: string): number;
   /** Stores `value` as a new version of `name`, which becomes the current one. */
   setSecret(name: string, value: string, attributes?: SecretAttributes): void;
+  /** The versions of `name`, oldest first, without values. */
+  versions(name: string): { version: string; enabled: boolean; tags?: Record<string, string> }[];
   /**
    * Answers reads of `name` with this HTTP status (Key Vault's error shape: 403 ForbiddenByRbac, 429 with a
    * Retry-After, others InternalServerError), or never answers them (`'hang'`), until cleared with `undefined`.
@@ -71,6 +75,7 @@ export interface SecretAttributes {
   enabled?: boolean;
   expiresOn?: Date;
   notBefore?: Date;
+  tags?: Record<string, string>;
 }
 
 export type ReadFailure = number | 'hang';
@@ -83,6 +88,14 @@ interface SecretVersion extends SecretAttributes {
   value: string;
   enabled: boolean;
   created: number;
+  updated: number;
+}
+
+/** The body of Set Secret (PUT) and Update Secret (PATCH), REST API 7.x: times are Unix seconds. */
+interface SecretWrite {
+  value?: unknown;
+  tags?: Record<string, string>;
+  attributes?: { enabled?: boolean; exp?: number; nbf?: number };
 }
 
 const run = promisify(execFile);
@@ -157,7 +170,38 @@ export async function startKeyVaultServer(
   let vaultUri = '';
 
   const { key, cert } = await createCertificate();
+  const newVersion = (value: string, attributes: SecretAttributes): SecretVersion => ({
+    version: randomUUID().replace(/-/g, ''),
+    value,
+    enabled: attributes.enabled ?? true,
+    expiresOn: attributes.expiresOn,
+    notBefore: attributes.notBefore,
+    tags: attributes.tags,
+    created: unixSeconds(Date.now()),
+    updated: unixSeconds(Date.now()),
+  });
+  const store = (name: string, version: SecretVersion) =>
+    secrets.set(name, [...(secrets.get(name) ?? []), version]);
+  const attributesOf = (name: string, wanted: SecretVersion) => ({
+    id: `${vaultUri}/secrets/${name}/${wanted.version}`,
+    attributes: {
+      enabled: wanted.enabled,
+      created: wanted.created,
+      updated: wanted.updated,
+      ...(wanted.expiresOn === undefined ? {} : { exp: unixSeconds(wanted.expiresOn) }),
+      ...(wanted.notBefore === undefined ? {} : { nbf: unixSeconds(wanted.notBefore) }),
+      recoveryLevel: 'Recoverable+Purgeable',
+      recoverableDays: 90,
+    },
+    ...(wanted.tags === undefined ? {} : { tags: wanted.tags }),
+  });
+
   const server = createServer({ key, cert }, (request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => serve(request, response, Buffer.concat(chunks).toString('utf8')));
+  });
+  const serve = (request: IncomingMessage, response: ServerResponse, bodyText: string) => {
     const url = new URL(request.url ?? '/', vaultUri);
     const secretPath = /^\/secrets\/([^/]+)(?:\/([^/]*))?$/.exec(url.pathname);
     const secretName = secretPath === null ? undefined : decodeURIComponent(secretPath[1]);
@@ -196,8 +240,56 @@ export async function startKeyVaultServer(
     if (!url.searchParams.get('api-version')) {
       return error(400, 'BadParameter', 'The api-version query parameter is required.');
     }
-    if (request.method !== 'GET' || secretName === undefined) {
-      return error(400, 'BadParameter', 'This test vault implements GET /secrets/{name}/{version?} only.');
+    if (secretName === undefined || !['GET', 'PUT', 'PATCH'].includes(request.method ?? '')) {
+      return error(
+        400,
+        'BadParameter',
+        'This test vault implements GET, PUT and PATCH on /secrets/... only.',
+      );
+    }
+    let body: SecretWrite = {};
+    try {
+      body = bodyText === '' ? {} : (JSON.parse(bodyText) as SecretWrite);
+    } catch {
+      return error(400, 'BadParameter', 'The request body is not JSON.');
+    }
+    const fromUnix = (seconds: number | undefined) =>
+      seconds === undefined ? undefined : new Date(seconds * 1000);
+    if (request.method === 'PUT') {
+      // Set Secret: a new version, which becomes the current one.
+      if (version !== undefined || typeof body.value !== 'string')
+        return error(400, 'BadParameter', 'PUT /secrets/{name} takes a string value.');
+      const created = newVersion(body.value, {
+        enabled: body.attributes?.enabled,
+        expiresOn: fromUnix(body.attributes?.exp),
+        notBefore: fromUnix(body.attributes?.nbf),
+        tags: body.tags,
+      });
+      store(secretName, created);
+      return reply(200, { value: created.value, ...attributesOf(secretName, created) });
+    }
+    const versions = secrets.get(secretName) ?? [];
+    if (request.method === 'PATCH') {
+      // Update Secret: attributes and tags of one version; what the body leaves out is unchanged.
+      const target = versions.find((candidate) => candidate.version === version);
+      if (target === undefined)
+        return error(
+          404,
+          'SecretNotFound',
+          `A secret with (name/id) ${secretName}/${version} was not found.`,
+        );
+      if (body.attributes?.enabled !== undefined) target.enabled = body.attributes.enabled;
+      if (body.attributes?.exp !== undefined) target.expiresOn = fromUnix(body.attributes.exp);
+      if (body.attributes?.nbf !== undefined) target.notBefore = fromUnix(body.attributes.nbf);
+      if (body.tags !== undefined) target.tags = body.tags;
+      target.updated = unixSeconds(Date.now());
+      return reply(200, attributesOf(secretName, target));
+    }
+    if (version === 'versions') {
+      // Get Secret Versions: every version's identifier, attributes and tags, never a value; one page here.
+      if (versions.length === 0)
+        return error(404, 'SecretNotFound', `A secret with (name/id) ${secretName} was not found.`);
+      return reply(200, { value: versions.map((entry) => attributesOf(secretName, entry)), nextLink: null });
     }
     const failure = failures.get(secretName);
     if (failure === 'hang') {
@@ -235,7 +327,6 @@ export async function startKeyVaultServer(
     if (failure !== undefined)
       return error(failure, 'InternalServerError', 'Scripted failure of the test vault.');
 
-    const versions = secrets.get(secretName) ?? [];
     const wanted = version ? versions.find((candidate) => candidate.version === version) : versions.at(-1);
     if (wanted === undefined) {
       const id = version ? `${secretName}/${version}` : secretName;
@@ -244,20 +335,8 @@ export async function startKeyVaultServer(
     if (!wanted.enabled) {
       return error(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', 'SecretDisabled');
     }
-    reply(200, {
-      value: wanted.value,
-      id: `${vaultUri}/secrets/${secretName}/${wanted.version}`,
-      attributes: {
-        enabled: wanted.enabled,
-        created: wanted.created,
-        updated: wanted.created,
-        ...(wanted.expiresOn === undefined ? {} : { exp: unixSeconds(wanted.expiresOn) }),
-        ...(wanted.notBefore === undefined ? {} : { nbf: unixSeconds(wanted.notBefore) }),
-        recoveryLevel: 'Recoverable+Purgeable',
-        recoverableDays: 90,
-      },
-    });
-  });
+    reply(200, { value: wanted.value, ...attributesOf(secretName, wanted) });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   vaultUri = `https://${VAULT_HOST}:${port}`;
@@ -279,17 +358,10 @@ export async function startKeyVaultServer(
       requests.filter((entry) => entry.method === 'GET' && entry.secretName === name && entry.authenticated)
         .length,
     setSecret(name, value, attributes = {}) {
-      const versions = secrets.get(name) ?? [];
-      versions.push({
-        version: randomUUID().replace(/-/g, ''),
-        value,
-        enabled: attributes.enabled ?? true,
-        expiresOn: attributes.expiresOn,
-        notBefore: attributes.notBefore,
-        created: unixSeconds(Date.now()),
-      });
-      secrets.set(name, versions);
+      store(name, newVersion(value, attributes));
     },
+    versions: (name) =>
+      (secrets.get(name) ?? []).map(({ version, enabled, tags }) => ({ version, enabled, tags })),
     failReads(name, failure) {
       if (failure === undefined) failures.delete(name);
       else failures.set(name, failure);

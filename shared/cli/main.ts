@@ -55,6 +55,15 @@ const COMMANDS = new Map<string, Command>([
       run: async (args, io) => (await import('./setupHooksCommand')).runRemoveHooksCommand(args, io),
     },
   ],
+  [
+    'rotate-webhook-password',
+    {
+      summary:
+        'rotate the webhook password in Key Vault and in every subscription, without a refused delivery',
+      run: async (args, io) =>
+        (await import('./rotateWebhookPasswordCommand')).runRotateWebhookPasswordCommand(args, io),
+    },
+  ],
 ]);
 
 const HELP_FLAGS = new Set(['--help', '-h', 'help']);

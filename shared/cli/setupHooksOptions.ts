@@ -27,7 +27,7 @@ const isLoopback = (hostname: string) =>
   hostname === 'localhost' || /^127\./.test(hostname) || hostname === '[::1]';
 
 /** The PAT and the webhook password travel in these requests: https only, except to this machine (tests). */
-const serviceUrl = z
+export const serviceUrl = z
   .string({ error: 'is required' })
   .trim()
   .refine((value) => URL.canParse(value), 'must be an absolute URL')

@@ -64,15 +64,17 @@ function lastSegment(pathname: string): string {
   return pathname.replace(/\/+$/, '').split('/').pop() ?? '';
 }
 
-/** The value of our marker in the `httpHeaders` input ("Name:Value" lines), or undefined when absent. */
-function markerOf(subscription: Subscription): string | undefined {
-  for (const line of (subscription.consumerInputs.httpHeaders ?? '').split(/\r?\n/)) {
+/** The value of our marker in an `httpHeaders` input ("Name:Value" lines), or undefined when absent. */
+function markerIn(httpHeaders: string | undefined): string | undefined {
+  for (const line of (httpHeaders ?? '').split(/\r?\n/)) {
     const colon = line.indexOf(':');
     if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === MARKER_HEADER.toLowerCase())
       return line.slice(colon + 1).trim();
   }
   return undefined;
 }
+
+const markerOf = (subscription: Subscription) => markerIn(subscription.consumerInputs.httpHeaders);
 
 function isOurs(subscription: Subscription, project: Project, webhookUrl: URL): boolean {
   const url = subscription.consumerInputs.url;
@@ -198,4 +200,57 @@ export function planRemoval(webhookUrl: URL, projects: Project[], subscriptions:
     ),
   );
   return { changes, warnings: [] };
+}
+
+/** The `httpHeaders` input with our marker set to `marker`, other header lines kept. */
+function withMarker(httpHeaders: string | undefined, marker: string): string {
+  const others = (httpHeaders ?? '')
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '' && markerIn(line) === undefined);
+  return [...others, `${MARKER_HEADER}:${marker}`].join('\n');
+}
+
+/**
+ * Give every subscription of ours (copies included) the new password and its fingerprint, changing nothing else;
+ * the ones whose fingerprint already matches it are unchanged, so a run after an interruption only does the rest.
+ */
+export async function planPasswordChange(
+  webhookUrl: URL,
+  credentials: WebhookCredentials,
+  projects: Project[],
+  subscriptions: Subscription[],
+): Promise<Plan> {
+  const fingerprints = new PasswordFingerprints(credentials.password);
+  const plan: Plan = { changes: [], warnings: [] };
+  for (const project of projects) {
+    for (const eventType of EVENT_TYPES) {
+      for (const subscription of oursFor(subscriptions, project, eventType, webhookUrl)) {
+        if (await fingerprints.matches(markerOf(subscription))) {
+          plan.changes.push({ outcome: 'unchanged', eventType, project });
+          continue;
+        }
+        const { publisherId, consumerId, consumerActionId, publisherInputs, consumerInputs } = subscription;
+        const replaced: SubscriptionRequest = {
+          publisherId,
+          eventType,
+          consumerId,
+          consumerActionId,
+          publisherInputs,
+          consumerInputs: {
+            ...consumerInputs,
+            basicAuthUsername: credentials.username,
+            basicAuthPassword: credentials.password,
+            httpHeaders: withMarker(consumerInputs.httpHeaders, await fingerprints.current()),
+          },
+        };
+        plan.changes.push({
+          outcome: 'updated',
+          eventType,
+          project,
+          apply: (client) => client.replaceSubscription(subscription.id, replaced),
+        });
+      }
+    }
+  }
+  return plan;
 }

@@ -1,0 +1,243 @@
+import { SecretClient } from '@azure/keyvault-secrets';
+import { app } from '@azure/functions';
+import { startAzureDevOpsServer, type AzureDevOpsTestServer } from '../../dev/azure-devops/azureDevOpsServer';
+import { startFunctionsHost, type FunctionsHost } from '../../dev/host/functionsHost';
+import { startKeyVaultServer, type KeyVaultTestServer } from '../../dev/key-vault/keyVaultServer';
+import { projectRoot } from '../../dev/sandbox/sandbox';
+import { createWebhookHandler } from '../../functions/webhook';
+import { runRotateWebhookPasswordCommand } from '../../shared/cli/rotateWebhookPasswordCommand';
+import { runSetupHooksCommand } from '../../shared/cli/setupHooksCommand';
+import {
+  createKeyVaultSecretStore,
+  REREAD_INTERVAL_MS,
+  type SecretStore,
+} from '../../shared/secrets/secretStore';
+import { capturedOutput } from '../support/capturedOutput';
+
+/** What a command writes to its two streams. */
+function commandOutput() {
+  const [out, err] = [capturedOutput(), capturedOutput()];
+  return { io: { out: out.stream, err: err.stream }, out: out.text, err: err.text };
+}
+import {
+  basic,
+  createdSample,
+  InMemoryJobQueue,
+  USER,
+  webhookEnvironment,
+} from '../hardening/webhookHarness';
+
+/**
+ * The webhook password rotated while deliveries flow, through the stand-in host, the local Key Vault (real SDK)
+ * and the Azure DevOps test server: no delivery is refused when the sender switches the moment Key Vault holds the
+ * new password, wrong passwords cost Key Vault almost nothing, a disabled previous password stops working within
+ * the re-read interval, and `rotate-webhook-password` does the whole rotation, carrying on after an interruption.
+ */
+
+const PASSWORD_SECRET = 'webhook-password';
+const PREVIOUS_SECRET = 'webhook-previous-password';
+const FIRST = 'first-webhook-password-0123456789';
+
+let vault: KeyVaultTestServer;
+let store: SecretStore;
+let host: FunctionsHost;
+let devops: AzureDevOpsTestServer;
+const queue = new InMemoryJobQueue();
+let endpoint: string;
+
+beforeAll(async () => {
+  vault = await startKeyVaultServer();
+  store = createKeyVaultSecretStore({
+    vaultUri: vault.vaultUri,
+    credential: vault.credential,
+    clientOptions: vault.clientOptions,
+  });
+  const {
+    WEBHOOK_PASSWORD: _password,
+    WEBHOOK_PREVIOUS_PASSWORD: _previous,
+    WEBHOOK_HEADER_SECRET: _header,
+    WEBHOOK_HEADER_NAME: _headerName,
+    ...environment
+  } = webhookEnvironment({
+    KEY_VAULT_URI: vault.vaultUri,
+    WEBHOOK_PASSWORD_SECRET_NAME: PASSWORD_SECRET,
+    WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME: PREVIOUS_SECRET,
+  });
+  for (const name of [
+    'WEBHOOK_PASSWORD',
+    'WEBHOOK_PREVIOUS_PASSWORD',
+    'WEBHOOK_HEADER_SECRET',
+    'WEBHOOK_HEADER_NAME',
+  ])
+    delete process.env[name];
+  Object.assign(process.env, environment);
+  vault.setSecret(PASSWORD_SECRET, FIRST);
+  // The app's handler over this test's vault, served by the stand-in host next to the app's own functions.
+  app.http('rotationWebhook', {
+    route: 'rotation/azure_webhooks',
+    methods: ['POST'],
+    authLevel: 'anonymous',
+    handler: createWebhookHandler({ createQueue: () => queue, secretStore: () => store }),
+  });
+  host = await startFunctionsHost({ appRoot: projectRoot, entryModules: [] });
+  endpoint = `${host.url}/rotation/azure_webhooks`;
+  devops = await startAzureDevOpsServer({ organization: 'rotation' });
+  devops.createProject('demo');
+}, 60_000);
+
+afterAll(async () => {
+  await host?.close();
+  await devops?.close();
+  await vault?.close();
+});
+
+const post = async (password: string, user = USER): Promise<number> =>
+  (
+    await fetch(endpoint, {
+      method: 'POST',
+      headers: { authorization: basic(user, password), 'content-type': 'application/json' },
+      body: createdSample,
+    })
+  ).status;
+
+const reads = () => vault.secretReads(PASSWORD_SECRET) + vault.secretReads(PREVIOUS_SECRET);
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+describe('deliveries during a rotation', () => {
+  it('are never refused when the sender switches the moment Key Vault holds the new password', async () => {
+    const second = 'second-webhook-password-0123456789';
+    let sending = FIRST;
+    const statuses: number[] = [];
+    let stop = false;
+    const sender = async () => {
+      while (!stop) statuses.push(await post(sending));
+    };
+    const senders = Promise.all([sender(), sender(), sender(), sender()]);
+    await sleep(1_000);
+    vault.setSecret(PREVIOUS_SECRET, FIRST);
+    vault.setSecret(PASSWORD_SECRET, second);
+    sending = second;
+    const switched = statuses.length;
+    await sleep(REREAD_INTERVAL_MS + 1_000);
+    stop = true;
+    await senders;
+    const counts = statuses.reduce<Record<number, number>>(
+      (tally, status) => ({ ...tally, [status]: (tally[status] ?? 0) + 1 }),
+      {},
+    );
+    console.log(
+      `rotation mid-stream: ${statuses.length} deliveries (${switched} before the switch): ${JSON.stringify(counts)}`,
+    );
+    expect(counts).toEqual({ 202: statuses.length });
+    expect(statuses.length - switched).toBeGreaterThan(10);
+  });
+
+  it('costs a handful of Key Vault reads for 200 deliveries with a wrong password', async () => {
+    const before = reads();
+    const sequential: number[] = [];
+    for (let i = 0; i < 150; i++) sequential.push(await post('a-wrong-password-0123456789'));
+    // Different wrong passwords at once: they share the re-reads.
+    const concurrent = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => post(`wrong-password-number-${i}-0123456789`)),
+    );
+    const spent = reads() - before;
+    console.log(`200 wrong passwords: ${spent} Key Vault reads`);
+    expect([...sequential, ...concurrent].every((status) => status === 401)).toBe(true);
+    expect(spent).toBeLessThanOrEqual(6);
+  });
+
+  it('refuses a disabled previous password once the re-read interval has passed', async () => {
+    const third = 'third-webhook-password-0123456789';
+    const second = 'second-webhook-password-0123456789';
+    vault.setSecret(PREVIOUS_SECRET, second);
+    vault.setSecret(PASSWORD_SECRET, third);
+    expect(await post(third)).toBe(202);
+    expect(await post(second)).toBe(202);
+    const [latest] = vault.versions(PREVIOUS_SECRET).slice(-1);
+    const client = new SecretClient(vault.vaultUri, vault.credential, vault.clientOptions);
+    await client.updateSecretProperties(PREVIOUS_SECRET, latest.version, { enabled: false });
+    const disabledAt = Date.now();
+    let status = await post(second);
+    while (status === 202 && Date.now() - disabledAt < REREAD_INTERVAL_MS * 3) {
+      await sleep(200);
+      status = await post(second);
+    }
+    const after = Date.now() - disabledAt;
+    console.log(`disabled previous password refused ${after} ms after the disable`);
+    expect(status).toBe(401);
+    expect(after).toBeLessThan(REREAD_INTERVAL_MS + 1_500);
+    expect(await post(second)).toBe(401);
+    expect(await post(third)).toBe(202);
+  });
+});
+
+describe('ado-reviewer rotate-webhook-password', () => {
+  const ports = {
+    secretClient: (uri: string) => new SecretClient(uri, vault.credential, vault.clientOptions),
+    stdin: process.stdin,
+    sleep,
+  };
+  const current = async () => (await ports.secretClient(vault.vaultUri).getSecret(PASSWORD_SECRET)).value;
+  const subscriptionPasswords = () =>
+    devops
+      .serviceHookSubscriptions()
+      .map((subscription) => (subscription.consumerInputs as Record<string, string>).basicAuthPassword);
+
+  it('rotates end to end, and carries on after an interruption once the secrets are written', async () => {
+    const old = (await current()) as string;
+    const env = { AZURE_DEVOPS_PAT: devops.token, WEBHOOK_USERNAME: USER };
+    const appUrl = `${host.url}/rotation`;
+    const setup = commandOutput();
+    expect(
+      await runSetupHooksCommand(['--org', devops.orgUrl, '--project', 'demo', '--url', appUrl], {
+        env: { ...env, WEBHOOK_PASSWORD: old },
+        ...setup.io,
+      }),
+    ).toBe(0);
+    expect(subscriptionPasswords()).toEqual([old, old, old]);
+
+    const args = ['--org', devops.orgUrl, '--project', 'demo', '--url', appUrl, '--vault', vault.vaultUri];
+    // Interrupted after the secrets are written: the app cannot be reached to probe.
+    const first = commandOutput();
+    const unreachable = ['--app-url', 'http://127.0.0.1:9/rotation', '--timeout', '1'];
+    expect(
+      await runRotateWebhookPasswordCommand([...args, ...unreachable], { env, ...first.io }, ports),
+    ).toBe(1);
+    const fresh = (await current()) as string;
+    expect(fresh).not.toBe(old);
+    expect(fresh.length).toBeGreaterThanOrEqual(32);
+    expect((await ports.secretClient(vault.vaultUri).getSecret(PREVIOUS_SECRET)).value).toBe(old);
+    expect(subscriptionPasswords()).toEqual([old, old, old]);
+    expect(first.err()).toMatch(/did not accept the new password within 1 s .* run the command again/);
+
+    const second = commandOutput();
+    expect(await runRotateWebhookPasswordCommand([...args, '--finish'], { env, ...second.io }, ports)).toBe(
+      0,
+    );
+    expect(await current()).toBe(fresh);
+    expect(second.out()).toMatch(/carrying on rotation [0-9a-f-]+ \(written\)/);
+    expect(second.out()).toMatch(/accepts the new password/);
+    expect(second.out().match(/^updated /gm)).toHaveLength(3);
+    expect(subscriptionPasswords()).toEqual([fresh, fresh, fresh]);
+    const previous = vault.versions(PREVIOUS_SECRET);
+    expect(previous.at(-1)?.enabled).toBe(false);
+    expect(vault.versions(PASSWORD_SECRET).at(-1)?.tags).toMatchObject({
+      'ado-reviewer-rotation-state': 'finished',
+    });
+    // setup-hooks with the new password finds nothing to change: the markers carry its fingerprint.
+    const check = commandOutput();
+    await runSetupHooksCommand(['--org', devops.orgUrl, '--project', 'demo', '--url', appUrl], {
+      env: { ...env, WEBHOOK_PASSWORD: fresh },
+      ...check.io,
+    });
+    expect(check.out().match(/^unchanged /gm)).toHaveLength(3);
+    for (const output of [first.out(), first.err(), second.out(), second.err()]) {
+      expect(output).not.toContain(fresh);
+      expect(output).not.toContain(old);
+      expect(output).not.toContain(devops.token);
+    }
+    expect(await post(fresh)).toBe(202);
+    await sleep(REREAD_INTERVAL_MS);
+    expect(await post(old)).toBe(401);
+  }, 60_000);
+});
