@@ -83,7 +83,32 @@ function scriptedSummary(prompt: string): string {
   });
 }
 
+/** A dismissal, in a few languages, as the model is asked to recognise one. */
+const DISMISSAL = /false positive|won'?t fix|by design|faux positif|kein fehler|falso positivo/i;
+
+/**
+ * Answers a reply in a finding thread: a dismissal is acknowledged, and its reason (after "because") becomes the
+ * learning; anything else is answered like a question.
+ */
+function scriptedConversation(prompt: string): string {
+  const lines = prompt.split('\n').filter((line) => !/^<\/?untrusted-[a-z-]+-[0-9a-f]+>$/.test(line));
+  const comment = (lines.at(-1) ?? '').replace(/^[^:]*: /, '');
+  const dismisses = DISMISSAL.test(comment);
+  const reason = /\bbecause\b\s*(.+)$/i.exec(comment)?.[1]?.trim();
+  return JSON.stringify({
+    reply: dismisses ? 'Understood, I will leave this one.' : `You said: "${comment}".`,
+    dismisses,
+    learning: dismisses && reason !== undefined ? reason : null,
+    appliesTo: null,
+  });
+}
+
 export function scriptedReview(request: ChatRequest): string {
+  if (request.body.response_format?.json_schema?.name === 'finding_conversation') {
+    return scriptedConversation(
+      request.body.messages.find((message) => message.role === 'user')?.content ?? '',
+    );
+  }
   const prompt = request.body.messages.find((message) => message.role === 'user')?.content ?? '';
   const schema = request.body.response_format?.json_schema?.name;
   if (schema === 'thread_reply') return scriptedReply(prompt);

@@ -5,7 +5,14 @@ import { injectionSigns } from './injectionCheck';
 import type { PullRequestPlatform, PullRequestReader, PullRequestRef, ThreadDetails } from './platform';
 import { capText, sanitizeMarkdown } from './sanitizeModelText';
 import { maskCredentials } from './secretScan';
-import { boundaryRule, canaryRule, containsCanary, createBoundary, newCanary } from './untrustedBoundary';
+import {
+  boundaryRule,
+  canaryRule,
+  containsCanary,
+  createBoundary,
+  newCanary,
+  type Boundary,
+} from './untrustedBoundary';
 
 export const threadReplySchema = z.object({
   reply: z.string().describe('The answer to post in the thread, in Markdown: direct, specific, brief.'),
@@ -32,6 +39,13 @@ export interface MentionDependencies {
   ignoredIdentityIds: string[];
   /** Links into the organization stay links in the reply; others become plain text. */
   orgUrl?: string;
+  /** What the team taught the reviewer about the thread's file, and the linked work items (texts to fence). */
+  teamContext?: (filePath: string | undefined) => Promise<TeamPromptContext>;
+}
+
+export interface TeamPromptContext {
+  learnings: string;
+  workItems: string;
 }
 
 export type MentionOutcome = { kind: 'answered' } | { kind: 'skipped'; reason: string };
@@ -41,16 +55,17 @@ const mentions = (content: string, identityId: string) => content.toLowerCase().
 const withoutIdentityCase = (content: string) =>
   content.replace(/@<([^>]+)>/g, (_mention, id: string) => `@<${id.toLowerCase()}>`);
 
-async function codeExcerpt(platform: PullRequestReader, ref: PullRequestRef, thread: ThreadDetails) {
+/** The lines the thread is on, with context, at `commitId` (default: the newest iteration's source commit). */
+export async function codeExcerpt(
+  platform: PullRequestReader,
+  ref: PullRequestRef,
+  thread: ThreadDetails,
+  commitId?: string,
+) {
   if (thread.filePath === undefined || thread.rightLines === undefined) return undefined;
-  const newest = (await platform.listIterations(ref)).at(-1);
-  if (newest === undefined) return undefined;
-  const content = await platform.getFileContent(
-    ref,
-    thread.filePath,
-    newest.sourceCommitId,
-    EXCERPT_MAX_FILE_BYTES,
-  );
+  const commit = commitId ?? (await platform.listIterations(ref)).at(-1)?.sourceCommitId;
+  if (commit === undefined) return undefined;
+  const content = await platform.getFileContent(ref, thread.filePath, commit, EXCERPT_MAX_FILE_BYTES);
   if (content?.kind !== 'content') return undefined;
   const lines = Buffer.from(content.bytes).toString('utf8').split('\n');
   const from = Math.max(1, thread.rightLines.start - EXCERPT_CONTEXT);
@@ -59,6 +74,32 @@ async function codeExcerpt(platform: PullRequestReader, ref: PullRequestRef, thr
     .slice(from - 1, to)
     .map((line, index) => `${String(from + index).padStart(5)} ${line.replace(/\r$/, '')}`);
   return `${thread.filePath}, lines ${thread.rightLines.start}–${thread.rightLines.end} (with context):\n${numbered.join('\n')}`;
+}
+
+/** The thread's comments up to `commentId`, one line each, with the app named and other people's ids hidden. */
+export function discussionLines(thread: ThreadDetails, ownId: string, commentId: number): string[] {
+  return thread.comments
+    .filter((entry) => !entry.isDeleted && entry.id <= commentId)
+    .map((entry) => {
+      // Mentions are identity ids in the Markdown: name the app, and hide other people's ids.
+      const text = withoutIdentityCase(entry.content)
+        .split(`@<${ownId}>`)
+        .join('@ado-reviewer')
+        .replace(/@<[^>]+>/g, '@someone');
+      return `${entry.authorId === ownId ? 'ado-reviewer (you)' : entry.authorName}: ${text}`;
+    });
+}
+
+/** The team's learnings and the linked work items, each fenced, for a prompt (nothing when there are none). */
+export function teamSections(boundary: Boundary, team: TeamPromptContext | undefined): string[] {
+  return [
+    ...(team === undefined || team.learnings === ''
+      ? []
+      : ['', 'What the team taught you in this repository:', boundary.fence('learnings', team.learnings)]),
+    ...(team === undefined || team.workItems === ''
+      ? []
+      : ['', 'Work items linked to the pull request:', boundary.fence('work-items', team.workItems)]),
+  ];
 }
 
 /**
@@ -91,22 +132,21 @@ export async function answerMention(
   }
 
   const pullRequest = await platform.getPullRequest(ref);
-  const conversation = thread.comments
-    .filter((entry) => !entry.isDeleted && entry.id <= commentId)
-    .map((entry) => {
-      // Mentions are identity ids in the Markdown: name the app, and hide other people's ids.
-      const text = withoutIdentityCase(entry.content)
-        .split(`@<${ownId}>`)
-        .join('@ado-reviewer')
-        .replace(/@<[^>]+>/g, '@someone');
-      return `${entry.authorId === ownId ? 'ado-reviewer (you)' : entry.authorName}: ${text}`;
-    });
+  const conversation = discussionLines(thread, ownId, commentId);
   const excerpt = await codeExcerpt(platform, ref, thread);
+  const team = await deps.teamContext?.(thread.filePath);
   const title = `Pull request: ${pullRequest.title}`;
-  const boundary = createBoundary([title, excerpt ?? '', ...conversation]);
+  const boundary = createBoundary([
+    title,
+    excerpt ?? '',
+    team?.learnings ?? '',
+    team?.workItems ?? '',
+    ...conversation,
+  ]);
   const canary = newCanary();
   const user = [
     boundary.fence('pull-request', maskCredentials(title)),
+    ...teamSections(boundary, team),
     ...(excerpt === undefined ? [] : ['', 'Code:', boundary.fence('code', maskCredentials(excerpt))]),
     '',
     'Discussion so far (oldest first):',

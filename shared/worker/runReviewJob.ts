@@ -11,15 +11,20 @@ import { createSecretReader } from '../secrets/readSecret';
 import { getProcessSecretStore } from '../secrets/secretStore';
 import { createBlobReviewStore } from '../storage/blobReviewStore';
 import type { PullRequestPlatform } from '../review/platform';
-import { answerMention } from '../review/answerMention';
+import { answerComment } from '../review/comment-commands/answerComment';
 import { failureDescription, isFailureClass, newCorrelationId } from '../review/failureMessages';
-import { reviewPullRequest } from '../review/reviewPullRequest';
+import { reviewPullRequest, type ReviewDependencies } from '../review/reviewPullRequest';
 
 export interface JobContext {
   dequeueCount: number;
   /** When the host started the invocation (ms since the epoch): the job's deadline counts from it. */
   startedAt?: number;
-  log: { info(message: string): void; warn(message: string): void; error(message: string): void };
+  /** The Functions host's logger: an object after the message becomes structured fields (custom dimensions). */
+  log: {
+    info(message: string, ...fields: unknown[]): void;
+    warn(message: string): void;
+    error(message: string): void;
+  };
 }
 
 /** The configured organization the job names (the default one when it names none); never a URL from the job. */
@@ -86,6 +91,29 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
     );
   };
 
+  const ref = refOf(job);
+  const reviewDependencies: ReviewDependencies = {
+    platform,
+    model: await modelFor(config),
+    store,
+    log: context.log,
+    limits: config.review,
+    policy: config.review,
+    now: () => new Date(),
+    deadline: {
+      at: new Date((context.startedAt ?? Date.now()) + config.review.jobDeadlineSeconds * 1000),
+      modelCallMs: config.llm.timeoutMs * (DEFAULT_RETRY_POLICY.maxRetries + 1),
+    },
+    safety: { ...getReviewSafetySettings(), orgUrl: organization.url },
+    team: {
+      organizationYaml: config.review.organizationConfigYaml,
+      learningsEnabled: config.review.learningsEnabled,
+    },
+    metrics: config.review.metricsEnabled
+      ? (event) => context.log.info(`Review metrics for PR ${event.pullRequestId}`, event)
+      : undefined,
+  };
+
   if (job.kind === 'comment') {
     if (job.threadId === undefined || job.commentId === undefined) {
       context.log.warn(`Comment job ${job.eventId} names no thread or comment: nothing to answer`);
@@ -100,40 +128,35 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
       );
       return;
     }
-    const ref = refOf(job);
     const lock = await store.tryLock(ref, `thread-${job.threadId}`);
     if (lock === undefined) return requeue(`answering in thread ${job.threadId}`);
     try {
-      const outcome = await answerMention(ref, job.threadId, job.commentId, {
+      const outcome = await answerComment(ref, job.threadId, job.commentId, {
         platform,
-        model: await modelFor(config),
+        model: reviewDependencies.model,
+        store,
         log: context.log,
         ignoredIdentityIds: config.review.ignoredIdentityIds,
         orgUrl: organization.url,
+        team: {
+          ...reviewDependencies.team,
+          learningsEnabled: config.review.learningsEnabled,
+          appDefaults: config.review,
+        },
+        review: (request) => reviewPullRequest(ref, reviewDependencies, request),
+        now: reviewDependencies.now,
       });
       context.log.info(
         `Comment ${job.commentId} (thread ${job.threadId}) on PR ${job.pullRequestId}: ${JSON.stringify(outcome)}`,
       );
+      if (outcome.kind === 'busy') await requeue(`a review (for comment ${job.commentId})`);
     } finally {
       await lock.release();
     }
     return;
   }
 
-  const outcome = await reviewPullRequest(refOf(job), {
-    platform,
-    model: await modelFor(config),
-    store,
-    log: context.log,
-    limits: config.review,
-    policy: config.review,
-    now: () => new Date(),
-    deadline: {
-      at: new Date((context.startedAt ?? Date.now()) + config.review.jobDeadlineSeconds * 1000),
-      modelCallMs: config.llm.timeoutMs * (DEFAULT_RETRY_POLICY.maxRetries + 1),
-    },
-    safety: { ...getReviewSafetySettings(), orgUrl: organization.url },
-  });
+  const outcome = await reviewPullRequest(ref, reviewDependencies);
   if (outcome.kind === 'busy') return requeue('a review');
   if (outcome.kind === 'handedOver') {
     // Progress is saved; a fresh invocation (with a fresh time budget) continues shortly.

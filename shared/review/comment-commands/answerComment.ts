@@ -1,0 +1,126 @@
+import type { ChatModel } from '../../llm/chatModel';
+import { answerMention, type TeamPromptContext } from '../answerMention';
+import { parseCommentCommand } from '../commands';
+import { PROPERTY } from '../comments';
+import type { PullRequestPlatform, PullRequestRef } from '../platform';
+import type { ReviewOutcome, ReviewRequest } from '../reviewPullRequest';
+import type { ReviewStore } from '../reviewStore';
+import { learningsFor, renderLearningsForPrompt } from '../team/learnings';
+import { fetchLinkedWorkItems, renderLinkedWorkItems } from '../team/linkedWorkItems';
+import { readRepositoryConfig } from '../team/repositoryConfigFile';
+import type { TeamReviewSettings } from '../team/reviewContext';
+import { answerInFindingThread } from './conversation';
+import { runCommand } from './runCommand';
+
+/**
+ * A comment on a pull request, routed: a command after a mention of the app is carried out and acknowledged; a
+ * question after a mention is answered; a reply in one of the app's finding threads is answered without a mention
+ * (`chat.auto_reply`). Every comment gets at most one reply: a comment that already has the app's reply is left
+ * alone, whatever the number of deliveries or edits.
+ */
+
+export interface CommentDependencies {
+  platform: PullRequestPlatform;
+  model: ChatModel;
+  store: ReviewStore;
+  log: { info(message: string): void; warn(message: string): void };
+  ignoredIdentityIds: string[];
+  orgUrl?: string;
+  team: TeamReviewSettings;
+  /** Runs a review of the pull request now, as the `review` and `full review` commands ask. */
+  review(request: ReviewRequest): Promise<ReviewOutcome>;
+  now: () => Date;
+}
+
+export type CommentOutcome =
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'answered'; as: 'question' | 'conversation' | 'command' }
+  /** The pull request's review lock is held: the job should look again later. */
+  | { kind: 'busy' };
+
+export async function answerComment(
+  ref: PullRequestRef,
+  threadId: number,
+  commentId: number,
+  deps: CommentDependencies,
+): Promise<CommentOutcome> {
+  const { platform } = deps;
+  const ownId = await platform.getOwnIdentityId();
+  const thread = await platform.getThread(ref, threadId);
+  const comment = thread?.comments.find((candidate) => candidate.id === commentId);
+  if (thread === undefined || comment === undefined || comment.isDeleted) {
+    return { kind: 'skipped', reason: 'the comment no longer exists' };
+  }
+  if (comment.authorId === ownId || deps.ignoredIdentityIds.includes(comment.authorId)) {
+    return { kind: 'skipped', reason: 'comment by an ignored identity' };
+  }
+  if (
+    thread.comments.some(
+      (reply) => reply.authorId === ownId && reply.parentCommentId === commentId && !reply.isDeleted,
+    )
+  ) {
+    return { kind: 'skipped', reason: 'already answered' };
+  }
+  const command = parseCommentCommand(comment.content, ownId);
+  const summary = (await platform.listThreads(ref)).find((candidate) => candidate.id === threadId);
+  const inFindingThread =
+    summary?.firstCommentAuthorId?.toLowerCase() === ownId &&
+    summary.properties[PROPERTY.kind] === 'finding' &&
+    thread.comments[0]?.id !== commentId;
+  if (command === undefined && !inFindingThread)
+    return { kind: 'skipped', reason: 'the app is not mentioned' };
+
+  // The configuration of the target branch, as the review reads it: it decides auto_reply and learnings.
+  const newest = (await platform.listIterations(ref)).at(-1);
+  const repositoryConfig = await readRepositoryConfig(
+    platform,
+    ref,
+    newest ?? { targetCommitId: '', sourceCommitId: '' },
+    deps.team,
+  );
+  const config = repositoryConfig.config;
+  const learningsEnabled = deps.team.learningsEnabled && config.knowledge_base.learnings.enabled;
+  const teamContext = async (filePath: string | undefined): Promise<TeamPromptContext> => {
+    const [learnings, workItems] = await Promise.all([
+      learningsEnabled ? deps.store.readLearnings(ref) : Promise.resolve([]),
+      fetchLinkedWorkItems(platform, ref).catch(() => []),
+    ]);
+    return {
+      learnings: renderLearningsForPrompt(
+        filePath === undefined ? learnings : learningsFor(learnings, filePath),
+      ),
+      workItems: renderLinkedWorkItems(workItems),
+    };
+  };
+
+  if (command !== undefined && command.kind !== 'question') {
+    const result = await runCommand(
+      ref,
+      command,
+      { threadId, commentId, authorName: comment.authorName, ownId },
+      { ...deps, repositoryConfig, learningsEnabled },
+    );
+    if ('kind' in result) return result;
+    await platform.replyToComment(ref, threadId, commentId, result.reply);
+    deps.log.info(`PR ${ref.pullRequestId}: command ${command.kind} in comment ${commentId} acknowledged`);
+    return { kind: 'answered', as: 'command' };
+  }
+  // A mention is a question wherever it is; a reply without one, in a finding thread, is a conversation.
+  if (command === undefined && summary !== undefined) {
+    if (!config.chat.auto_reply) {
+      return { kind: 'skipped', reason: 'replies are not answered without a mention (chat.auto_reply)' };
+    }
+    const outcome = await answerInFindingThread(ref, thread, summary, commentId, ownId, {
+      ...deps,
+      teamContext,
+      learn: learningsEnabled
+        ? async (learning) => {
+            await deps.store.updateLearnings(ref, (current) => [...current, learning]);
+          }
+        : undefined,
+    });
+    return outcome.kind === 'answered' ? { kind: 'answered', as: 'conversation' } : outcome;
+  }
+  const outcome = await answerMention(ref, threadId, commentId, { ...deps, teamContext });
+  return outcome.kind === 'answered' ? { kind: 'answered', as: 'question' } : outcome;
+}

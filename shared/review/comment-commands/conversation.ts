@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import type { ChatModel } from '../../llm/chatModel';
+import { codeExcerpt, discussionLines, teamSections, type TeamPromptContext } from '../answerMention';
+import { PROPERTY } from '../comments';
+import { FAILURE_MESSAGES, newCorrelationId } from '../failureMessages';
+import type { PullRequestPlatform, PullRequestRef, ReviewThread, ThreadDetails } from '../platform';
+import type { Learning } from '../reviewStore';
+import { capText, sanitizeMarkdown } from '../sanitizeModelText';
+import { maskCredentials } from '../secretScan';
+import { STATUS_SET_BY_APP } from '../team/findingThreadStatus';
+import { newLearning } from '../team/learnings';
+import { boundaryRule, canaryRule, containsCanary, createBoundary, newCanary } from '../untrustedBoundary';
+
+/**
+ * A reply in one of the app's finding threads, answered without a mention: from the finding, the code the thread is
+ * on (newest iteration and the one it was found in) and the discussion. The same light-tier call says whether the
+ * reply dismisses the finding (false positive, won't fix, by design, in any language) and what rule it teaches.
+ */
+
+export const findingConversationSchema = z.object({
+  reply: z.string().describe('Your answer to the last comment, in Markdown: direct, specific, brief.'),
+  dismisses: z
+    .boolean()
+    .describe(
+      'Whether the last comment rejects the finding: a false positive, will not fix, by design, or alike.',
+    ),
+  learning: z
+    .string()
+    .nullable()
+    .describe(
+      'When it dismisses the finding and says why: the general rule to remember for later reviews, in one or ' +
+        'two sentences; otherwise null.',
+    ),
+  appliesTo: z
+    .string()
+    .nullable()
+    .describe(
+      'A glob of the files the rule applies to (e.g. src/legacy/**), or null for the whole repository.',
+    ),
+});
+
+const INSTRUCTIONS = [
+  'You are ado-reviewer, a careful senior engineer. Someone replied in the thread of a finding you posted on an Azure',
+  'DevOps pull request. Answer their last comment, using the finding, the code and the discussion. Be direct and',
+  'brief; say so when you are not sure. Write plain Markdown: no images, no HTML, no links, no mentions.',
+  'Also say whether the last comment dismisses the finding (a false positive, will not fix, by design, in any',
+  'language). If it does, acknowledge it in one short sentence; if it gives a reason that generalises, state it as',
+  'a rule to remember, and the files it applies to.',
+].join('\n');
+
+const MAX_REPLY_CHARS = 20_000;
+
+export interface ConversationDependencies {
+  platform: PullRequestPlatform;
+  model: ChatModel;
+  log: { info(message: string): void };
+  orgUrl?: string;
+  teamContext?: (filePath: string | undefined) => Promise<TeamPromptContext>;
+  /** Saves a learning (none when learnings are off for the repository). */
+  learn?: (learning: Learning) => Promise<void>;
+  now: () => Date;
+}
+
+export type ConversationOutcome =
+  { kind: 'answered'; dismissed: boolean; learned: boolean } | { kind: 'skipped'; reason: string };
+
+export async function answerInFindingThread(
+  ref: PullRequestRef,
+  thread: ThreadDetails,
+  summary: ReviewThread,
+  commentId: number,
+  ownId: string,
+  deps: ConversationDependencies,
+): Promise<ConversationOutcome> {
+  const { platform } = deps;
+  const comment = thread.comments.find((candidate) => candidate.id === commentId);
+  if (comment === undefined) return { kind: 'skipped', reason: 'the comment no longer exists' };
+  const iterations = await platform.listIterations(ref);
+  const origin = iterations.find(
+    (iteration) => String(iteration.id) === summary.properties[PROPERTY.iteration],
+  );
+  const newest = iterations.at(-1);
+  const [current, original] = await Promise.all([
+    codeExcerpt(platform, ref, thread, newest?.sourceCommitId),
+    origin === undefined || origin.id === newest?.id
+      ? Promise.resolve(undefined)
+      : codeExcerpt(platform, ref, thread, origin.sourceCommitId),
+  ]);
+  const discussion = discussionLines(thread, ownId, commentId);
+  const team = await deps.teamContext?.(thread.filePath);
+  const boundary = createBoundary([
+    current ?? '',
+    original ?? '',
+    team?.learnings ?? '',
+    team?.workItems ?? '',
+    ...discussion,
+  ]);
+  const canary = newCanary();
+  const user = [
+    ...teamSections(boundary, team),
+    ...(current === undefined ? [] : ['', 'The code now:', boundary.fence('code', maskCredentials(current))]),
+    ...(original === undefined
+      ? []
+      : [
+          '',
+          `The code when the finding was posted (iteration ${origin?.id}):`,
+          boundary.fence('code', maskCredentials(original)),
+        ]),
+    '',
+    'The finding (your first comment) and the discussion so far (oldest first):',
+    boundary.fence('discussion', maskCredentials(discussion.join('\n'))),
+  ].join('\n');
+  const answer = await deps.model.completeStructured({
+    system: [INSTRUCTIONS, boundaryRule(boundary), canaryRule(canary)].join('\n'),
+    user,
+    schema: findingConversationSchema,
+    schemaName: 'finding_conversation',
+    tier: 'light',
+  });
+  if (containsCanary(answer, canary)) {
+    const correlationId = newCorrelationId();
+    deps.log.info(
+      `Comment ${commentId} in thread ${thread.id}: ${FAILURE_MESSAGES['model-output-blocked']}; no reply (ref ${correlationId})`,
+    );
+    return { kind: 'skipped', reason: `model output blocked (ref ${correlationId})` };
+  }
+  const reply = sanitizeMarkdown(capText(answer.reply.trim(), MAX_REPLY_CHARS), {
+    allowedLinkPrefix: deps.orgUrl,
+  });
+  let learned = false;
+  if (answer.dismisses) {
+    // The person's call: the thread is theirs to reopen, and the app records that it set this status.
+    await platform.updateThreadStatus(ref, thread.id, 'wontFix', { [STATUS_SET_BY_APP]: 'wontFix' });
+    if (deps.learn !== undefined && answer.learning !== null && answer.learning.trim() !== '') {
+      await deps.learn(
+        newLearning({
+          text: answer.learning,
+          path: answer.appliesTo ?? undefined,
+          author: comment.authorName,
+          at: deps.now().toISOString(),
+          pullRequestId: ref.pullRequestId,
+          threadId: thread.id,
+        }),
+      );
+      learned = true;
+    }
+  }
+  const note = learned ? '\n\n_Noted as a learning for this repository (`learnings` lists them)._' : '';
+  await platform.replyToComment(ref, thread.id, commentId, (reply || 'Noted.') + note);
+  deps.log.info(
+    `Answered comment ${commentId} in finding thread ${thread.id} of PR ${ref.pullRequestId}` +
+      (answer.dismisses ? ' (dismissed: wontFix)' : ''),
+  );
+  return { kind: 'answered', dismissed: answer.dismisses, learned };
+}
