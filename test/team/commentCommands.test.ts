@@ -1,0 +1,199 @@
+import type { StructuredRequest } from '../../shared/llm/chatModel';
+import { PROPERTY } from '../../shared/review/comments';
+import { answerComment, type CommentDependencies } from '../../shared/review/comment-commands/answerComment';
+import type { ReviewAnswer } from '../../shared/review/prompt';
+import { reviewPullRequest, type ReviewDependencies } from '../../shared/review/reviewPullRequest';
+import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
+import { InMemoryReviewStore } from '../support/inMemoryReviewStore';
+import { ManualClock } from '../support/manualClock';
+import { ScriptedChatModel } from '../support/scriptedChatModel';
+
+/**
+ * Comments on a pull request against in-memory ports: each command acknowledged once whatever the redeliveries, a
+ * reply in a finding thread answered without a mention, a dismissal resolved as wontFix and remembered as a learning
+ * that later prompts carry, and `learnings` / `forget`.
+ */
+
+const reviewer = (request: StructuredRequest<unknown>): unknown => {
+  if (request.schemaName === 'finding_conversation') {
+    const dismisses = /false positive/i.test(request.user);
+    return {
+      reply: dismisses ? 'Understood.' : 'It runs arbitrary code.',
+      dismisses,
+      learning: dismisses ? 'eval is allowed in build scripts' : null,
+      appliesTo: dismisses ? 'scripts/**' : null,
+    };
+  }
+  if (request.schemaName === 'thread_reply') return { reply: 'An answer.' };
+  const findings: ReviewAnswer['findings'] = [];
+  let path = '';
+  for (const line of request.user.split('\n')) {
+    const header = /^### (\/\S*) \(/.exec(line);
+    if (header) path = header[1];
+    const added = /^\+\s*(\d+) (.*)$/.exec(line);
+    if (added?.[2].includes('eval(')) {
+      const lineNumber = Number(added[1]);
+      findings.push({
+        path,
+        side: 'right',
+        startLine: lineNumber,
+        endLine: lineNumber,
+        severity: 'high',
+        comment: 'No eval.',
+        suggestion: null,
+      });
+    }
+  }
+  return { summary: 'A change.', walkthrough: [], verdict: 'Fine.', findings };
+};
+
+function setUp() {
+  const platform = new InMemoryPlatform();
+  const store = new InMemoryReviewStore();
+  const model = new ScriptedChatModel(reviewer);
+  const clock = new ManualClock();
+  const log = { info: () => undefined, warn: () => undefined };
+  const policy = {
+    reviewDrafts: false,
+    failSeverity: 'never' as const,
+    failThreshold: 1,
+    statusContext: { genre: 'ado-reviewer', name: 'review' },
+    ignoredIdentityIds: [],
+  };
+  const reviewDeps: ReviewDependencies = {
+    platform,
+    model,
+    store,
+    log,
+    limits: { maxFiles: 100, maxFileBytes: 100_000, maxPromptChars: 50_000 },
+    policy,
+    now: clock.now,
+  };
+  const ref = platform.openPullRequest({ target: BASE, source: { 'scripts/build.ts': 'eval(x);\n' } });
+  const deps: CommentDependencies = {
+    platform,
+    model,
+    store,
+    log,
+    ignoredIdentityIds: [],
+    team: { appDefaults: policy, learningsEnabled: true },
+    review: (request) => reviewPullRequest(ref, reviewDeps, request),
+    now: clock.now,
+  };
+  return { platform, store, model, deps, reviewDeps, ref };
+}
+
+const BASE: Files = { 'README.md': 'hi\n' };
+type Fixture = ReturnType<typeof setUp>;
+
+/** Says `text` in a new thread and delivers the comment twice, as a redelivery does. */
+async function say({ platform, deps, ref }: Fixture, text: string, threadId?: number) {
+  const comment = platform.addComment(ref, { authorId: 'ada', content: text, threadId });
+  const first = await answerComment(ref, comment.threadId, comment.commentId, deps);
+  const again = await answerComment(ref, comment.threadId, comment.commentId, deps);
+  const replies = platform
+    .threads(ref)
+    .find((thread) => thread.id === comment.threadId)!
+    .comments.filter((entry) => entry.authorId === 'bot-id' && entry.parentCommentId === comment.commentId);
+  return { first, again, replies, ...comment };
+}
+
+describe('commands', () => {
+  it.each(['review', 'pause', 'resume', 'resolve', 'help', 'configuration', 'learnings', 'frobnicate'])(
+    '`%s` is acknowledged by one reply, however often it is delivered',
+    async (command) => {
+      const fixture = setUp();
+      const said = await say(fixture, `@<bot-id> ${command}`);
+      expect(said.first).toEqual({ kind: 'answered', as: 'command' });
+      expect(said.again).toEqual({ kind: 'skipped', reason: 'already answered' });
+      expect(said.replies).toHaveLength(1);
+    },
+  );
+
+  it('pause stops automatic reviews until resume; review works meanwhile', async () => {
+    const fixture = setUp();
+    const { platform, model, reviewDeps, ref } = fixture;
+    await say(fixture, '@<bot-id> pause');
+    await reviewPullRequest(ref, reviewDeps);
+    expect(model.requests).toHaveLength(0);
+    await say(fixture, '@<bot-id> resume');
+    await reviewPullRequest(ref, reviewDeps);
+    expect(model.requests).toHaveLength(1);
+    expect(platform.threads(ref).some((thread) => thread.properties[PROPERTY.kind] === 'finding')).toBe(true);
+  });
+
+  it('resolve closes every open finding thread of the app', async () => {
+    const fixture = setUp();
+    await reviewPullRequest(fixture.ref, fixture.reviewDeps);
+    const said = await say(fixture, '@<bot-id> resolve');
+    expect(said.replies[0].content).toBe('Resolved 1 finding thread.');
+    const finding = fixture.platform
+      .threads(fixture.ref)
+      .find((t) => t.properties[PROPERTY.kind] === 'finding');
+    expect(finding?.status).toBe('closed');
+  });
+
+  it('an unknown command gets the help, naming the word', async () => {
+    const said = await say(setUp(), '@<bot-id> frobnicate');
+    expect(said.replies[0].content).toMatch(/^I do not know the command `frobnicate`/);
+    expect(said.replies[0].content).toContain('| `full review` |');
+  });
+
+  it('configuration shows the effective configuration as YAML and the file’s problems', async () => {
+    const fixture = setUp();
+    const platform = new InMemoryPlatform();
+    const ref = platform.openPullRequest({
+      target: { ...BASE, '.ado-reviewer.yaml': 'language: xx_not_a_tag\nreviews:\n  profile: assertive\n' },
+      source: { 'a.ts': '1\n' },
+    });
+    const comment = platform.addComment(ref, { authorId: 'ada', content: '@<bot-id> configuration' });
+    await answerComment(ref, comment.threadId, comment.commentId, { ...fixture.deps, platform });
+    const reply = platform.threads(ref)[0].comments[1].content;
+    expect(reply).toContain('profile: assertive');
+    expect(reply).toMatch(/\.ado-reviewer\.yaml: language \(line 1\)/);
+  });
+});
+
+describe('conversations in finding threads', () => {
+  it('answers a reply without a mention, with the code the thread is on', async () => {
+    const fixture = setUp();
+    await reviewPullRequest(fixture.ref, fixture.reviewDeps);
+    const finding = fixture.platform
+      .threads(fixture.ref)
+      .find((t) => t.properties[PROPERTY.kind] === 'finding')!;
+    const said = await say(fixture, 'Why is this a problem?', finding.id);
+    expect(said.first).toEqual({ kind: 'answered', as: 'conversation' });
+    expect(said.replies.map((reply) => reply.content)).toEqual(['It runs arbitrary code.']);
+    const request = fixture.model.requests.at(-1)!;
+    expect(request.tier).toBe('light');
+    expect(request.user).toContain('/scripts/build.ts, lines 1–1 (with context):');
+  });
+
+  it('a dismissal sets wontFix and becomes a learning that later prompts carry', async () => {
+    const fixture = setUp();
+    const { platform, store, model, ref } = fixture;
+    await reviewPullRequest(ref, fixture.reviewDeps);
+    const finding = platform.threads(ref).find((t) => t.properties[PROPERTY.kind] === 'finding')!;
+    await say(fixture, 'False positive: build scripts run trusted input.', finding.id);
+    expect(platform.threads(ref).find((t) => t.id === finding.id)?.status).toBe('wontFix');
+    expect(await store.readLearnings(ref)).toEqual([
+      expect.objectContaining({
+        text: 'eval is allowed in build scripts',
+        path: 'scripts/**',
+        author: 'ada',
+      }),
+    ]);
+    const listed = await say(fixture, '@<bot-id> learnings');
+    expect(listed.replies[0].content).toContain('1. `eval is allowed in build scripts`');
+
+    // A later question in the same file's thread carries the learning, fenced.
+    await say(fixture, '@<bot-id> is this still a problem?', finding.id);
+    expect(model.requests.at(-1)?.user).toMatch(
+      /<untrusted-learnings-[0-9a-f]+>\n- \(scripts\/\*\*\) eval is allowed/,
+    );
+
+    const forgotten = await say(fixture, '@<bot-id> forget 1');
+    expect(forgotten.replies[0].content).toMatch(/^Forgot learning 1/);
+    expect(await store.readLearnings(ref)).toEqual([]);
+  });
+});
