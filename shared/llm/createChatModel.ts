@@ -4,6 +4,7 @@ import { getProxySettings } from '../config/proxySettings';
 import { getProxyAgent, getProxyFetch } from '../http/outboundProxy';
 import { getAzureCredential } from '../identity/azureCredential';
 import { readRequiredSecret, type SecretReader } from '../secrets/readSecret';
+import { fixedSecret, type RefreshingSecret } from '../secrets/refreshingSecret';
 import type { BearerTokenSource } from './bearerToken';
 import type { ChatModel, UsageSink } from './chatModel';
 import { createEntraIdTokenSource } from './entraIdTokenSource';
@@ -14,8 +15,13 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retryPolicy';
 export interface ChatModelDependencies {
   /** Resolves the model's secrets: literals, or Key Vault secrets through the process's cache. */
   readSecret: SecretReader;
-  /** Drops a cached Key Vault secret, so that a rotated OAuth2 client secret is read anew. */
-  invalidateSecret?: (name: string) => void;
+  /**
+   * Reads a secret the client sends with every request (an API key) so that it can be read again when the provider
+   * refuses it (shared/secrets/refreshingSecret.ts); without it the value is read once.
+   */
+  openSecret?: (source: SecretSource, setting: string) => Promise<RefreshingSecret>;
+  /** Re-reads a Key Vault secret after the OAuth2 endpoint refused it (`invalid_client`), within the store's limits. */
+  rereadSecret?: (name: string) => Promise<void>;
   onUsage?: UsageSink;
   retry?: RetryPolicy;
   /** The clock tokens expire by; for tests. */
@@ -48,6 +54,36 @@ async function required(deps: ChatModelDependencies, source: SecretSource | unde
   return readRequiredSecret(deps.readSecret, source, setting);
 }
 
+async function openKey(deps: ChatModelDependencies, source: SecretSource, setting: string) {
+  return deps.openSecret === undefined
+    ? fixedSecret(await required(deps, source, setting))
+    : deps.openSecret(source, setting);
+}
+
+/**
+ * A model built from a key that may be rotated: when the provider refuses the key (401), the key is read again once
+ * and, if Key Vault now holds another value, the call is made once more with a model built from it.
+ */
+function withKeyRefresh(key: RefreshingSecret, build: (value: string) => ChatModel): ChatModel {
+  let sent = key.value();
+  let model = build(sent);
+  return {
+    async completeStructured(request) {
+      try {
+        return await model.completeStructured(request);
+      } catch (error) {
+        const refused = error instanceof OpenAI.APIError && error.status === 401;
+        if (!refused || !(await key.refresh(sent))) throw error;
+        if (key.value() !== sent) {
+          sent = key.value();
+          model = build(sent);
+        }
+        return model.completeStructured(request);
+      }
+    },
+  };
+}
+
 function oauth2Bearer(config: LlmConfig, deps: ChatModelDependencies): BearerTokenSource | undefined {
   if (config.provider === 'bedrock-anthropic' || config.oauth2 === undefined) return undefined;
   const { endpoint, clientId, scope } = config.oauth2;
@@ -58,9 +94,9 @@ function oauth2Bearer(config: LlmConfig, deps: ChatModelDependencies): BearerTok
       clientId,
       scope,
       clientSecret: () => required(deps, secret, 'OAUTH2_CLIENT_SECRET'),
-      onInvalidClient: () => {
+      onInvalidClient: async () => {
         if (secret !== undefined && 'keyVaultSecret' in secret)
-          deps.invalidateSecret?.(secret.keyVaultSecret);
+          await deps.rereadSecret?.(secret.keyVaultSecret);
       },
       timeoutMs: config.timeoutMs,
       fetch: getProxyFetch(),
@@ -123,55 +159,61 @@ export async function createChatModel(config: LlmConfig, deps: ChatModelDependen
   };
 
   if (config.provider === 'openai') {
-    const keys =
-      config.secrets.apiKeys === undefined
-        ? [NO_KEY]
-        : (await required(deps, config.secrets.apiKeys, 'OPENAI_API_KEYS'))
-            .split(',')
-            .map((key) => key.trim())
-            .filter((key) => key !== '');
-    const clients = keys.map(
-      (apiKey) =>
-        new OpenAI({
-          ...clientOptions,
-          apiKey,
-          baseURL: config.baseUrl,
-          organization: config.organization ?? null,
-          project: config.project ?? null,
-        }),
-    );
-    return createOpenAiCompatibleChatModel({ ...common, provider: 'openai', clients });
+    const build = (apiKeys: string) => {
+      const clients = apiKeys
+        .split(',')
+        .map((key) => key.trim())
+        .filter((key) => key !== '')
+        .map(
+          (apiKey) =>
+            new OpenAI({
+              ...clientOptions,
+              apiKey,
+              baseURL: config.baseUrl,
+              organization: config.organization ?? null,
+              project: config.project ?? null,
+            }),
+        );
+      return createOpenAiCompatibleChatModel({ ...common, provider: 'openai', clients });
+    };
+    if (config.secrets.apiKeys === undefined) return build(NO_KEY);
+    return withKeyRefresh(await openKey(deps, config.secrets.apiKeys, 'OPENAI_API_KEYS'), build);
   }
 
-  const apiKey =
-    config.secrets.azureApiKey === undefined
-      ? undefined
-      : await required(deps, config.secrets.azureApiKey, 'AZURE_OPENAI_API_KEY');
   // Keyless: Entra ID, through the app's managed identity in Azure (developer sign-ins locally).
-  const bearer =
-    common.bearer ??
-    (apiKey === undefined
-      ? tokenSource(`entra ${config.managedIdentityClientId ?? ''}`, () =>
-          createEntraIdTokenSource({ credential: getAzureCredential(config.managedIdentityClientId) }),
-        )
-      : undefined);
-  // The key goes in `api-key`; Authorization only carries a token, set per request.
-  const defaultHeaders = { 'api-key': apiKey ?? null, Authorization: null };
-  const client =
-    config.apiVersion === undefined
-      ? new OpenAI({
-          ...clientOptions,
-          apiKey: NO_KEY,
-          baseURL: `${config.endpoint}/openai/v1`,
-          defaultHeaders,
-        })
-      : // The deployments API: AzureOpenAI moves `model` into `/openai/deployments/{name}/…?api-version=…`.
-        new AzureOpenAI({
-          ...clientOptions,
-          apiKey: apiKey ?? NO_KEY,
-          endpoint: config.endpoint,
-          apiVersion: config.apiVersion,
-          defaultHeaders,
-        });
-  return createOpenAiCompatibleChatModel({ ...common, bearer, provider: 'azure-openai', clients: [client] });
+  const build = (apiKey: string | undefined) => {
+    const bearer =
+      common.bearer ??
+      (apiKey === undefined
+        ? tokenSource(`entra ${config.managedIdentityClientId ?? ''}`, () =>
+            createEntraIdTokenSource({ credential: getAzureCredential(config.managedIdentityClientId) }),
+          )
+        : undefined);
+    // The key goes in `api-key`; Authorization only carries a token, set per request.
+    const defaultHeaders = { 'api-key': apiKey ?? null, Authorization: null };
+    const client =
+      config.apiVersion === undefined
+        ? new OpenAI({
+            ...clientOptions,
+            apiKey: NO_KEY,
+            baseURL: `${config.endpoint}/openai/v1`,
+            defaultHeaders,
+          })
+        : // The deployments API: AzureOpenAI moves `model` into `/openai/deployments/{name}/…?api-version=…`.
+          new AzureOpenAI({
+            ...clientOptions,
+            apiKey: apiKey ?? NO_KEY,
+            endpoint: config.endpoint,
+            apiVersion: config.apiVersion,
+            defaultHeaders,
+          });
+    return createOpenAiCompatibleChatModel({
+      ...common,
+      bearer,
+      provider: 'azure-openai',
+      clients: [client],
+    });
+  };
+  if (config.secrets.azureApiKey === undefined) return build(undefined);
+  return withKeyRefresh(await openKey(deps, config.secrets.azureApiKey, 'AZURE_OPENAI_API_KEY'), build);
 }

@@ -8,6 +8,7 @@ import { DEFAULT_RETRY_POLICY } from '../llm/retryPolicy';
 import { createJobQueue } from '../queue/jobQueue';
 import { parseReviewJob, type ReviewJob } from '../queue/reviewJob';
 import { createSecretReader } from '../secrets/readSecret';
+import { openRefreshingSecret, secretRereader } from '../secrets/refreshingSecret';
 import { getProcessSecretStore } from '../secrets/secretStore';
 import { createBlobReviewStore } from '../storage/blobReviewStore';
 import type { PullRequestPlatform } from '../review/platform';
@@ -56,7 +57,8 @@ async function modelFor(config: AppConfig) {
   const store = getProcessSecretStore();
   return createChatModel(config.llm, {
     readSecret: createSecretReader(store),
-    invalidateSecret: (name) => store?.invalidate(name),
+    openSecret: (source, setting) => openRefreshingSecret(source, setting, store),
+    rereadSecret: secretRereader(store),
   });
 }
 

@@ -1,10 +1,15 @@
-import OpenAI from 'openai';
+import { z } from 'zod';
 import { startAzureDevOpsServer, type AzureDevOpsTestServer } from '../../dev/azure-devops/azureDevOpsServer';
 import { startKeyVaultServer, type KeyVaultTestServer } from '../../dev/key-vault/keyVaultServer';
 import { startLlmServer, type LlmTestServer } from '../../dev/llm/llmServer';
 import { createAzureDevOpsPlatform } from '../../shared/azure-devops/azureDevOpsPlatform';
+import { parseLocalReviewConfig, type LlmConfig } from '../../shared/config';
+import type { ChatModel } from '../../shared/llm/chatModel';
+import { createChatModel } from '../../shared/llm/createChatModel';
+import { DEFAULT_RETRY_POLICY } from '../../shared/llm/retryPolicy';
 import type { PullRequestRef } from '../../shared/review/platform';
-import { openRefreshingSecret, type RefreshingSecret } from '../../shared/secrets/refreshingSecret';
+import { createSecretReader } from '../../shared/secrets/readSecret';
+import { openRefreshingSecret } from '../../shared/secrets/refreshingSecret';
 import { createKeyVaultSecretStore, type SecretStore } from '../../shared/secrets/secretStore';
 
 /**
@@ -93,34 +98,39 @@ describe('a model API key', () => {
     await llm?.close();
   });
 
-  /** The real SDK with the key read per request, one retry after a 401 that brought a new value. */
-  async function complete(key: RefreshingSecret): Promise<string | null> {
-    const client = new OpenAI({ baseURL: llm.baseUrl, apiKey: async () => key.value(), maxRetries: 0 });
-    const ask = () =>
-      client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
-    const sent = key.value();
-    try {
-      return (await ask()).choices[0].message.content;
-    } catch (error) {
-      if (!(error instanceof OpenAI.APIError && error.status === 401 && (await key.refresh(sent))))
-        throw error;
-      return (await ask()).choices[0].message.content;
-    }
+  /** The app's model (createChatModel, the real openai SDK) with its key in Key Vault, re-read at a refusal. */
+  async function modelWith(store: SecretStore) {
+    const llmConfig = parseLocalReviewConfig({
+      OPENAI_BASE_URL: llm.baseUrl,
+      OPENAI_API_KEYS: 'placeholder',
+    }).llm;
+    const config = { ...llmConfig, secrets: { apiKeys: { keyVaultSecret: 'openai-key' } } } as LlmConfig;
+    return createChatModel(config, {
+      readSecret: createSecretReader(store),
+      openSecret: (source, setting) => openRefreshingSecret(source, setting, store),
+      retry: { ...DEFAULT_RETRY_POLICY, maxRetries: 0 },
+    });
   }
+  const ask = (model: ChatModel) =>
+    model.completeStructured({
+      system: 's',
+      user: 'u',
+      schema: z.object({ ok: z.boolean() }),
+      schemaName: 'ok',
+    });
 
   it('rotated in Key Vault while the provider accepts only the new key: picked up at its first 401', async () => {
     vault.setSecret('openai-key', 'sk-first-key');
-    const store = newStore();
-    const key = await openRefreshingSecret({ keyVaultSecret: 'openai-key' }, 'OPENAI_API_KEYS', store);
-    expect(await complete(key)).toBe('{"ok":true}');
+    const model = await modelWith(newStore());
+    expect(await ask(model)).toEqual({ ok: true });
 
     vault.setSecret('openai-key', 'sk-second-key');
     accepted = 'sk-second-key';
     const reads = vault.secretReads('openai-key');
-    expect(await complete(key)).toBe('{"ok":true}');
+    expect(await ask(model)).toEqual({ ok: true });
     expect(vault.secretReads('openai-key') - reads).toBe(1);
 
     accepted = 'sk-third-key';
-    await expect(complete(key)).rejects.toMatchObject({ status: 401 });
+    await expect(ask(model)).rejects.toMatchObject({ status: 401 });
   });
 });
