@@ -1,6 +1,7 @@
 /**
  * The HTTP front: checks the organization (or collection path) and the credential — the PAT as basic auth (any
- * user name), or a bearer token the identity stand-in says is valid — records every REST write and Authorization,
+ * user name), a restricted PAT (refused its listed routes with 403), or a bearer token the identity stand-in says
+ * is valid — records every REST write and Authorization,
  * sends `_test` requests to the admin API and the rest through the route table, and turns errors into the
  * service's error shape. Also where faults are injected (faultInjection.ts) and every request is recorded.
  */
@@ -9,7 +10,7 @@ import { handleAdminRequest, type AdminTargets } from './adminApi';
 import { AzureDevOpsError, badRequest } from './errors';
 import { faultHeaders, FaultInjection, SIGN_IN_PAGE, type RequestRecord } from './faultInjection';
 import { now, type ServerModel } from './model';
-import type { WriteRecord } from './publicTypes';
+import type { RefusedRoute, WriteRecord } from './publicTypes';
 import { requestedApiVersion, type ApiLocation, type Reply, type Router } from './routing';
 
 export class HttpFront {
@@ -29,14 +30,18 @@ export class HttpFront {
     this.faults.inject({ matches: (request) => matches(request.method, request.path), times, drop: true });
   }
 
-  private authorized(header: string | undefined): boolean {
+  /** The routes the credential is refused (none for the bot's PAT or a valid bearer token); undefined: no access. */
+  private refusedRoutes(header: string | undefined): RefusedRoute[] | undefined {
     const bearer = /^Bearer\s+(.+)$/i.exec(header ?? '');
-    if (bearer) return this.model.acceptsBearerToken(bearer[1]);
+    if (bearer) return this.model.acceptsBearerToken(bearer[1]) ? [] : undefined;
     const match = /^Basic\s+(.+)$/i.exec(header ?? '');
-    if (!match) return false;
+    if (!match) return undefined;
     const decoded = Buffer.from(match[1], 'base64').toString('utf8');
     const separator = decoded.indexOf(':');
-    return separator >= 0 && decoded.slice(separator + 1) === this.model.token;
+    if (separator < 0) return undefined;
+    const token = decoded.slice(separator + 1);
+    if (token === this.model.token) return [];
+    return this.model.restrictedTokens.find((restricted) => restricted.token === token)?.refuses;
   }
 
   async serve(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -101,7 +106,8 @@ export class HttpFront {
       const raw = await readBody(request);
       if (pathSegments.some((segment, index) => segments[index]?.toLowerCase() !== segment))
         throw new AzureDevOpsError(404, 'ResourceNotFoundException', `No organization at ${url.pathname}.`);
-      if (!this.authorized(request.headers.authorization)) {
+      const refusedRoutes = this.refusedRoutes(request.headers.authorization);
+      if (refusedRoutes === undefined) {
         response.setHeader('WWW-Authenticate', 'Basic realm="https://dev.azure.com/"');
         throw new AzureDevOpsError(
           401,
@@ -122,6 +128,15 @@ export class HttpFront {
         send({ json: this.router.areaLocations(rest[1]) });
         return;
       }
+      const refused = refusedRoutes.find(
+        (route) => route.method === method && route.path.test(rest.join('/')),
+      );
+      if (refused)
+        throw new AzureDevOpsError(
+          403,
+          'UnauthorizedAccessException',
+          `TF401027: You need the Git '${refused.permission}' permission to perform this action.`,
+        );
       const route = this.router.match(rest);
       if (!route)
         throw new AzureDevOpsError(404, 'ResourceNotFoundException', `No API resource at ${url.pathname}.`);

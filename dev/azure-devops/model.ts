@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AzureDevOpsError, notFound, pullRequestNotFound } from './errors';
 import type { GitPerson, GitRepository, TreeChange } from './gitRepository';
 import type { TypedProperty } from './properties';
-import type { AzureDevOpsServerOptions, Json, TestUser, WriteRecord } from './publicTypes';
+import type { AzureDevOpsServerOptions, Json, RestrictedToken, TestUser, WriteRecord } from './publicTypes';
 
 export interface ProjectState {
   id: string;
@@ -171,6 +171,7 @@ export class ServerModel {
   /** The URL path segments of the organization or collection, lowercase. */
   readonly pathSegments: string[];
   readonly acceptsBearerToken: (token: string) => boolean;
+  readonly restrictedTokens: RestrictedToken[];
   readonly onPremises: boolean;
   nextPullRequestId = 1;
   nextThreadId = 1;
@@ -201,6 +202,7 @@ export class ServerModel {
     this.projectPageSize = options.projectPageSize ?? 100;
     this.pathSegments = organization.toLowerCase().split('/');
     this.acceptsBearerToken = options.acceptsBearerToken ?? (() => false);
+    this.restrictedTokens = options.restrictedTokens ?? [];
     this.onPremises = options.server !== undefined;
   }
 

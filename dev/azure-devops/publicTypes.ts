@@ -17,6 +17,8 @@ export interface AzureDevOpsServerOptions {
   token?: string;
   /** Bearer tokens accepted besides the PAT: those this says are valid (an identity stand-in's `isValid`). */
   acceptsBearerToken?: (token: string) => boolean;
+  /** More PATs, each refused some routes: an identity with fewer rights than the bot's (the permission model). */
+  restrictedTokens?: RestrictedToken[];
   /**
    * Behave as Azure DevOps Server: no resource areas (every area at the collection URL), `onPremises` connection
    * data, and routes that answer api-versions up to `apiVersion` only (Server 2022: 7.0, 2020: 6.0), refusing higher.
@@ -30,6 +32,20 @@ export interface AzureDevOpsServerOptions {
   deliveryTimeoutMs?: number;
   /** Most projects one page of `GET _apis/projects` returns (the service's default is 100). */
   projectPageSize?: number;
+}
+
+/** A PAT the server accepts except on `refuses`, answered 403 as the service answers a missing permission. */
+export interface RestrictedToken {
+  token: string;
+  refuses: RefusedRoute[];
+}
+
+export interface RefusedRoute {
+  method: string;
+  /** Matched against the path after the organization (`{project}/_apis/git/...`), decoded. */
+  path: RegExp;
+  /** The permission named in the refusal, e.g. `PullRequestContribute`. */
+  permission: string;
 }
 
 export type ServiceHookEventType =

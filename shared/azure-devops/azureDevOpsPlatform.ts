@@ -1,7 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { WebApi } from 'azure-devops-node-api';
 import type { IGitApi } from 'azure-devops-node-api/GitApi';
-import type { IWorkItemTrackingApi } from 'azure-devops-node-api/WorkItemTrackingApi';
 import { WorkItemErrorPolicy } from 'azure-devops-node-api/interfaces/WorkItemTrackingInterfaces';
 import {
   CommentThreadStatus,
@@ -14,8 +12,9 @@ import {
   type GitPullRequestChange,
   type GitPullRequestCommentThread,
 } from 'azure-devops-node-api/interfaces/GitInterfaces';
-import { fixedPat, patCredential, type AzureDevOpsCredential, type PatValue } from './azureDevOpsCredential';
-import { AzureDevOpsRequests, type RequestPolicyOptions, type RetryRule } from './azureDevOpsRequests';
+import type { AzureDevOpsCredential, PatValue } from './azureDevOpsCredential';
+import { openAzureDevOpsConnection } from './azureDevOpsConnection';
+import type { RequestPolicyOptions, RetryRule } from './azureDevOpsRequests';
 import { readItemContent } from './itemContent';
 import type {
   ChangeKind,
@@ -26,8 +25,6 @@ import type {
   ThreadStatus,
   StatusState,
 } from '../review/platform';
-import { getProxySettings } from '../config/proxySettings';
-import { azureDevOpsProxy } from '../http/outboundProxy';
 
 /** The most changes Azure DevOps returns per page (`$top` max); fewer round trips for large PRs. */
 const CHANGES_PAGE_SIZE = 2000;
@@ -162,61 +159,21 @@ function toReviewThread(thread: GitPullRequestCommentThread): ReviewThread {
 export type AzureDevOpsPlatform = PullRequestPlatform & { requestCount(): number };
 
 /**
- * Azure DevOps through its official Node client; the organization URL always comes from configuration, and
- * `credential` is a PAT (a literal or one re-read on refusal) or any AzureDevOpsCredential (a bearer token). Every call
- * goes through `AzureDevOpsRequests` (timeouts, retries, rate and concurrency limits), each with the rule for
- * repeating it (see RetryRule).
+ * Azure DevOps through its official Node client (azureDevOpsConnection.ts). Every call goes through
+ * `AzureDevOpsRequests` (timeouts, retries, rate and concurrency limits), each with the rule for repeating it (see
+ * RetryRule).
  */
 export function createAzureDevOpsPlatform(
   orgUrl: string,
   credential: string | PatValue | AzureDevOpsCredential,
   options: RequestPolicyOptions = {},
 ): AzureDevOpsPlatform {
-  const signing =
-    typeof credential === 'string'
-      ? patCredential(fixedPat(credential))
-      : 'mode' in credential
-        ? credential
-        : patCredential(credential);
-  const requests = new AzureDevOpsRequests(orgUrl, options, signing);
-  const connection = new WebApi(orgUrl, requests.requestHandler(), {
-    proxy: azureDevOpsProxy(getProxySettings(), orgUrl),
-    socketTimeout: requests.socketTimeoutMs,
-  });
-  requests.watchResponses(connection.rest.client);
-  let gitApi: Promise<IGitApi> | undefined;
-  const git = () =>
-    (gitApi ??= connection.getGitApi().then(
-      (api) => {
-        requests.watchResponses(api.http);
-        requests.watchResponses(api.rest.client);
-        return api;
-      },
-      (error: unknown) => {
-        // Discovery failed: the next call discovers again rather than repeating the failure.
-        gitApi = undefined;
-        throw error;
-      },
-    ));
+  const { requests, connection, git, workItems } = openAzureDevOpsConnection(orgUrl, credential, options);
   const call = <T>(
     operation: string,
     rule: RetryRule,
     work: (api: IGitApi, signal: AbortSignal) => Promise<T>,
   ) => requests.run(operation, rule, async (signal) => work(await git(), signal));
-
-  let workItemApi: Promise<IWorkItemTrackingApi> | undefined;
-  const workItems = () =>
-    (workItemApi ??= connection.getWorkItemTrackingApi().then(
-      (api) => {
-        requests.watchResponses(api.http);
-        requests.watchResponses(api.rest.client);
-        return api;
-      },
-      (error: unknown) => {
-        workItemApi = undefined;
-        throw error;
-      },
-    ));
 
   let ownIdentity: Promise<string> | undefined;
 

@@ -42,6 +42,14 @@ const COMMANDS = new Map<string, Command>([
     },
   ],
   [
+    'check-access',
+    {
+      summary:
+        "print what the app's Azure DevOps identity can do on a repository (read, post threads and statuses)",
+      run: async (args, io) => (await import('./checkAccessCommand')).runCheckAccessCommand(args, io),
+    },
+  ],
+  [
     'setup-hooks',
     {
       summary: 'create or update the service-hook subscriptions that send pull-request events to the app',

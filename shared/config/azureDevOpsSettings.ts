@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { organizationKey } from '../azure-devops/repositoryUrl';
 import { describeZodIssues } from '../validation/describeZodIssues';
-import { credentialUrl, optionalString, secretSource, type Presence, type SecretSource } from './fields';
+import {
+  blankAsUnset,
+  ConfigError,
+  credentialUrl,
+  optionalString,
+  secretSource,
+  settingProblems,
+  type Presence,
+  type SecretSource,
+} from './fields';
 
 /**
  * The Azure DevOps organizations the app serves and how it signs in to each. One organization the classic way
@@ -252,4 +261,21 @@ export function organizationOfJob(
   return key === undefined
     ? config.organizations[0]
     : config.organizations.find((organization) => organization.key === key);
+}
+
+const azureDevOpsSchema = z.object({ ...azureDevOpsShape, AZURE_CLIENT_ID: optionalString });
+
+/**
+ * The Azure DevOps settings alone, with the app's meanings (the commands that act as the app's identity:
+ * check-access, setup-hooks). Throws ConfigError naming every problem.
+ */
+export function parseAzureDevOpsConfig(source: NodeJS.ProcessEnv): AzureDevOpsConfig {
+  const present = blankAsUnset(source);
+  const result = azureDevOpsSchema.safeParse(present);
+  const problems = [
+    ...(result.success ? [] : settingProblems(result.error)),
+    ...azureDevOpsProblems(present),
+  ];
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
+  return azureDevOpsConfigOf(result.data);
 }

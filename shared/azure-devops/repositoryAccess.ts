@@ -1,0 +1,154 @@
+import { CommentThreadStatus, GitStatusState } from 'azure-devops-node-api/interfaces/GitInterfaces';
+import { VersionControlRecursionType } from 'azure-devops-node-api/interfaces/GitInterfaces';
+import type { AzureDevOpsConnection } from './azureDevOpsConnection';
+import type { RepositoryLocation } from './repositoryUrl';
+
+/**
+ * What the app's identity can do on one repository, found by trying it: sign in (connectionData), read the pull
+ * request list, read items, and — on a pull request the caller names — post a thread and a status. Reads change
+ * nothing. The thread is created closed and its comment deleted right away (Azure DevOps has no thread delete; a
+ * thread whose only comment is deleted is shown as deleted); the status is posted on the latest iteration under its
+ * own context (`ado-reviewer/check-access`, not the review's), as not applicable, with a description that says so.
+ */
+
+export type AccessOutcome = 'yes' | 'no' | 'not checked';
+
+export interface AccessCheck {
+  what: 'sign in' | 'read pull requests' | 'read items' | 'post a thread' | 'post a status';
+  outcome: AccessOutcome;
+  /** What answered: who signed in, what was read, or the HTTP status and Azure DevOps' message. */
+  reason: string;
+}
+
+export const CHECK_ACCESS_STATUS = { genre: 'ado-reviewer', name: 'check-access' } as const;
+export const CHECK_ACCESS_THREAD_TEXT =
+  'ado-reviewer check-access: checking that this identity can post comments; deleted right away.';
+const CHECK_ACCESS_STATUS_TEXT = 'ado-reviewer check-access: this identity can post statuses (not a review)';
+
+/** The status and the service's message, never a header: the library's errors carry only these. */
+function refusal(error: unknown): string {
+  const status = (error as { statusCode?: unknown }).statusCode;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof status === 'number' ? `HTTP ${status}: ${message}` : message;
+}
+
+async function attempt(
+  what: AccessCheck['what'],
+  probe: () => Promise<string>,
+): Promise<AccessCheck & { failed?: unknown }> {
+  try {
+    return { what, outcome: 'yes', reason: await probe() };
+  } catch (error) {
+    return { what, outcome: 'no', reason: refusal(error), failed: error };
+  }
+}
+
+export async function checkRepositoryAccess(
+  { requests, connection, git }: AzureDevOpsConnection,
+  location: RepositoryLocation,
+  pullRequestId: number | undefined,
+): Promise<AccessCheck[]> {
+  const { project, repository: name } = location;
+  const checks: AccessCheck[] = [];
+  const record = ({ what, outcome, reason }: AccessCheck) => checks.push({ what, outcome, reason });
+
+  const signIn = await attempt('sign in', async () => {
+    const data = await requests.run('connectionData', 'read', () => connection.connect());
+    const user = data.authenticatedUser;
+    return `as ${user?.providerDisplayName ?? user?.customDisplayName ?? user?.id ?? 'an unnamed identity'}`;
+  });
+  record(signIn);
+  const rest: AccessCheck['what'][] = ['read pull requests', 'read items', 'post a thread', 'post a status'];
+  if (signIn.outcome === 'no') {
+    for (const what of rest) record({ what, outcome: 'no', reason: 'could not sign in' });
+    return checks;
+  }
+
+  let repositoryId: string | undefined;
+  let defaultBranch: string | undefined;
+  const listed = await attempt('read pull requests', async () => {
+    const repository = await requests.run('getRepository', 'read', async () =>
+      (await git()).getRepository(name, project),
+    );
+    // The library answers a 404 with null: not there, or not visible to this identity.
+    if (!repository?.id)
+      throw new Error(`repository ${project}/${name} not found, or not visible to this identity`);
+    repositoryId = repository.id;
+    defaultBranch = repository.defaultBranch;
+    const pullRequests = await requests.run('getPullRequests', 'read', async () =>
+      (await git()).getPullRequests(repositoryId as string, {}, project, undefined, undefined, 1),
+    );
+    return pullRequests.length > 0 ? 'listed active pull requests' : 'listed (no active pull requests)';
+  });
+  record(listed);
+  if (repositoryId === undefined) {
+    for (const what of rest.slice(1)) record({ what, outcome: 'no', reason: listed.reason });
+    return checks;
+  }
+  const id = repositoryId;
+
+  record(
+    await attempt('read items', async () => {
+      const items = await requests.run('getItems', 'read', async () =>
+        (await git()).getItems(id, project, '/', VersionControlRecursionType.OneLevel),
+      );
+      return `read the root of ${defaultBranch ?? 'the default branch'} (${items.length} items)`;
+    }),
+  );
+
+  if (pullRequestId === undefined) {
+    for (const what of rest.slice(2)) record({ what, outcome: 'not checked', reason: 'give --pull-request' });
+    return checks;
+  }
+
+  record(
+    await attempt('post a thread', async () => {
+      const thread = await requests.run('createThread', 'once', async () =>
+        (await git()).createThread(
+          {
+            comments: [{ parentCommentId: 0, content: CHECK_ACCESS_THREAD_TEXT, commentType: 1 }],
+            status: CommentThreadStatus.Closed,
+          },
+          id,
+          pullRequestId,
+          project,
+        ),
+      );
+      const threadId = thread.id as number;
+      const commentId = thread.comments?.[0]?.id ?? 1;
+      try {
+        await requests.run('deleteComment', 'idempotentWrite', async () =>
+          (await git()).deleteComment(id, pullRequestId, threadId, commentId, project),
+        );
+      } catch (error) {
+        throw new Error(`created thread ${threadId} but could not delete it: ${refusal(error)}`);
+      }
+      return `created thread ${threadId} on pull request ${pullRequestId} and deleted it`;
+    }),
+  );
+
+  record(
+    await attempt('post a status', async () => {
+      const iterations = await requests.run('getPullRequestIterations', 'read', async () =>
+        (await git()).getPullRequestIterations(id, pullRequestId, project),
+      );
+      const latest = Math.max(0, ...iterations.map((iteration) => iteration.id ?? 0));
+      if (latest === 0) throw new Error(`pull request ${pullRequestId} has no iterations`);
+      await requests.run('createPullRequestIterationStatus', 'idempotentWrite', async () =>
+        (await git()).createPullRequestIterationStatus(
+          {
+            state: GitStatusState.NotApplicable,
+            description: CHECK_ACCESS_STATUS_TEXT,
+            context: CHECK_ACCESS_STATUS,
+          },
+          id,
+          pullRequestId,
+          latest,
+          project,
+        ),
+      );
+      return `posted ${CHECK_ACCESS_STATUS.genre}/${CHECK_ACCESS_STATUS.name} on iteration ${latest}`;
+    }),
+  );
+  return checks;
+}
