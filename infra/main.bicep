@@ -136,6 +136,10 @@ param reviewBusyRetrySeconds string = ''
 
 @description('Seconds a review job works before it hands over (re-enqueues itself), below host.json\'s functionTimeout; empty keeps the app\'s default.')
 param reviewJobDeadlineSeconds string = ''
+@description('Findings posted per review, the most severe kept (REVIEW_MAX_FINDINGS); blank: 50.')
+param reviewMaxFindings string = ''
+@description('Comma-separated file-name patterns never sent to the model (REVIEW_SECRET_FILES); blank: .env, keys, certificates.')
+param reviewUnsentFilePatterns string = ''
 
 @description('Status policy: never, high, medium or low; empty keeps the app\'s default (never: informational).')
 param reviewFailSeverity string = ''
@@ -343,6 +347,8 @@ module api 'app/api.bicep' = {
       REVIEW_DRAFTS: reviewDrafts
       REVIEW_BUSY_RETRY_SECONDS: reviewBusyRetrySeconds
       REVIEW_JOB_DEADLINE_SECONDS: reviewJobDeadlineSeconds
+      REVIEW_MAX_FINDINGS: reviewMaxFindings
+      REVIEW_SECRET_FILES: reviewUnsentFilePatterns
       REVIEW_FAIL_SEVERITY: reviewFailSeverity
       REVIEW_FAIL_THRESHOLD: reviewFailThreshold
       REVIEW_STATUS_GENRE: reviewStatusGenre

@@ -23,6 +23,7 @@ import { keyVaultShape } from './keyVaultSettings';
 import { llmConfigOf, llmProblems, llmShape, type LlmConfig } from './llmSettings';
 import { limitsShape, reviewLimitsOf } from './reviewLimits';
 import { reviewBudgetOf, reviewBudgetShape, type ReviewBudget } from './reviewBudgetSettings';
+import { reviewSafetyOf, reviewSafetyShape, type ReviewSafetySettings } from './reviewSafetySettings';
 import { teamSettingsOf, teamSettingsShape, type TeamSettings } from './teamSettings';
 
 /**
@@ -71,6 +72,7 @@ const environmentSchema = z.object({
   ),
   ...limitsShape,
   ...reviewBudgetShape,
+  ...reviewSafetyShape,
   ...jobBudgetShape,
   ...teamSettingsShape,
 });
@@ -116,6 +118,7 @@ export interface AppConfig {
     ignoredIdentityIds: string[];
   } & JobBudget &
     ReviewBudget &
+    ReviewSafetySettings &
     TeamSettings;
 }
 
@@ -233,6 +236,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
     review: {
       ...reviewLimitsOf(env),
       ...reviewBudgetOf(env),
+      ...reviewSafetyOf(env),
       ...jobBudgetOf(env),
       ...teamSettingsOf(env),
       reviewDrafts: env.REVIEW_DRAFTS,

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { blankAsUnset, ConfigError, optionalString, positiveInt, settingProblems } from './fields';
+import { optionalString, positiveInt } from './fields';
 
 /** Files that usually hold credentials: never sent to the model unless REVIEW_SECRET_FILES says otherwise. */
 export const DEFAULT_SECRET_FILE_PATTERNS = [
@@ -37,21 +36,9 @@ export interface ReviewSafetySettings {
   secretFilePatterns: string[];
 }
 
-const reviewSafetySchema = z.object(reviewSafetyShape);
-
-export function parseReviewSafetySettings(source: NodeJS.ProcessEnv): ReviewSafetySettings {
-  const result = reviewSafetySchema.safeParse(blankAsUnset(source));
-  if (!result.success) throw new ConfigError(settingProblems(result.error));
-  return {
-    maxFindings: result.data.REVIEW_MAX_FINDINGS,
-    secretFilePatterns: result.data.REVIEW_SECRET_FILES,
-  };
-}
-
-let cachedSafety: ReviewSafetySettings | undefined;
-
-/** The process's review safety settings, read from the environment once. */
-export function getReviewSafetySettings(): ReviewSafetySettings {
-  cachedSafety ??= parseReviewSafetySettings(process.env);
-  return cachedSafety;
+export function reviewSafetyOf(env: {
+  REVIEW_MAX_FINDINGS: number;
+  REVIEW_SECRET_FILES: string[];
+}): ReviewSafetySettings {
+  return { maxFindings: env.REVIEW_MAX_FINDINGS, secretFilePatterns: env.REVIEW_SECRET_FILES };
 }

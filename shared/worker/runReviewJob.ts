@@ -2,7 +2,6 @@ import { credentialFor } from '../azure-devops/azureDevOpsCredential';
 import { createAzureDevOpsPlatform } from '../azure-devops/azureDevOpsPlatform';
 import { getConfig, type AppConfig } from '../config';
 import { organizationOfJob, type AzureDevOpsOrganization } from '../config/azureDevOpsSettings';
-import { getReviewSafetySettings } from '../config/reviewSafetySettings';
 import { createChatModel } from '../llm/createChatModel';
 import { DEFAULT_RETRY_POLICY } from '../llm/retryPolicy';
 import { createJobQueue } from '../queue/jobQueue';
@@ -106,7 +105,11 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
       at: new Date((context.startedAt ?? Date.now()) + config.review.jobDeadlineSeconds * 1000),
       modelCallMs: config.llm.timeoutMs * (DEFAULT_RETRY_POLICY.maxRetries + 1),
     },
-    safety: { ...getReviewSafetySettings(), orgUrl: organization.url },
+    safety: {
+      maxFindings: config.review.maxFindings,
+      secretFilePatterns: config.review.secretFilePatterns,
+      orgUrl: organization.url,
+    },
     team: {
       organizationYaml: config.review.organizationConfigYaml,
       learningsEnabled: config.review.learningsEnabled,
