@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { parseRepositoryUrl } from '../azure-devops/repositoryUrl';
 import { webhookEndpoint, type WebhookCredentials } from '../service-hooks/subscriptionPlanner';
 import { describeZodIssues } from '../validation/describeZodIssues';
 
@@ -9,16 +10,17 @@ export type HooksCommandName = 'setup-hooks' | 'remove-hooks';
 
 export const HOOKS_USAGE: Record<HooksCommandName, string> = {
   'setup-hooks':
-    'usage: ado-reviewer setup-hooks --org <org URL> (--project <name>... | --all-projects) --url <app URL>\n' +
-    '                                [--username <name>] [--dry-run]\n' +
+    'usage: ado-reviewer setup-hooks (--org <org URL> (--project <name>... | --all-projects) | --repo-url <URL>)\n' +
+    '                                --url <app URL> [--username <name>] [--dry-run]\n' +
     '  Creates or updates the service-hook subscriptions (pull request created, source branch updated, comment)\n' +
-    '  that deliver to <app URL>/azure_webhooks with HTTP basic auth.\n' +
+    '  that deliver to <app URL>/azure_webhooks with HTTP basic auth. --repo-url names the organization and the\n' +
+    "  project by one of the project's repository URLs (any form Azure DevOps shows).\n" +
     '  Environment: AZURE_DEVOPS_PAT (or AZURE_DEVOPS_BOT_TOKEN) of a project administrator, with the scopes\n' +
     '  vso.project (Project and Team: Read) and vso.hooks_write (Service Hooks: Read and write);\n' +
     '  WEBHOOK_USERNAME (or --username) and WEBHOOK_PASSWORD, as the app is configured with.\n',
   'remove-hooks':
-    'usage: ado-reviewer remove-hooks --org <org URL> (--project <name>... | --all-projects) --url <app URL>\n' +
-    '                                 [--dry-run]\n' +
+    'usage: ado-reviewer remove-hooks (--org <org URL> (--project <name>... | --all-projects) | --repo-url <URL>)\n' +
+    '                                 --url <app URL> [--dry-run]\n' +
     '  Deletes the subscriptions setup-hooks made; other subscriptions are left alone.\n' +
     '  Environment: AZURE_DEVOPS_PAT (or AZURE_DEVOPS_BOT_TOKEN).\n',
 };
@@ -82,12 +84,28 @@ export interface HooksInvocation {
 
 export type ParsedHooksInvocation = { help: true } | { invocation: HooksInvocation } | { problems: string[] };
 
+/**
+ * `--repo-url` stands for `--org` and `--project` (the organization URL and project the parser finds in it), which
+ * may then not be given; a problem with it is returned as such.
+ */
+function targetOfRepositoryUrl(flags: Record<string, unknown>): Record<string, unknown> | string {
+  const repoUrl = flags['repo-url'];
+  if (typeof repoUrl !== 'string') return flags;
+  if (flags.org !== undefined || flags.project !== undefined || flags['all-projects'] !== undefined)
+    return '--repo-url: give either it or --org with --project/--all-projects';
+  const location = parseRepositoryUrl(repoUrl);
+  if (location === undefined)
+    return '--repo-url: must be a repository URL ({organization}/{project}/_git/{repository})';
+  return { ...flags, org: location.organizationUrl, project: [location.project] };
+}
+
 function parseFlags(command: HooksCommandName, args: string[]): Record<string, unknown> {
   return parseArgs({
     args,
     strict: true,
     options: {
       org: { type: 'string' },
+      'repo-url': { type: 'string' },
       project: { type: 'string', multiple: true },
       'all-projects': { type: 'boolean' },
       url: { type: 'string' },
@@ -110,7 +128,9 @@ export function parseHooksInvocation(
     return { problems: [error instanceof Error ? error.message : String(error)] };
   }
   if (flags.help) return { help: true };
-  const options = optionsSchema.safeParse(flags);
+  const target = targetOfRepositoryUrl(flags);
+  if (typeof target === 'string') return { problems: [target] };
+  const options = optionsSchema.safeParse(target);
   const environment = environmentSchema.safeParse(env);
   const problems = [
     ...(options.error ? describeZodIssues(options.error, { pathPrefix: '--' }) : []),

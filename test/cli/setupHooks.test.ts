@@ -293,6 +293,34 @@ describe('hooks commands refuse bad invocations with exit code 2', () => {
     expect(result.err).toContain(message);
   });
 
+  it('--repo-url names the organization and the project by a repository URL of the project', async () => {
+    const repoUrl = `${server.orgUrl}/Demo/_git/service/pullrequest/3`;
+    const created = await run(runSetupHooksCommand, ['--repo-url', repoUrl, '--url', APP_URL]);
+    expect(created.code).toBe(0);
+    expect(created.lines).toEqual(EVENT_TYPES.map((eventType) => `created ${eventType} Demo`));
+    expect(stored().every((subscription) => subscription.publisherInputs.projectId === demo.id)).toBe(true);
+    const removed = await run(runRemoveHooksCommand, ['--repo-url', repoUrl, '--url', APP_URL]);
+    expect(removed.lines).toEqual(EVENT_TYPES.map((eventType) => `deleted ${eventType} Demo`));
+    expect(stored()).toEqual([]);
+  });
+
+  it.each([
+    [
+      '--repo-url: give either it or --org',
+      ['--org', 'https://dev.azure.com/x', '--repo-url', 'https://dev.azure.com/x/p/_git/r'],
+    ],
+    [
+      '--repo-url: give either it or --org',
+      ['--all-projects', '--repo-url', 'https://dev.azure.com/x/p/_git/r'],
+    ],
+    ['--repo-url: must be a repository URL', ['--repo-url', 'https://dev.azure.com/x/p']],
+  ])('%s', async (message, args) => {
+    const result = await run(runSetupHooksCommand, [...args, '--url', APP_URL]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(message);
+    expect(hookWrites()).toHaveLength(0);
+  });
+
   it('needs the webhook password from the environment, and names every problem at once', async () => {
     const result = await run(
       runSetupHooksCommand,
