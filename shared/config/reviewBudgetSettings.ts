@@ -79,7 +79,8 @@ const CHARS_PER_TOKEN = 3.5;
 
 /**
  * REVIEW_MAX_PROMPT_CHARS (its default is 120000) still bounds a review for one release when it was changed and
- * REVIEW_TOKEN_BUDGET is not set: its characters become tokens of diff, and the review warns that it is deprecated.
+ * REVIEW_TOKEN_BUDGET is not set: its characters (at 3.5 a token) count the diff, and the budget is three times that,
+ * as triage and review both read the diff and the answers come on top. The review warns that it is deprecated.
  */
 export function reviewBudgetOf(env: {
   REVIEW_TOKEN_BUDGET?: number;
@@ -99,7 +100,7 @@ export function reviewBudgetOf(env: {
   return {
     tokenBudget:
       env.REVIEW_TOKEN_BUDGET ??
-      (legacy === undefined ? DEFAULT_TOKEN_BUDGET : Math.ceil(legacy / CHARS_PER_TOKEN)),
+      (legacy === undefined ? DEFAULT_TOKEN_BUDGET : 3 * Math.ceil(legacy / CHARS_PER_TOKEN)),
     concurrency: env.REVIEW_CONCURRENCY,
     chunkTokens: env.REVIEW_CHUNK_TOKENS,
     heavyChunkTokens: env.REVIEW_HEAVY_CHUNK_TOKENS,

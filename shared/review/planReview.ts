@@ -158,10 +158,11 @@ export async function planReview(
         `(now ${deps.limits.tokenBudget} tokens, derived from REVIEW_MAX_PROMPT_CHARS ${deps.limits.deprecatedPromptChars})`,
     );
   }
-  // Diff text is collected up to what the budget could ever show (a memory bound), not REVIEW_MAX_PROMPT_CHARS.
+  // Diff text is collected up to what the budget could ever show, not REVIEW_MAX_PROMPT_CHARS: triage and review
+  // both read it, at about 3.5 characters a token, so two characters per budget token is more than it can use.
   const collectLimits = {
     ...deps.limits,
-    maxPromptChars: (deps.limits.tokenBudget ?? DEFAULT_TOKEN_BUDGET) * 4,
+    maxPromptChars: 2 * (deps.limits.tokenBudget ?? DEFAULT_TOKEN_BUDGET),
   };
   const prepared = await collectPullRequest(
     ref,

@@ -180,16 +180,28 @@ describe('a pull request with 2,500 changed files', () => {
     });
     await sandbox.settled();
 
-    const prompt = sandbox.llm.requests[before].body.messages[1].content as string;
-    const shown = (prompt.match(/^### \/src\/file\d{4}\.ts/gm) ?? []).length;
+    // REVIEW_MAX_PROMPT_CHARS (20000, deprecated) now sets the token budget: the files it reaches go to review
+    // prompts (several, in parallel), the rest are listed with the reason.
+    const reviewPrompts = sandbox.llm.requests
+      .slice(before)
+      .filter((request) => request.body.response_format?.json_schema?.name === 'pull_request_review')
+      .map((request) => request.body.messages[1].content);
+    const shown = new Set(
+      reviewPrompts.flatMap((prompt) => prompt.match(/^### \/src\/file\d{4}\.ts/gm) ?? []),
+    ).size;
     expect(shown).toBeGreaterThan(100);
     const summary = summaryOf(botThreads(repository.id, pr.pullRequestId));
     expect(summary).toContain(`2500 files changed: ${shown} reviewed, ${2500 - shown} not reviewed.`);
     expect(summary).toMatch(
       new RegExp(
-        `- did not fit in the review prompt \\(${2500 - shown}\\): .* and ${2500 - shown - 20} more`,
+        `- over the token budget \\(REVIEW_TOKEN_BUDGET\\) \\(${2500 - shown}\\): .* and ${2500 - shown - 20} more`,
       ),
     );
-    expect(summary.length).toBeLessThan(15_000);
+    const statuses = sandbox.devops.statuses(repository.id, pr.pullRequestId) as Json[];
+    expect(statuses.at(-1)?.description).toMatch(
+      new RegExp(`^Partial review: ${2500 - shown} files not reviewed`),
+    );
+    // One walkthrough row per file up to 300, then a count: well within one comment.
+    expect(summary.length).toBeLessThan(100_000);
   }, 120_000);
 });

@@ -32,6 +32,9 @@ const CROSS_FILE_NOTE =
   'You are shown one part of a larger pull request. The summaries of its other files are context for judging ' +
   'the shown changes; cite only lines of the files shown.';
 
+/** Cross-file summaries per chunk at most: enough to see how the files relate, without paying for all of them. */
+export const CROSS_FILE_TOKENS = 4_000;
+
 export interface ChunkPrompt {
   system: string;
   user: string;
@@ -58,7 +61,7 @@ export function renderChunkPrompt(
   const files = ['Changed files:', ...texts.map((text) => boundary.fence('file', text))].join('\n\n');
   const fixed = context.count(chunk.tier, [system, intent, files].join('\n\n'));
   // Summaries fill what the context leaves, in path order, each whole or not at all.
-  let room = promptRoom(context, chunk.tier) - fixed - 200;
+  let room = Math.min(CROSS_FILE_TOKENS, promptRoom(context, chunk.tier) - fixed - 200);
   const kept: string[] = [];
   for (const line of summaryLines) {
     const tokens = context.count(chunk.tier, line) + 1;

@@ -3,7 +3,7 @@ import { DEFAULT_TOKEN_BUDGET, type ReviewBudget } from '../../config/reviewBudg
 import type { ModelTier } from '../../llm/chatModel';
 import { tokenCounterFor } from '../../llm/tokenCounter';
 import { anchorFindings } from '../anchorFindings';
-import type { ReviewedFile, SkippedFile } from '../collectChanges';
+import { PROMPT_FULL, type ReviewedFile, type SkippedFile } from '../collectChanges';
 import { renderIterationSection } from '../comments';
 import { DeadlineReachedError } from '../jobDeadline';
 import { ModelCallError, newCorrelationId } from '../failureMessages';
@@ -12,8 +12,8 @@ import type { PullRequestDetails, PullRequestReader, PullRequestRef } from '../p
 import type { PlanDependencies, PreparedReview } from '../planReview';
 import { intentFields, type Finding } from '../prompt';
 import { LockLostError, type FileSummary, type ReviewPlan } from '../reviewStore';
-import { packChunks, type ReviewChunk } from './chunking';
-import { reviewChunk, type ChunkOutcome } from './chunkReview';
+import { packChunks, TOO_LARGE_FOR_CONTEXT, type ReviewChunk } from './chunking';
+import { CROSS_FILE_TOKENS, reviewChunk, type ChunkOutcome } from './chunkReview';
 import { meterCalls, renderCostFooter, reviewCostOf } from './costAccounting';
 import { mergeFindings } from './mergeFindings';
 import { promptRoom, type StageContext } from './stageContext';
@@ -102,7 +102,10 @@ export async function runReviewPipeline(
     if (reason === undefined) needModel.push(file);
     else entry(file.change.path, 'trivial', '', reason);
   }
-  const notReviewed: SkippedFile[] = [...collected.skipped];
+  // Files the collection stopped fetching (its diff-size bound follows the budget) are over the budget too.
+  const notReviewed: SkippedFile[] = collected.skipped.map((skipped) =>
+    skipped.reason === PROMPT_FULL ? { ...skipped, reason: OVER_BUDGET } : skipped,
+  );
   // What a chunk's prompt holds besides its diff: the instructions (about 600 tokens) and the intent.
   const overhead = 800 + count('heavy', intentFields(pullRequest).join('\n'));
   const limits = {
@@ -140,14 +143,20 @@ export async function runReviewPipeline(
   notReviewed.push(...packed.tooLarge);
   let room = budget.tokenBudget - spent() - (singleChunk ? 0 : EXPECTED_OUTPUT.summary + 4_000);
   const affordable: ReviewChunk[] = [];
+  // A chunk that does not fit whole keeps the parts that do: the budget is spent to the last file it allows.
+  const perChunk = CROSS_FILE_TOKENS + 1_000 + EXPECTED_OUTPUT.chunk;
   for (const chunk of packed.chunks) {
-    const cost = chunk.tokens + 3_000 + EXPECTED_OUTPUT.chunk;
-    if (cost > room) {
-      for (const part of chunk.parts) notReviewed.push({ path: part.file.change.path, reason: OVER_BUDGET });
-      continue;
+    const parts = [];
+    let tokens = 0;
+    for (const part of chunk.parts) {
+      if (tokens + part.tokens + perChunk <= room) {
+        parts.push(part);
+        tokens += part.tokens;
+      } else notReviewed.push({ path: part.file.change.path, reason: OVER_BUDGET });
     }
-    room -= cost;
-    affordable.push(chunk);
+    if (parts.length === 0) continue;
+    room -= tokens + perChunk;
+    affordable.push({ ...chunk, parts, tokens });
   }
   const others = needModel.map((file) => ({
     path: file.change.path,
@@ -223,7 +232,12 @@ export async function runReviewPipeline(
     now() - startedAt,
   );
   const thisComparison = new Set(prepared.changes.map((change) => change.path));
-  const missing = files.filter((file) => file.status === 'not-reviewed' && thisComparison.has(file.path));
+  // Partial means reviewable text the model did not reach; binaries, links and the file limits are listed only.
+  const missing = files.filter(
+    (file) =>
+      thisComparison.has(file.path) &&
+      [OVER_BUDGET, MODEL_ERROR, TOO_LARGE_FOR_CONTEXT].includes(file.reason ?? ''),
+  );
   const partial =
     missing.length === 0
       ? undefined
