@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { parseRepositoryUrl } from '../azure-devops/repositoryUrl';
+import { blankAsUnset, optionalString } from '../config/fields';
 import { webhookEndpoint, type WebhookCredentials } from '../service-hooks/subscriptionPlanner';
 import { describeZodIssues } from '../validation/describeZodIssues';
 
@@ -57,18 +58,11 @@ const optionsSchema = z
     message: 'give either --project <name> (repeatable) or --all-projects',
   });
 
-/** Blank counts as unset, and values are trimmed as the app's own configuration trims them. */
-const setting = z
-  .string()
-  .trim()
-  .optional()
-  .transform((value) => (value === '' ? undefined : value));
-
 const environmentSchema = z.object({
-  AZURE_DEVOPS_PAT: setting,
-  AZURE_DEVOPS_BOT_TOKEN: setting,
-  WEBHOOK_USERNAME: setting,
-  WEBHOOK_PASSWORD: setting,
+  AZURE_DEVOPS_PAT: optionalString,
+  AZURE_DEVOPS_BOT_TOKEN: optionalString,
+  WEBHOOK_USERNAME: optionalString,
+  WEBHOOK_PASSWORD: optionalString,
 });
 
 export interface HooksInvocation {
@@ -131,7 +125,8 @@ export function parseHooksInvocation(
   const target = targetOfRepositoryUrl(flags);
   if (typeof target === 'string') return { problems: [target] };
   const options = optionsSchema.safeParse(target);
-  const environment = environmentSchema.safeParse(env);
+  // Blank counts as unset and values are trimmed, as the app's own configuration reads them.
+  const environment = environmentSchema.safeParse(blankAsUnset(env));
   const problems = [
     ...(options.error ? describeZodIssues(options.error, { pathPrefix: '--' }) : []),
     ...(environment.error ? describeZodIssues(environment.error) : []),
