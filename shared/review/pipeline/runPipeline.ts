@@ -6,7 +6,7 @@ import { anchorFindings } from '../anchorFindings';
 import { PROMPT_FULL, type ReviewedFile, type SkippedFile } from '../collectChanges';
 import { renderIterationSection } from '../comments';
 import { DeadlineReachedError } from '../jobDeadline';
-import { ModelCallError, newCorrelationId } from '../failureMessages';
+import { FAILURE_MESSAGES, ModelCallError, newCorrelationId } from '../failureMessages';
 import { boundFindings, planThreads, WITHHELD_ANSWER } from '../findingThreads';
 import type { PullRequestDetails, PullRequestReader, PullRequestRef } from '../platform';
 import type { PlanDependencies, PreparedReview } from '../planReview';
@@ -29,7 +29,6 @@ import { GITATTRIBUTES_PATH, parseGitAttributes, trivialReason } from './trivial
 
 export const OVER_BUDGET = 'over the token budget (REVIEW_TOKEN_BUDGET)';
 export const MODEL_ERROR = 'not reviewed (model error)';
-export const OUTPUT_WITHHELD = 'output withheld';
 
 /** Output tokens a call is expected to use, for the budget (the real figures replace them once answered). */
 const EXPECTED_OUTPUT = { triagePerFile: 150, chunk: 2_000, summary: 600 };
@@ -69,8 +68,8 @@ export async function runReviewPipeline(
   const count = (tier: ModelTier, text: string) => {
     let counter = counters.get(tier);
     if (counter === undefined) {
-      const { count: of } = tokenCounterFor(deps.models?.[tier] ?? '');
-      counter = of;
+      const tokenCounter = tokenCounterFor(deps.models?.[tier] ?? '');
+      counter = (of: string) => tokenCounter.count(of);
       counters.set(tier, counter);
     }
     return counter(text);
@@ -186,6 +185,12 @@ export async function runReviewPipeline(
   );
   const merged = mergeFindings(answered.flatMap((outcome) => outcome.answer.findings));
   const withheld = withheldChunks ? newCorrelationId() : undefined;
+  if (withheld !== undefined) {
+    deps.log.info(
+      `PR ${ref.pullRequestId} iteration ${iteration.id}: ${FAILURE_MESSAGES['model-output-blocked']}; ` +
+        `its output was withheld (ref ${withheld})`,
+    );
+  }
   const maxFindings = deps.safety?.maxFindings ?? 50;
   const { kept, dropped } =
     withheld === undefined ? boundFindings(merged, maxFindings) : { kept: [] as Finding[], dropped: 0 };
