@@ -18,7 +18,9 @@ function modelTierMap({ llm }: AppConfig) {
  * Reports whether the app can accept deliveries: configuration valid and review queue reachable. Anyone gets only
  * healthy or unhealthy (200 or 503); what is wrong goes to the log. A caller with the webhook credentials (what a
  * service hook sends) also gets the details: the queue, the webhook secrets that expire soon, and the model tier
- * map (provider, endpoint host, per tier the models or deployments tried in order). Never values.
+ * map (provider, endpoint host, per tier the models or deployments tried in order), and whether each Azure DevOps
+ * organization takes the app's credential (organizationHealth.ts; cached, and not part of the status: a refused
+ * or unreachable organization does not stop deliveries being accepted). Never values.
  */
 export async function handleHealth(
   request: HttpRequest,
@@ -41,6 +43,14 @@ export async function handleHealth(
     credentials !== undefined &&
     !config.webhook.disabled &&
     authenticateDelivery((name) => request.headers.get(name), credentials).ok;
+  // Loaded only here: the Azure DevOps client stays out of the entry's cold start.
+  const azureDevOps = authenticated
+    ? import('../shared/azure-devops/organizationHealth').then(({ checkOrganizations }) =>
+        checkOrganizations(config.azureDevOps.organizations, getProcessSecretStore(), (message) =>
+          context.warn(message),
+        ),
+      )
+    : undefined;
   let queue: { name: string; reachable: boolean; error?: string } = {
     name: config.queue.name,
     reachable: true,
@@ -73,6 +83,7 @@ export async function handleHealth(
           queue,
           webhookSecrets: { expiringSoon },
           model: modelTierMap(config),
+          azureDevOps: await azureDevOps,
         }
       : { status },
   };

@@ -293,6 +293,8 @@ describe('GET /health', () => {
         endpointHost: 'api.openai.com',
         tiers: { light: ['gpt-4.1-mini'], reasoning: ['o4-mini'], heavy: ['o3'] },
       },
+      // The organization is the samples' real one: what it answers is test/functions/healthAzureDevOps.test.ts's.
+      azureDevOps: { 'dev.azure.com/ttchong': expect.stringMatching(/^(ok|refused|unreachable)$/) },
     });
     expect(text).not.toMatch(
       new RegExp([PASSWORD, HEADER_SECRET, 'pat-never-logged', 'sk-never-logged'].join('|')),
