@@ -1,14 +1,10 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { Agent, createServer, type ServerOptions } from 'node:https';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
+import { Agent, createServer } from 'node:https';
+import { createSelfSignedCertificate } from '../tls/selfSignedCertificate';
 
 /**
  * A local stand-in for Azure Key Vault's secrets API as `@azure/keyvault-secrets` calls it: `GET
@@ -98,45 +94,6 @@ interface SecretWrite {
   attributes?: { enabled?: boolean; exp?: number; nbf?: number };
 }
 
-const run = promisify(execFile);
-
-/** A throwaway self-signed certificate for the vault's host, made with the openssl CLI (no npm package needed). */
-async function createCertificate(): Promise<Pick<ServerOptions, 'key' | 'cert'> & { cert: Buffer }> {
-  const directory = await mkdtemp(path.join(tmpdir(), 'key-vault-server-'));
-  const keyFile = path.join(directory, 'key.pem');
-  const certFile = path.join(directory, 'cert.pem');
-  try {
-    await run('openssl', [
-      ...[
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-      ],
-      ...['-subj', `/CN=${VAULT_HOST}`, '-addext', `subjectAltName=DNS:${VAULT_HOST}`],
-      ...['-keyout', keyFile, '-out', certFile],
-    ]);
-    return { key: await readFile(keyFile), cert: await readFile(certFile) };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(
-        'The Key Vault test server needs the openssl command on PATH to make its TLS certificate',
-        {
-          cause: error,
-        },
-      );
-    }
-    throw error;
-  } finally {
-    await rm(directory, { recursive: true, force: true });
-  }
-}
-
 type LookupCallback = (
   error: NodeJS.ErrnoException | null,
   address: string | LookupAddress[],
@@ -169,7 +126,7 @@ export async function startKeyVaultServer(
   const tokenRequests: TokenRequest[] = [];
   let vaultUri = '';
 
-  const { key, cert } = await createCertificate();
+  const { key, cert } = await createSelfSignedCertificate(VAULT_HOST, `DNS:${VAULT_HOST}`);
   const newVersion = (value: string, attributes: SecretAttributes): SecretVersion => ({
     version: randomUUID().replace(/-/g, ''),
     value,
