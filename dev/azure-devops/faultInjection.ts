@@ -89,7 +89,7 @@ export class FaultInjection {
   } {
     const record: RequestRecord = {
       method: request.method,
-      url: `${request.path}${request.query.size > 0 ? `?${request.query}` : ''}`,
+      url: `${request.path}${request.query.size > 0 ? `?${request.query.toString()}` : ''}`,
       arrivedAt: performance.now(),
       bytesSent: 0,
     };

@@ -62,7 +62,7 @@ const timeGit = (oldPath: string, newPath: string) =>
 
 const timeOurs = (oldPath: string, newPath: string) =>
   timeMedian(async () => {
-    const code = await runDiffCommand([oldPath, newPath], discard(), discard());
+    const code = runDiffCommand([oldPath, newPath], discard(), discard());
     if (code !== 0) throw new Error(`ado-reviewer diff failed on ${oldPath} ${newPath}`);
   });
 

@@ -137,7 +137,7 @@ async function toHttpRequest(
     headers,
     body: hasBody ? (Readable.toWeb(request) as ReadableStream<Uint8Array>) : undefined,
     duplex: 'half',
-  } as RequestInit);
+  });
   return new HttpRequest({ nativeRequest } as unknown as HttpRequestInit);
 }
 
@@ -174,7 +174,9 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   const httpRoutes = functions.flatMap((fn) => {
     const trigger = triggerOf(fn);
     if (trigger?.type !== 'httpTrigger') return [];
-    const route = [routePrefix, String(trigger.route ?? fn.name)].filter(Boolean).join('/');
+    const route = [routePrefix, typeof trigger.route === 'string' ? trigger.route : fn.name]
+      .filter(Boolean)
+      .join('/');
     const methods = ((trigger.methods as string[] | undefined) ?? ['GET', 'POST']).map((m) =>
       m.toUpperCase(),
     );
@@ -223,7 +225,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     if (trigger?.type !== 'queueTrigger') return [];
     const queueName = resolveSetting(trigger.queueName, `${fn.name} queueName`);
     const connection = resolveSetting(
-      `%${String(trigger.connection ?? 'AzureWebJobsStorage')}%`,
+      `%${typeof trigger.connection === 'string' ? trigger.connection : 'AzureWebJobsStorage'}%`,
       `${fn.name} connection`,
     );
     const queue = new QueueClient(connection, queueName);

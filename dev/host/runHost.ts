@@ -24,7 +24,9 @@ async function main() {
     onLog: (entry) => console.log(`[${entry.functionName}] ${entry.level}: ${entry.message}`),
   });
   console.log(`ado-reviewer development host: ${host.url} (functions: ${host.functions.join(', ')})`);
-  const stop = () => host.close().then(() => process.exit(0));
+  const stop = () => {
+    void host.close().then(() => process.exit(0));
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -17,11 +17,11 @@ export const DIFF_USAGE =
  * directories (every file under them, added and removed ones too), computed with the reviewer's own line diff.
  * Exits 0 whether or not the inputs differ (and for `--help`), 2 on bad arguments or a missing path.
  */
-export async function runDiffCommand(
+export function runDiffCommand(
   args: string[],
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream = process.stderr,
-): Promise<number> {
+): number {
   if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
     out.write(DIFF_USAGE);
     return 0;

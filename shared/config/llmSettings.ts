@@ -289,7 +289,7 @@ export function llmConfigOf(env: LlmEnvironment): LlmConfig {
 
 /** The model's secrets given literally (each API key of a list too): what printed messages must not contain. */
 export function literalSecretValues({ secrets }: LlmConfig): string[] {
-  return Object.values(secrets)
+  return [secrets.apiKeys, secrets.azureApiKey, secrets.awsSecretAccessKey, secrets.oauth2ClientSecret]
     .flatMap((source) => (source !== undefined && 'value' in source ? source.value.split(',') : []))
     .map((secret) => secret.trim())
     .filter((secret) => secret !== '');

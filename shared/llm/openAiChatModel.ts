@@ -123,12 +123,8 @@ export function createOpenAiCompatibleChatModel(options: OpenAiCompatibleModelOp
             break;
           } catch (error) {
             lastError = error;
-            if (
-              error instanceof OpenAI.APIError &&
-              error.status !== undefined &&
-              TRY_NEXT_KEY.has(error.status)
-            )
-              continue;
+            const status: unknown = error instanceof OpenAI.APIError ? error.status : undefined;
+            if (typeof status === 'number' && TRY_NEXT_KEY.has(status)) continue;
             if (fallsBack(error)) break;
             throw error;
           }

@@ -28,7 +28,7 @@ function withoutRefusedKeywords(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(withoutRefusedKeywords);
   if (node === null || typeof node !== 'object') return node;
   const result: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) {
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
     if (refused.has(key)) continue;
     if (SCHEMA_MAPS.has(key) && value !== null && typeof value === 'object') {
       result[key] = Object.fromEntries(

@@ -59,7 +59,7 @@ export function encodeReviewJob(job: ReviewJob): string {
 
 /** Validates what the queue trigger handed over: the host gives a parsed object for JSON messages. */
 export function parseReviewJob(message: unknown): ReviewJob {
-  const value = typeof message === 'string' ? JSON.parse(message) : message;
+  const value: unknown = typeof message === 'string' ? JSON.parse(message) : message;
   const parsed = reviewJobSchema.safeParse(value);
   if (!parsed.success) {
     throw new Error(`Not a review job: ${describeZodIssues(parsed.error, { root: '(message)' }).join('; ')}`);

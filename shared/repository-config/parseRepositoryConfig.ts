@@ -53,7 +53,7 @@ function shapeOf(schema: z.core.SomeType): Shape {
     return shapeOf(schema.unwrap());
   }
   if (schema instanceof z.ZodObject) {
-    const keys = Object.entries(schema.shape as Record<string, z.core.SomeType>);
+    const keys = Object.entries<z.core.SomeType>(schema.shape);
     return { kind: 'object', keys: Object.fromEntries(keys.map(([key, child]) => [key, shapeOf(child)])) };
   }
   if (schema instanceof z.ZodArray) return { kind: 'array', element: shapeOf(schema.element) };
@@ -193,7 +193,7 @@ function removeAt(root: unknown, path: KeyPath): boolean {
 /** Drops the marked list entries. */
 function compact(value: unknown): void {
   if (Array.isArray(value)) {
-    const kept = value.filter((item) => item !== REMOVED);
+    const kept = (value as unknown[]).filter((item) => item !== REMOVED);
     value.splice(0, value.length, ...kept);
     kept.forEach(compact);
   } else if (isRecord(value)) {
@@ -243,7 +243,7 @@ export function readRepositoryConfigLayer(text: string, source: string): ConfigL
     // Each pass removes at least one invalid value, so this ends; the bound is a guard, not a limit ever reached.
     for (let pass = 0; pass < 1000; pass++) {
       const result = repositoryConfigSchema.safeParse(value);
-      if (result.success) return { layer: value as RepositoryConfigLayer, problems, ignored };
+      if (result.success) return { layer: value, problems, ignored };
       const targets = result.error.issues.map((issue) => {
         const path = keyPathOf(issue.path);
         problems.push({

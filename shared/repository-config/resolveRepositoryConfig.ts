@@ -50,7 +50,7 @@ export function mergeLayers(
     }
     return merged;
   };
-  return merge(under, over) as RepositoryConfigLayer;
+  return merge(under, over);
 }
 
 const appLayer = (defaults: RepositoryConfigAppDefaults): RepositoryConfigLayer => ({

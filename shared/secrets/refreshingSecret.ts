@@ -19,7 +19,7 @@ export interface RefreshingSecret {
 
 /** A literal, or a value that is not to be re-read: never refreshed. */
 export function fixedSecret(value: string): RefreshingSecret {
-  return { value: () => value, refresh: async () => false };
+  return { value: () => value, refresh: () => Promise.resolve(false) };
 }
 
 /** Reads `source` now (throwing, with the setting's name, when it is missing) and re-reads it on refusal. */

@@ -111,7 +111,7 @@ const MAX_REMEMBERED_REFUSALS = 1024;
 
 function firstRefusal(store: SecretStore, key: string, mark: number): number {
   let refusals = refusedSince.get(store);
-  if (refusals === undefined) refusedSince.set(store, (refusals = new Map()));
+  if (refusals === undefined) refusedSince.set(store, (refusals = new Map<string, number>()));
   const known = refusals.get(key);
   if (known !== undefined) return known;
   if (refusals.size >= MAX_REMEMBERED_REFUSALS) refusals.delete(refusals.keys().next().value as string);

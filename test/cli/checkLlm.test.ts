@@ -23,6 +23,7 @@ beforeEach(() => {
 async function run(args: string[], env: Record<string, string>) {
   const out = capturedOutput();
   const err = capturedOutput();
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back unchanged below
   const original = { stdout: process.stdout.write, stderr: process.stderr.write };
   process.stdout.write = out.stream.write.bind(out.stream) as typeof process.stdout.write;
   process.stderr.write = err.stream.write.bind(err.stream) as typeof process.stderr.write;

@@ -378,7 +378,7 @@ describe('test server: service hooks subscriptions API', () => {
       '_apis/hooks/subscriptions',
       webHook(EVENT_TYPES[0], demo.id, WEBHOOK_URL, { basicAuthPassword: PASSWORD }),
     );
-    const path = `_apis/hooks/subscriptions/${created.json.id}`;
+    const path = `_apis/hooks/subscriptions/${String(created.json.id)}`;
     expect(((await restCall('GET', path)).json.consumerInputs as Json).basicAuthPassword).toBe('********');
     expect((await restCall('DELETE', path)).status).toBe(204);
     expect((await restCall('GET', path)).status).toBe(404);

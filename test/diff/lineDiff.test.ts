@@ -251,7 +251,7 @@ describe('ado-reviewer diff', () => {
   async function run(args: string[]) {
     const out = new TextSink();
     const err = new TextSink();
-    const code = await runDiffCommand(args, out, err);
+    const code = runDiffCommand(args, out, err);
     return { code, out: out.text, err: err.text };
   }
 

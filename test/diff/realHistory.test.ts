@@ -136,7 +136,7 @@ describe('ado-reviewer diff on real package directories', () => {
       const { oldDir, newDir } = unpacked[index];
       const out = new TextSink();
       const err = new TextSink();
-      expect(await runDiffCommand([oldDir, newDir], out, err)).toBe(0);
+      expect(runDiffCommand([oldDir, newDir], out, err)).toBe(0);
       expect(err.text).toBe('');
       const ours = parseUnifiedDiff(out.text);
       const git = parseUnifiedDiff(await gitNoIndex(['-U0', oldDir, newDir]));

@@ -56,7 +56,7 @@ async function openPullRequest(name: string) {
     targetBranch: 'main',
     title: name,
   });
-  return { repositoryId: repository.id as string, pullRequestId: pr.pullRequestId as number };
+  return { repositoryId: repository.id, pullRequestId: pr.pullRequestId };
 }
 
 const statesOf = (repositoryId: string, pullRequestId: number) =>

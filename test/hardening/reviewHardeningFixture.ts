@@ -1,4 +1,3 @@
-import type { StructuredRequest } from '../../shared/llm/chatModel';
 import { PROPERTY } from '../../shared/review/comments';
 import type { PullRequestDetails, PullRequestRef } from '../../shared/review/platform';
 import type { ReviewAnswer } from '../../shared/review/prompt';
@@ -93,6 +92,6 @@ export function setUpReview(respond: ScriptedAnswer, safety: ReviewDependencies[
     ...platform.threads(ref).flatMap((thread) => thread.comments.map((comment) => comment.content)),
     ...platform.statuses(ref).map((status) => status.description),
   ];
-  const prompts = () => model.requests as StructuredRequest<unknown>[];
+  const prompts = () => model.requests;
   return { platform, store, model, logs, deps, open, findingThreads, summary, posted, prompts };
 }

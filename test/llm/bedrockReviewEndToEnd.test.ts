@@ -5,13 +5,7 @@ import {
   type ConverseRequest,
 } from '../../dev/llm/bedrockServer';
 import { scriptedReview } from '../../dev/llm/scriptedReviewer';
-import {
-  openSamplePullRequest,
-  startSandbox,
-  threadKind,
-  type Json,
-  type Sandbox,
-} from '../../dev/sandbox/sandbox';
+import { openSamplePullRequest, startSandbox, threadKind, type Sandbox } from '../../dev/sandbox/sandbox';
 
 /**
  * A review through the app with LLM_PROVIDER=bedrock-anthropic: service hook → webhook → queue → review function
@@ -80,7 +74,7 @@ it('reviews a pull request through Bedrock: a summary and the inline findings, n
   const { repositoryId, pullRequestId } = await openSamplePullRequest(sandbox);
   await sandbox.settled();
 
-  const threads = sandbox.botThreads(repositoryId, pullRequestId) as Json[];
+  const threads = sandbox.botThreads(repositoryId, pullRequestId);
   expect(threads.filter((thread) => threadKind(thread) === 'summary')).toHaveLength(1);
   expect(threads.filter((thread) => thread.threadContext?.filePath !== undefined)).toHaveLength(3);
 

@@ -176,7 +176,7 @@ describe('azure-openai', () => {
         json_schema: {
           name: 'verdict',
           strict: true,
-          schema: z.toJSONSchema(answerSchema) as Record<string, unknown>,
+          schema: z.toJSONSchema(answerSchema),
         },
       },
     });

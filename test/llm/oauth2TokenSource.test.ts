@@ -162,7 +162,7 @@ test('the token request goes through the fetch it is given (a proxy-aware one)',
   const fetched: string[] = [];
   const source = tokenSource({
     fetch: (input, init) => {
-      fetched.push(String(input));
+      fetched.push(input instanceof Request ? input.url : input.toString());
       return fetch(input, init);
     },
   });

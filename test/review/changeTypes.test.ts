@@ -134,7 +134,7 @@ describe('a pull request with every change type and kind of content', () => {
   });
 
   it('diffs a renamed and edited file against its original path, and shows the model deletions', () => {
-    const prompt = sandbox.llm.requests[0].body.messages[1].content as string;
+    const prompt = sandbox.llm.requests[0].body.messages[1].content;
     expect(prompt).toContain(
       '### /src/lib/moved.ts (edit, rename)\n--- a/src/moved.ts\n+++ b/src/lib/moved.ts\n',
     );
@@ -151,7 +151,7 @@ describe('a pull request with every change type and kind of content', () => {
     expect(summary).toMatch(/- .*UTF-8.* \(1\): `\/latin1.txt`/);
     expect(summary).toMatch(/- symbolic link \(not diffed\) \(1\): `\/link-to-src`/);
     expect(summary).toMatch(/- submodule \(not diffed\) \(1\): `\/vendor\/lib`/);
-    const prompt = sandbox.llm.requests[0].body.messages[1].content as string;
+    const prompt = sandbox.llm.requests[0].body.messages[1].content;
     for (const path of ['logo.png', 'big.txt', 'latin1.txt', 'link-to-src', 'vendor/lib'])
       expect(prompt).not.toContain(path);
   });

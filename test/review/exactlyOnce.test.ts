@@ -64,7 +64,7 @@ async function openPullRequest(name: string, flagged: string[]) {
     targetBranch: 'main',
     title: name,
   });
-  return { repositoryId: repository.id, pullRequestId: pr.pullRequestId as number };
+  return { repositoryId: repository.id, pullRequestId: pr.pullRequestId };
 }
 
 describe('a second push', () => {

@@ -50,7 +50,7 @@ async function startWorker(): Promise<{ process: ChildProcess; url: string }> {
   workers.push(child);
   child.stderr?.resume();
   const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
     child.once('exit', (code) => reject(new Error(`worker exited with ${code} before listening`)));
   });

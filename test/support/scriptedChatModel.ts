@@ -1,6 +1,7 @@
 import type { ChatModel, StructuredRequest } from '../../shared/llm/chatModel';
 
-export type ScriptedAnswer = (request: StructuredRequest<unknown>) => unknown | Promise<unknown>;
+/** What a script answers (or a promise of it): the structured answer, checked against the request's schema. */
+export type ScriptedAnswer = (request: StructuredRequest<unknown>) => unknown;
 
 /**
  * A model whose answers a test scripts: each request is recorded, answered by `respond`, and validated against the
@@ -9,12 +10,10 @@ export type ScriptedAnswer = (request: StructuredRequest<unknown>) => unknown | 
 export class ScriptedChatModel implements ChatModel {
   readonly requests: StructuredRequest<unknown>[] = [];
 
-  constructor(
-    private readonly respond: (request: StructuredRequest<unknown>) => unknown | Promise<unknown>,
-  ) {}
+  constructor(private readonly respond: ScriptedAnswer) {}
 
   async completeStructured<T>(request: StructuredRequest<T>): Promise<T> {
-    this.requests.push(request as StructuredRequest<unknown>);
-    return request.schema.parse(await this.respond(request as StructuredRequest<unknown>));
+    this.requests.push(request);
+    return request.schema.parse(await this.respond(request));
   }
 }

@@ -54,7 +54,7 @@ describe('authenticateDelivery', () => {
     ],
     ['auth explicitly disabled', { disabled: true, passwords: [] }, {}, true],
   ])('%s', (_name, config, given, accepted) => {
-    const result = authenticateDelivery(headers(given), config as WebhookAuth);
+    const result = authenticateDelivery(headers(given), config);
     expect(result.ok).toBe(accepted);
     if (!result.ok) expect(result.reason).not.toMatch(/current-pw|previous-pw|header-value|guess/);
   });
