@@ -119,6 +119,8 @@ function generatePullRequest(): GeneratedPullRequest {
 /** What the child process reports of its review. */
 interface ReviewReport {
   outcome: string;
+  /** Date.now() when the review began, to place the stand-in's requests in it. */
+  startedAt: number;
   wallMs: number;
   rssBefore: number;
   rssPeak: number;
@@ -149,6 +151,7 @@ async function reviewInChild(ref: PullRequestRef): Promise<ReviewReport> {
   const sampler = setInterval(() => {
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
   }, RSS_SAMPLE_MS);
+  const startedAt = Date.now();
   const started = performance.now();
   const outcome = await reviewPullRequest(ref, {
     platform,
@@ -181,6 +184,7 @@ async function reviewInChild(ref: PullRequestRef): Promise<ReviewReport> {
   }
   return {
     outcome: JSON.stringify(outcome.kind === 'done' ? outcome.passes[0] : outcome),
+    startedAt,
     wallMs,
     rssBefore,
     rssPeak,
@@ -191,6 +195,22 @@ async function reviewInChild(ref: PullRequestRef): Promise<ReviewReport> {
     statuses,
     partial: plan?.partial === undefined ? undefined : JSON.stringify(plan.partial),
   };
+}
+
+/** Sends `urls` (GETs to the test server) with `concurrency` in flight, as the review's reads are; the wall time. */
+async function timeReads(urls: string[], origin: string, token: string, concurrency: number): Promise<number> {
+  const authorization = `Basic ${Buffer.from(`:${token}`).toString('base64')}`;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < urls.length) {
+        const response = await fetch(`${origin}${urls[next++]}`, { headers: { authorization } });
+        await response.arrayBuffer();
+      }
+    }),
+  );
+  return performance.now() - started;
 }
 
 const userPrompt = (request: ChatRequest) =>
@@ -224,7 +244,16 @@ export async function runReviewBench(): Promise<void> {
   const apiKey = `sk-bench-${randomBytes(8).toString('hex')}`;
   const azurite = await startAzurite();
   const devops = await startAzureDevOpsServer({ organization: 'bench' });
-  const llm = await startLlmServer({ apiKeys: [apiKey], responder: scriptedReview, latencyMs: LATENCY_MS });
+  // When each call reached the stand-in (Date.now(), comparable with the child's), to show where the time went.
+  const received = new Map<ChatRequest, number>();
+  const llm = await startLlmServer({
+    apiKeys: [apiKey],
+    responder: (request) => {
+      received.set(request, Date.now());
+      return scriptedReview(request);
+    },
+    latencyMs: LATENCY_MS,
+  });
   try {
     const repository = await devops.createRepository({ project: 'bench', name: 'large', files: generated.target });
     await devops.push({
@@ -247,6 +276,7 @@ export async function runReviewBench(): Promise<void> {
       pullRequestId: pullRequest.pullRequestId,
     };
 
+    devops.faults.resetCounts();
     const child = fork(__filename, ['--review', JSON.stringify(ref)], {
       env: {
         ...process.env,
@@ -288,6 +318,41 @@ export async function runReviewBench(): Promise<void> {
     console.log(
       `  wall time ${seconds(report.wallMs)}   ideal ${seconds(idealMs)}   ` +
         `${(report.wallMs / idealMs).toFixed(2)}× (target ≤ 1.3×)`,
+    );
+    // Outside the stages' spans the review waits for no model: collecting the diffs before, posting after.
+    const stageSpans = calls.map((stage) => {
+      const times = llm.requests
+        .filter((request) => request.body.response_format?.json_schema?.name === stage.schema)
+        .map((request) => received.get(request) ?? 0);
+      return { name: stage.name, from: Math.min(...times), to: Math.max(...times) + LATENCY_MS };
+    });
+    const reviewEnd = report.startedAt + report.wallMs;
+    console.log(
+      `  where it went: before the first call ${seconds(stageSpans[0].from - report.startedAt)}, ` +
+        stageSpans.map((span) => `${span.name} ${seconds(span.to - span.from)}`).join(', ') +
+        `, after the last answer ${seconds(reviewEnd - Math.max(...stageSpans.map((span) => span.to)))}`,
+    );
+    const stagesMs = stageSpans.reduce((sum, span) => sum + span.to - span.from, 0);
+    console.log(
+      `  the model stages alone ${seconds(stagesMs)}   ideal ${seconds(idealMs)}   ${(stagesMs / idealMs).toFixed(2)}×`,
+    );
+    // The floor for the reads: the test server (its git) answering the same file reads, without the reviewer.
+    const itemReads = devops.faults.requests.filter(
+      (request) => request.method === 'GET' && /\/items\b/.test(request.url),
+    );
+    const epoch = (arrivedAt: number) => performance.timeOrigin + arrivedAt;
+    const readsSpan = epoch(itemReads.at(-1)?.arrivedAt ?? 0) - epoch(itemReads[0]?.arrivedAt ?? 0);
+    const mostInFlight = devops.faults.maxInFlight;
+    const floorMs = await timeReads(
+      itemReads.map((request) => request.url),
+      new URL(devops.orgUrl).origin,
+      devops.token,
+      CONCURRENCY,
+    );
+    console.log(
+      `  file reads: ${itemReads.length}, arriving over ${seconds(readsSpan)} ` +
+        `(at most ${mostInFlight} Azure DevOps requests in flight); the same reads sent bare at ` +
+        `${CONCURRENCY} in flight: ${seconds(floorMs)}`,
     );
     console.log(
       `  Azure DevOps requests ${report.requests}   per changed file ${(report.requests / generated.files).toFixed(2)} ` +
