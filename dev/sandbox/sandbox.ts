@@ -77,13 +77,18 @@ export const SAMPLE_FEATURE: Record<string, string | null> = {
 export interface Sandbox {
   azurite: Azurite;
   devops: AzureDevOpsTestServer;
+  /** With `secondOrganization`: the second organization's own test server (its own PAT). */
+  secondDevops?: AzureDevOpsTestServer;
   llm: LlmTestServer;
   host: FunctionsHost;
   webhook: { url: string; username: string; password: string };
   /** Resolves once deliveries and queue work are quiet (bot comments fire events that are queue jobs too). */
   settled(timeoutMs?: number): Promise<void>;
-  /** The threads the app posted on a pull request (first comment by its identity), as the REST API returns them. */
-  botThreads(repositoryId: string, pullRequestId: number): Json[];
+  /**
+   * The threads the app posted on a pull request (first comment by its identity), as the REST API returns them;
+   * on `server` (default `devops`).
+   */
+  botThreads(repositoryId: string, pullRequestId: number, server?: AzureDevOpsTestServer): Json[];
   close(): Promise<void>;
 }
 
@@ -105,6 +110,11 @@ export interface SandboxOptions {
    * Azure OpenAI at `llm.url`, or another provider's stand-in.
    */
   modelSettings?: (llm: LlmTestServer, apiKey: string) => Record<string, string>;
+  /**
+   * A second organization, on a second Azure DevOps test server with its own PAT: the app is then configured with
+   * AZURE_DEVOPS_ORGANIZATIONS listing both, and both deliver to it.
+   */
+  secondOrganization?: string;
   /** Extra app settings (e.g. a shorter timeout). */
   settings?: Record<string, string>;
   retryDelayMs?: number;
@@ -133,6 +143,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const azurite = await startAzurite();
   const devops = await startAzureDevOpsServer({ organization: 'sandbox', token: secret() });
+  const secondDevops =
+    options.secondOrganization === undefined
+      ? undefined
+      : await startAzureDevOpsServer({ organization: options.secondOrganization, token: secret() });
+  const servers = secondDevops === undefined ? [devops] : [devops, secondDevops];
+  const azureDevOpsSettings =
+    secondDevops === undefined
+      ? { AZURE_DEVOPS_ORG_URL: devops.orgUrl, AZURE_DEVOPS_BOT_TOKEN: devops.token }
+      : {
+          AZURE_DEVOPS_ORGANIZATIONS: JSON.stringify(
+            servers.map((server) => ({ url: server.orgUrl, auth: 'pat', token: server.token })),
+          ),
+        };
   const llm = await startLlmServer({
     apiKeys: [openAiKey],
     responder: options.responder ?? scriptedReview,
@@ -146,8 +169,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   Object.assign(process.env, {
-    AZURE_DEVOPS_ORG_URL: devops.orgUrl,
-    AZURE_DEVOPS_BOT_TOKEN: devops.token,
+    ...azureDevOpsSettings,
     ...modelSettings,
     WEBHOOK_USERNAME: webhookUser,
     WEBHOOK_PASSWORD: webhookPassword,
@@ -165,48 +187,57 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     port: options.hostPort,
   });
   const webhookUrl = `${host.url}/azure_webhooks`;
-  devops.setSubscriber({ url: webhookUrl, username: webhookUser, password: webhookPassword });
+  for (const server of servers)
+    server.setSubscriber({ url: webhookUrl, username: webhookUser, password: webhookPassword });
 
   return {
     azurite,
     devops,
+    secondDevops,
     llm,
     host,
     webhook: { url: webhookUrl, username: webhookUser, password: webhookPassword },
     async settled(timeoutMs = 120_000) {
       for (let round = 0; round < 3; round++) {
-        await devops.settled();
+        await Promise.all(servers.map((server) => server.settled()));
         await host.settled(timeoutMs);
       }
     },
-    botThreads(repositoryId, pullRequestId) {
-      return (devops.threads(repositoryId, pullRequestId) as Json[]).filter(
-        (thread) => thread.comments?.[0]?.author?.id === devops.botIdentity.id,
+    botThreads(repositoryId, pullRequestId, server = devops) {
+      return (server.threads(repositoryId, pullRequestId) as Json[]).filter(
+        (thread) => thread.comments?.[0]?.author?.id === server.botIdentity.id,
       );
     },
     async close() {
       await host.close();
-      await Promise.all([devops.close(), llm.close()]);
+      await Promise.all([...servers.map((server) => server.close()), llm.close()]);
       await azurite.stop();
     },
   };
 }
 
-/** Creates the sample repository and opens the sample pull request (which delivers `git.pullrequest.created`). */
-export async function openSamplePullRequest(sandbox: Sandbox, repositoryName = 'webshop') {
-  const repository = await sandbox.devops.createRepository({
+/**
+ * Creates the sample repository and opens the sample pull request (which delivers `git.pullrequest.created`), on
+ * `server` (default the sandbox's first).
+ */
+export async function openSamplePullRequest(
+  sandbox: Sandbox,
+  repositoryName = 'webshop',
+  server: AzureDevOpsTestServer = sandbox.devops,
+) {
+  const repository = await server.createRepository({
     project: 'demo',
     name: repositoryName,
     files: SAMPLE_MAIN,
   });
-  await sandbox.devops.push({
+  await server.push({
     repositoryId: repository.id,
     branch: 'feature/discounts',
     baseBranch: 'main',
     files: SAMPLE_FEATURE,
     message: 'Add coupon discounts',
   });
-  const pullRequest = await sandbox.devops.createPullRequest({
+  const pullRequest = await server.createPullRequest({
     repositoryId: repository.id,
     sourceBranch: 'feature/discounts',
     targetBranch: 'main',
