@@ -2,7 +2,9 @@ import { credentialFor } from '../azure-devops/azureDevOpsCredential';
 import { createAzureDevOpsPlatform } from '../azure-devops/azureDevOpsPlatform';
 import { getConfig, type AppConfig } from '../config';
 import { organizationOfJob, type AzureDevOpsOrganization } from '../config/azureDevOpsSettings';
+import { modelTiers, type ModelTier } from '../llm/chatModel';
 import { createChatModel } from '../llm/createChatModel';
+import { createUsageLedger, type UsageLedger } from '../llm/usageLedger';
 import { DEFAULT_RETRY_POLICY } from '../llm/retryPolicy';
 import { createJobQueue } from '../queue/jobQueue';
 import { parseReviewJob, type ReviewJob } from '../queue/reviewJob';
@@ -51,15 +53,26 @@ async function platformFor(organization: AzureDevOpsOrganization): Promise<PullR
   );
 }
 
-/** The configured provider's model, its secrets read through the secret cache like the PAT. */
-async function modelFor(config: AppConfig) {
+/**
+ * The configured provider's model, its secrets read through the secret cache like the PAT; every call's usage as
+ * the provider reported it goes to `usage`, for the review's cost accounting.
+ */
+async function modelFor(config: AppConfig, usage: UsageLedger) {
   const store = getProcessSecretStore();
   return createChatModel(config.llm, {
     readSecret: createSecretReader(store),
     openSecret: (source, setting) => openRefreshingSecret(source, setting, store),
     rereadSecret: secretRereader(store),
+    onUsage: usage.record,
   });
 }
+
+/** Each tier's first model, whose tokenizer and price the review counts with. */
+const firstModels = (config: AppConfig) =>
+  Object.fromEntries(modelTiers.map((tier) => [tier, config.llm.tiers[tier][0]?.name])) as Record<
+    ModelTier,
+    string | undefined
+  >;
 
 /** How soon a job that handed over runs again: long enough for its lock to be released. */
 const HAND_OVER_DELAY_SECONDS = 1;
@@ -93,9 +106,13 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
   };
 
   const ref = refOf(job);
+  const usage = createUsageLedger();
   const reviewDependencies: ReviewDependencies = {
     platform,
-    model: await modelFor(config),
+    model: await modelFor(config, usage),
+    usage,
+    models: firstModels(config),
+    maxOutputTokens: config.llm.maxOutputTokens,
     store,
     log: context.log,
     limits: config.review,

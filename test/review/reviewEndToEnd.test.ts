@@ -56,6 +56,19 @@ describe('a pull request with added, edited and deleted files', () => {
     expect(content).toMatch(/3 inline findings posted/);
   });
 
+  it("closes the summary with the cost, in the tokens the model's provider reported", () => {
+    const content = threadsOf(repositoryId, pullRequestId).find(isSummary)?.comments[0].content as string;
+    const reported = sandbox.llm.requests.map((request) => request.usage);
+    const tokensIn = reported.reduce((sum, usage) => sum + (usage?.promptTokens ?? 0), 0);
+    const tokensOut = reported.reduce((sum, usage) => sum + (usage?.completionTokens ?? 0), 0);
+    expect(tokensIn).toBeGreaterThan(0);
+    expect(content).toContain(
+      `<details><summary>Cost: ${reported.length} model calls, ${tokensIn.toLocaleString('en-US')} tokens in, ` +
+        `${tokensOut.toLocaleString('en-US')} out,`,
+    );
+    expect(content).toContain('Tokens as the provider reported them');
+  });
+
   it('gets inline threads on exactly the changed lines that the findings cite', () => {
     const inline = inlineThreads(threadsOf(repositoryId, pullRequestId));
     const placed = inline
