@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { REPOSITORY_CONFIG_FILE, type ConfigProblem } from '../repository-config';
 import type { FoldedFinding, InlineFinding } from './anchorFindings';
 import { PROMPT_FULL, type SkippedFile } from './collectChanges';
 import type { ReviewAnswer } from './prompt';
@@ -90,6 +91,38 @@ export interface IterationSectionInput {
   files?: FileSummary[];
   /** Our own closing text (the cost footer), posted as it is. */
   footer?: string;
+  /** The team's configuration as the summary shows it; without it, the defaults. */
+  configuration?: SummaryConfiguration;
+}
+
+/** What `.ado-reviewer.yaml` decides about the summary, and what the summary says about the file. */
+export interface SummaryConfiguration {
+  /** `reviews.high_level_summary`: false leaves out the paragraph on what the pull request does. */
+  highLevelSummary: boolean;
+  /** `reviews.collapse_walkthrough`: the walkthrough folded in a `<details>` block. */
+  collapseWalkthrough: boolean;
+  /** The pull request changes the file: this review used the target branch's version. */
+  changedOnSourceBranch: boolean;
+  /** Shown by source, key, line and reason only: never the file's content. */
+  problems: ConfigProblem[];
+}
+
+/** The summary's lines about the configuration itself; none when there is nothing to say. */
+function configurationLines(configuration: SummaryConfiguration | undefined, links: LinkPolicy): string[] {
+  if (configuration === undefined) return [];
+  const lines = configuration.problems.map(
+    (problem) =>
+      `- ${problem.source === REPOSITORY_CONFIG_FILE ? codeSpan(problem.source) : problem.source}: ` +
+      `${problem.key === '' ? 'the file' : codeSpan(capText(problem.key, 200))}` +
+      `${problem.line === undefined ? '' : ` (line ${problem.line})`}: ${sanitizeInline(capText(problem.message, 300), links)}`,
+  );
+  if (configuration.changedOnSourceBranch) {
+    lines.unshift(
+      `- This pull request changes ${codeSpan(REPOSITORY_CONFIG_FILE)}: this review used the target branch's ` +
+        'version; the change takes effect after merge.',
+    );
+  }
+  return lines.length === 0 ? [] : ['### Configuration', '', ...lines, ''];
 }
 
 const MAX_PATHS_PER_REASON = 20;
@@ -113,7 +146,11 @@ export function renderIterationSection(input: IterationSectionInput): string {
       ? `Full review of iteration ${input.iterationId} (${input.sourceCommitId.slice(0, 8)}).`
       : `Incremental review: changes from iteration ${input.comparedTo} to iteration ${input.iterationId} ` +
         `(${input.sourceCommitId.slice(0, 8)}) only.`;
-  const lines = [scope, '', sanitizeMarkdown(capText(answer.summary.trim(), TEXT_LIMITS.summary), links), ''];
+  const lines = [scope, ''];
+  if (input.configuration?.highLevelSummary ?? true) {
+    lines.push(sanitizeMarkdown(capText(answer.summary.trim(), TEXT_LIMITS.summary), links), '');
+  }
+  lines.push(...configurationLines(input.configuration, links));
   if (input.notices !== undefined && input.notices.length > 0) {
     lines.push('### Checks of the pull request', '', ...input.notices.map((notice) => `- ${notice}`), '');
   }
@@ -123,8 +160,12 @@ export function renderIterationSection(input: IterationSectionInput): string {
       cells: [statusLabel(file, input.iterationId), file.summary === '' ? '—' : file.summary],
     })) ?? answer.walkthrough.map((entry) => ({ path: entry.path, cells: [entry.change] }));
   if (rows.length > 0) {
+    // Folded, the heading is the block's own summary line (our text, after the model's was sanitised).
+    const collapse = input.configuration?.collapseWalkthrough ?? false;
     lines.push(
-      '### Walkthrough',
+      ...(collapse
+        ? ['<details>', `<summary>Walkthrough (${rows.length} file${rows.length === 1 ? '' : 's'})</summary>`]
+        : ['### Walkthrough']),
       '',
       input.files === undefined ? '| File | Change |' : '| File | Review | Summary |',
       input.files === undefined ? '| --- | --- |' : '| --- | --- | --- |',
@@ -137,7 +178,7 @@ export function renderIterationSection(input: IterationSectionInput): string {
     }
     const more = rows.length - MAX_WALKTHROUGH_ROWS;
     if (more > 0) lines.push(`| … | and ${more} more files |`);
-    lines.push('');
+    lines.push('', ...(collapse ? ['</details>', ''] : []));
   }
   lines.push(
     '### Verdict',

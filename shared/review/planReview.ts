@@ -20,6 +20,7 @@ import { runReviewPipeline } from './pipeline/runPipeline';
 import type { ReviewPlan } from './reviewStore';
 import type { LinkPolicy } from './sanitizeModelText';
 import { isSecretFile } from './secretScan';
+import type { ReviewContext } from './team/reviewContext';
 import { containsCanary } from './untrustedBoundary';
 
 /** What bounds a review's input and output (REVIEW_MAX_FINDINGS, REVIEW_SECRET_FILES, the organization's URL). */
@@ -38,6 +39,9 @@ export const DEFAULT_SAFETY: ReviewSafety = {
 /** Why a file that usually holds credentials was not sent. */
 export const MAY_HOLD_SECRETS = 'not sent: may hold secrets';
 
+/** Why a file `reviews.path_filters` excludes was not reviewed. */
+export const PATH_FILTERED = 'path filter (reviews.path_filters)';
+
 export interface PlanDependencies {
   platform: PullRequestReader;
   model: ChatModel;
@@ -52,6 +56,8 @@ export interface PlanDependencies {
   /** The usage the provider reported for the job's calls; without it, calls are counted here. */
   usage?: UsageLedger;
   now?: () => Date;
+  /** What the team told the reviewer (configuration, learnings, work items); without it, the defaults. */
+  reviewContext?: ReviewContext;
 }
 
 /** What one review is about: the changes, their diffs, and the prompt that shows them. */
@@ -84,14 +90,15 @@ export async function prepareReview(
 /** Diffs the iteration (against the merge base, or the last reviewed iteration): what the review is about. */
 export async function collectPullRequest(
   ref: PullRequestRef,
-  deps: Pick<PlanDependencies, 'platform' | 'limits' | 'safety'>,
+  deps: Pick<PlanDependencies, 'platform' | 'limits' | 'safety' | 'reviewContext'>,
   pullRequest: PullRequestDetails,
   iteration: PullRequestIteration,
   base: PullRequestIteration | undefined,
 ): Promise<Omit<PreparedReview, 'prompt'>> {
   const changes = await deps.platform.listIterationChanges(ref, iteration.id, base?.id);
   const patterns = (deps.safety ?? DEFAULT_SAFETY).secretFilePatterns;
-  // Not even fetched: what is not read cannot reach the model.
+  // Not even fetched: what is not read cannot reach the model. Excluded files are listed, so none silently vanishes.
+  const filteredOut = (change: FileChange) => !(deps.reviewContext?.isPathIncluded(change.path) ?? true);
   const holdsSecrets = (change: FileChange) =>
     !change.isFolder &&
     [change.path, change.originalPath].some((path) => path !== undefined && isSecretFile(path, patterns));
@@ -99,14 +106,19 @@ export async function collectPullRequest(
     deps.platform,
     ref,
     iteration,
-    changes.filter((change) => !holdsSecrets(change)),
+    changes.filter((change) => !filteredOut(change) && !holdsSecrets(change)),
     deps.limits,
     base?.sourceCommitId ?? iteration.commonCommitId,
   );
   const collected = {
     files: fromCollection.files,
     skipped: [
-      ...changes.filter(holdsSecrets).map((change) => ({ path: change.path, reason: MAY_HOLD_SECRETS })),
+      ...changes
+        .filter((change) => !change.isFolder && filteredOut(change))
+        .map((change) => ({ path: change.path, reason: PATH_FILTERED })),
+      ...changes
+        .filter((change) => !filteredOut(change) && holdsSecrets(change))
+        .map((change) => ({ path: change.path, reason: MAY_HOLD_SECRETS })),
       ...fromCollection.skipped,
     ],
   };

@@ -36,7 +36,7 @@ import {
 } from './reviewStore';
 import { automaticReviewBlocker, skipAutomaticReview } from './team/automaticReview';
 import { resolveFixedFindings } from './team/fixedFindings';
-import { buildReviewContext, withPathFilters, type TeamReviewSettings } from './team/reviewContext';
+import { buildReviewContext, type TeamReviewSettings } from './team/reviewContext';
 import { planMetrics, refFields, type ReviewMetricsSink } from './team/reviewMetrics';
 import { teamPlan } from './team/teamPlan';
 
@@ -222,11 +222,11 @@ async function reviewNewestIteration(
     // A plan saved by an earlier try is posted as it is; a new one is saved before anything is posted.
     const base = full ? undefined : incrementalBase(iterations, newest, state);
     const requestKey = full ? request.key : undefined;
-    // The planner reads the team's context (config, learnings, work items) and never sees filtered-out files.
+    // The planner reads the team's context (config, learnings, work items); it lists filtered-out files, never reads them.
     const planDependencies = {
       ...deps,
       model: markingModelErrors(deps.model),
-      platform: withPathFilters(platform, context),
+      platform,
       reviewContext: context,
     };
     const plan =

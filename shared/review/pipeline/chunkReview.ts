@@ -9,6 +9,13 @@ import {
 import { containsCanary, createBoundary, newCanary } from '../untrustedBoundary';
 import type { ReviewChunk } from './chunking';
 import { callWithRetry, promptRoom, type StageContext } from './stageContext';
+import {
+  guidanceRules,
+  guidanceTexts,
+  renderFileGuidance,
+  renderWorkItems,
+  type TeamGuidance,
+} from './teamGuidance';
 
 /**
  * Stage 2b (reasoning or heavy tier): one chunk's review. The prompt carries the pull request's intent and the light
@@ -42,22 +49,40 @@ export interface ChunkPrompt {
   tokens: number;
 }
 
-/** The chunk's prompt, with as many other files' summaries as the tier's context leaves room for. */
+/**
+ * The chunk's prompt, with as many other files' summaries as the tier's context leaves room for; the team's guidance
+ * (work items next to the intent, tone, and the instructions and learnings of the files shown) fenced before the diff.
+ */
 export function renderChunkPrompt(
   pullRequest: PullRequestDetails,
   chunk: ReviewChunk,
   others: OtherFileSummary[],
   context: StageContext,
+  guidance?: TeamGuidance,
 ): ChunkPrompt {
   const shown = new Set(chunk.parts.map((part) => part.file.change.path));
+  const shownPaths = [...shown];
   const summaryLines = others
     .filter((other) => !shown.has(other.path) && other.summary !== '')
     .map((other) => `${other.path}: ${other.summary.replace(/\s+/g, ' ')}`);
   const texts = chunk.parts.map((part) => part.text);
-  const boundary = createBoundary([...intentFields(pullRequest), ...texts, ...summaryLines]);
+  const boundary = createBoundary([
+    ...intentFields(pullRequest),
+    ...texts,
+    ...summaryLines,
+    ...guidanceTexts(guidance, shownPaths),
+  ]);
   const canary = newCanary();
-  const system = [reviewSystemPrompt(boundary, canary), CROSS_FILE_NOTE].join('\n');
-  const intent = renderIntent(pullRequest, boundary);
+  const system = [
+    reviewSystemPrompt(boundary, canary),
+    CROSS_FILE_NOTE,
+    ...guidanceRules(guidance, boundary),
+  ].join('\n');
+  const intent = [
+    renderIntent(pullRequest, boundary),
+    ...renderWorkItems(guidance, boundary),
+    ...renderFileGuidance(guidance, shownPaths, boundary),
+  ].join('\n\n');
   const files = ['Changed files:', ...texts.map((text) => boundary.fence('file', text))].join('\n\n');
   const fixed = context.count(chunk.tier, [system, intent, files].join('\n\n'));
   // Summaries fill what the context leaves, in path order, each whole or not at all.
@@ -85,8 +110,9 @@ export async function reviewChunk(
   chunk: ReviewChunk,
   others: OtherFileSummary[],
   context: StageContext,
+  guidance?: TeamGuidance,
 ): Promise<ChunkOutcome> {
-  const prompt = renderChunkPrompt(pullRequest, chunk, others, context);
+  const prompt = renderChunkPrompt(pullRequest, chunk, others, context, guidance);
   const result = await callWithRetry(context, () =>
     context.model.completeStructured({
       system: prompt.system,

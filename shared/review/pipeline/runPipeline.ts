@@ -4,7 +4,7 @@ import type { ModelTier } from '../../llm/chatModel';
 import { tokenCounterFor } from '../../llm/tokenCounter';
 import { anchorFindings } from '../anchorFindings';
 import { PROMPT_FULL, type ReviewedFile, type SkippedFile } from '../collectChanges';
-import { renderIterationSection } from '../comments';
+import { renderIterationSection, type SummaryConfiguration } from '../comments';
 import { DeadlineReachedError } from '../jobDeadline';
 import { FAILURE_MESSAGES, ModelCallError, newCorrelationId } from '../failureMessages';
 import { boundFindings, planThreads, WITHHELD_ANSWER } from '../findingThreads';
@@ -12,12 +12,14 @@ import type { PullRequestDetails, PullRequestReader, PullRequestRef } from '../p
 import type { PlanDependencies, PreparedReview } from '../planReview';
 import { intentFields, type Finding } from '../prompt';
 import { LockLostError, type FileSummary, type ReviewPlan } from '../reviewStore';
+import type { ReviewContext } from '../team/reviewContext';
 import { packChunks, TOO_LARGE_FOR_CONTEXT, type ReviewChunk } from './chunking';
 import { CROSS_FILE_TOKENS, reviewChunk, type ChunkOutcome } from './chunkReview';
 import { meterCalls, renderCostFooter, reviewCostOf } from './costAccounting';
 import { mergeFindings } from './mergeFindings';
 import { promptRoom, type StageContext } from './stageContext';
 import { summarizeReview } from './summary';
+import { guidanceTexts, teamGuidanceOf } from './teamGuidance';
 import { planTriage, triageBatch, type FileTriage } from './triage';
 import { GITATTRIBUTES_PATH, parseGitAttributes, trivialReason } from './trivialFiles';
 
@@ -45,6 +47,13 @@ const isHandOver = (error: unknown) => {
   const cause = error instanceof ModelCallError ? error.original : error;
   return cause instanceof LockLostError || cause instanceof DeadlineReachedError;
 };
+
+const summaryConfiguration = ({ repositoryConfig }: ReviewContext): SummaryConfiguration => ({
+  highLevelSummary: repositoryConfig.config.reviews.high_level_summary,
+  collapseWalkthrough: repositoryConfig.config.reviews.collapse_walkthrough,
+  changedOnSourceBranch: repositoryConfig.changedOnSourceBranch,
+  problems: repositoryConfig.problems,
+});
 
 /** The target branch's linguist rules, read at the merge base (one request; none when there is no file). */
 async function readGitAttributes(platform: PullRequestReader, ref: PullRequestRef, commitId: string) {
@@ -105,8 +114,14 @@ export async function runReviewPipeline(
   const notReviewed: SkippedFile[] = collected.skipped.map((skipped) =>
     skipped.reason === PROMPT_FULL ? { ...skipped, reason: OVER_BUDGET } : skipped,
   );
-  // What a chunk's prompt holds besides its diff: the instructions (about 600 tokens) and the intent.
-  const overhead = 800 + count('heavy', intentFields(pullRequest).join('\n'));
+  const guidance = deps.reviewContext === undefined ? undefined : teamGuidanceOf(deps.reviewContext);
+  // What a chunk's prompt holds besides its diff: the instructions (about 600 tokens), the intent and the team's
+  // guidance (all of it: a chunk's is a part).
+  const guidanceOfAll = guidanceTexts(
+    guidance,
+    needModel.map((file) => file.change.path),
+  );
+  const overhead = 800 + count('heavy', [...intentFields(pullRequest), ...guidanceOfAll].join('\n'));
   const limits = {
     chunkTokens: Math.min(budget.chunkTokens, promptRoom(context, 'reasoning') - overhead),
     heavyChunkTokens: budget.heavyChunkTokens,
@@ -162,7 +177,7 @@ export async function runReviewPipeline(
     summary: triaged.get(file.change.path)?.summary ?? '',
   }));
   const outcomes = await mapWithConcurrency(affordable, affordable.length || 1, (chunk) =>
-    reviewChunk(pullRequest, chunk, others, context),
+    reviewChunk(pullRequest, chunk, others, context, guidance),
   );
   const answered = outcomes.filter((outcome) => outcome.kind === 'answered');
   const failed = (kind: ChunkOutcome['kind']) =>
@@ -225,7 +240,7 @@ export async function runReviewPipeline(
   };
   if (withheld !== undefined) overall = WITHHELD_ANSWER;
   else if (!singleChunk && answered.length > 0)
-    overall = (await summarizeReview(pullRequest, files, kept, context)).summary;
+    overall = (await summarizeReview(pullRequest, files, kept, context, guidance)).summary;
 
   const links = { allowedLinkPrefix: deps.safety?.orgUrl };
   const anchored = anchorFindings([...kept, ...checks.findings], collected.files, shownPaths);
@@ -286,6 +301,9 @@ export async function runReviewPipeline(
       links,
       files,
       footer: renderCostFooter(cost),
+      ...(deps.reviewContext === undefined
+        ? {}
+        : { configuration: summaryConfiguration(deps.reviewContext) }),
     }),
   };
 }

@@ -4,6 +4,7 @@ import { intentFields, renderIntent, severities, type Finding } from '../prompt'
 import type { FileSummary } from '../reviewStore';
 import { boundaryRule, canaryRule, containsCanary, createBoundary, newCanary } from '../untrustedBoundary';
 import { callWithRetry, promptRoom, type StageContext } from './stageContext';
+import { guidanceRules, renderWorkItems, type TeamGuidance } from './teamGuidance';
 
 /**
  * Stage 3 (light tier): the overall summary and verdict, in one call, from the per-file summaries and the findings
@@ -42,6 +43,7 @@ export async function summarizeReview(
   files: FileSummary[],
   findings: Finding[],
   context: StageContext,
+  guidance?: TeamGuidance,
 ): Promise<{ summary: ReviewSummary; failed: boolean }> {
   const fileLines = files.map(
     (file) => `${file.path} (${file.status}${file.reason ? `: ${file.reason}` : ''}): ${file.summary}`,
@@ -50,9 +52,22 @@ export async function summarizeReview(
     (finding) =>
       `${finding.severity} ${finding.path}:${finding.startLine} ${finding.comment.replace(/\s+/g, ' ')}`,
   );
-  const boundary = createBoundary([...intentFields(pullRequest), ...fileLines, ...findingLines]);
+  // The summary is posted text: written in the team's language and tone, with the work items as the intent.
+  const tone = guidance?.tone ?? '';
+  const boundary = createBoundary([
+    ...intentFields(pullRequest),
+    ...fileLines,
+    ...findingLines,
+    tone,
+    guidance?.workItems ?? '',
+  ]);
   const canary = newCanary();
-  const system = [SUMMARY_INSTRUCTIONS, boundaryRule(boundary), canaryRule(canary)].join('\n');
+  const system = [
+    SUMMARY_INSTRUCTIONS,
+    boundaryRule(boundary),
+    canaryRule(canary),
+    ...guidanceRules(guidance, boundary),
+  ].join('\n');
   const counts = severities.map(
     (severity) => `${findings.filter((f) => f.severity === severity).length} ${severity}`,
   );
@@ -68,7 +83,11 @@ export async function summarizeReview(
     }
     return kept;
   };
-  const intent = renderIntent(pullRequest, boundary);
+  const intent = [
+    renderIntent(pullRequest, boundary),
+    ...renderWorkItems(guidance, boundary),
+    ...(tone === '' ? [] : ['Tone the team asks for:', boundary.fence('tone', tone)]),
+  ].join('\n\n');
   room -= context.count('light', intent);
   const keptFindings = fit(findingLines);
   const keptFiles = fit(fileLines);

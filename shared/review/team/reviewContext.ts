@@ -25,7 +25,7 @@ export interface ReviewContext {
   repositoryConfig: RepositoryConfigReading;
   /** The problems as lines (`source: key (line n): message`), for the summary and the log. */
   configProblems: string[];
-  /** `reviews.path_filters`: an excluded file is never reviewed (the changes the planner sees are filtered already). */
+  /** `reviews.path_filters`: an excluded file is never fetched or reviewed; the planner lists it as not reviewed. */
   isPathIncluded(path: string): boolean;
   /** The repository's learnings that apply to a file (none when learnings are off). */
   learningsFor(path: string): Learning[];
@@ -67,20 +67,4 @@ export async function buildReviewContext(
     linkedWorkItems,
     linkedWorkItemsText: renderLinkedWorkItems(linkedWorkItems),
   };
-}
-
-/**
- * The reader the planner is given: the same, except that changes to files `path_filters` excludes are left out, so
- * an excluded file is never fetched, diffed or shown to the model.
- */
-export function withPathFilters<T extends PullRequestReader>(platform: T, context: ReviewContext): T {
-  return new Proxy(platform, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      if (property !== 'listIterationChanges') return (value as (...args: unknown[]) => unknown).bind(target);
-      return async (...args: Parameters<PullRequestReader['listIterationChanges']>) =>
-        (await target.listIterationChanges(...args)).filter((change) => context.isPathIncluded(change.path));
-    },
-  });
 }
