@@ -24,6 +24,17 @@ param principalType string = 'User'
 @description('Azure DevOps organization URL, e.g. https://dev.azure.com/contoso.')
 param azureDevOpsOrgUrl string
 
+@description('How the app signs in to Azure DevOps: managed-identity (the app\'s identity, added to the organization as a user; no secret, nothing expires), service-principal (an Entra app and its client secret in Key Vault) or pat (a personal access token in Key Vault).')
+@allowed(['managed-identity', 'service-principal', 'pat'])
+param azureDevOpsAuth string = 'managed-identity'
+
+@description('For service-principal: the Entra tenant and the app registration\'s client id.')
+param azureTenantId string = ''
+param azureDevOpsClientId string = ''
+
+@description('More than one organization: a JSON list of {url, auth, ...}; see docs/azure-devops-identity.md. Empty: just azureDevOpsOrgUrl.')
+param azureDevOpsOrganizations string = ''
+
 @description('User name Azure DevOps service hooks send with basic auth (the password lives in Key Vault).')
 param webhookUsername string = 'ado-reviewer'
 
@@ -138,6 +149,17 @@ param reviewBusyRetrySeconds string = ''
 param reviewJobDeadlineSeconds string = ''
 @description('Findings posted per review, the most severe kept (REVIEW_MAX_FINDINGS); blank: 50.')
 param reviewMaxFindings string = ''
+@description('Review budget: tokens per review (REVIEW_TOKEN_BUDGET), model calls in parallel (REVIEW_CONCURRENCY), tokens per review chunk and per heavy chunk; empty keeps the app\'s defaults.')
+param reviewTokenBudget string = ''
+param reviewConcurrency string = ''
+param reviewChunkTokens string = ''
+param reviewHeavyChunkTokens string = ''
+@description('Context window per model tier in tokens; empty keeps the app\'s defaults.')
+param llmContextTokensLight string = ''
+param llmContextTokensReasoning string = ''
+param llmContextTokensHeavy string = ''
+@description('Price table override, JSON {model: {input, output}} in USD per million tokens; empty keeps the list prices.')
+param llmPrices string = ''
 @description('Comma-separated file-name patterns never sent to the model (REVIEW_SECRET_FILES); blank: .env, keys, certificates.')
 param reviewUnsentFilePatterns string = ''
 
@@ -211,7 +233,8 @@ var usesAzureOpenAiResource = !empty(azureOpenAiName)
 // <SETTING>_SECRET_NAME. The model's secret depends on the provider: with an OAuth2 gateway its client secret replaces
 // the OpenAI keys, and Azure OpenAI needs none unless key authentication is chosen.
 var secretNames = {
-  AZURE_DEVOPS_BOT_TOKEN: 'azure-devops-bot-token'
+  AZURE_DEVOPS_BOT_TOKEN: azureDevOpsAuth == 'pat' ? 'azure-devops-bot-token' : ''
+  AZURE_DEVOPS_CLIENT_SECRET: azureDevOpsAuth == 'service-principal' ? 'azure-devops-client-secret' : ''
   OPENAI_API_KEYS: llmProvider == 'openai' && !usesOAuth2 ? 'openai-api-keys' : ''
   AZURE_OPENAI_API_KEY: llmProvider == 'azure-openai' && azureOpenAiKeyAuthentication ? 'azure-openai-api-key' : ''
   AWS_SECRET_ACCESS_KEY: llmProvider == 'bedrock-anthropic' ? 'aws-secret-access-key' : ''
@@ -309,6 +332,10 @@ module api 'app/api.bicep' = {
     allowedIpRanges: inboundIpRanges
     operatorSettings: {
       AZURE_DEVOPS_ORG_URL: azureDevOpsOrgUrl
+      AZURE_DEVOPS_AUTH: azureDevOpsAuth
+      AZURE_TENANT_ID: azureTenantId
+      AZURE_DEVOPS_CLIENT_ID: azureDevOpsClientId
+      AZURE_DEVOPS_ORGANIZATIONS: azureDevOpsOrganizations
       WEBHOOK_USERNAME: webhookUsername
 
       LLM_PROVIDER: llmProvider
@@ -348,6 +375,14 @@ module api 'app/api.bicep' = {
       REVIEW_BUSY_RETRY_SECONDS: reviewBusyRetrySeconds
       REVIEW_JOB_DEADLINE_SECONDS: reviewJobDeadlineSeconds
       REVIEW_MAX_FINDINGS: reviewMaxFindings
+      REVIEW_TOKEN_BUDGET: reviewTokenBudget
+      REVIEW_CONCURRENCY: reviewConcurrency
+      REVIEW_CHUNK_TOKENS: reviewChunkTokens
+      REVIEW_HEAVY_CHUNK_TOKENS: reviewHeavyChunkTokens
+      LLM_CONTEXT_TOKENS_LIGHT: llmContextTokensLight
+      LLM_CONTEXT_TOKENS_REASONING: llmContextTokensReasoning
+      LLM_CONTEXT_TOKENS_HEAVY: llmContextTokensHeavy
+      LLM_PRICES: llmPrices
       REVIEW_SECRET_FILES: reviewUnsentFilePatterns
       REVIEW_FAIL_SEVERITY: reviewFailSeverity
       REVIEW_FAIL_THRESHOLD: reviewFailThreshold

@@ -34,6 +34,11 @@ const mainBicep = path.join(infraDir, 'main.bicep');
  */
 const settingsOutsideAppSettings: Record<string, 'secret-backed' | 'local-only'> = {
   AZURE_DEVOPS_BOT_TOKEN: 'secret-backed',
+  AZURE_DEVOPS_CLIENT_SECRET: 'secret-backed',
+  // A certificate file on the host's disk: for Azure DevOps Server or local runs; in Azure use a client secret.
+  AZURE_DEVOPS_CLIENT_CERTIFICATE_PATH: 'local-only',
+  // Points @azure/identity at a non-public cloud or the local Entra stand-in.
+  AZURE_AUTHORITY_HOST: 'local-only',
   OPENAI_API_KEYS: 'secret-backed',
   AZURE_OPENAI_API_KEY: 'secret-backed',
   AWS_SECRET_ACCESS_KEY: 'secret-backed',
@@ -72,9 +77,12 @@ const builtInRoles = {
   cognitiveServicesOpenAiUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd',
 };
 
-/** Words that mark a parameter or output as holding a secret value (an access key id names a key, output tokens count). */
+/**
+ * Words that mark a parameter or output as holding a secret value (an access key id names a key; tokens, a token
+ * budget and output tokens are counts).
+ */
 const secretValueWords =
-  /password|(?<!output)token|apikey|clientsecret|connectionstring|accesskey(?!id)|sastoken/i;
+  /password|(?<!output)token(?!s|budget)|apikey|clientsecret|connectionstring|accesskey(?!id)|sastoken/i;
 
 function isExecutable(file: string): boolean {
   try {
@@ -233,6 +241,7 @@ if (!bicep && process.env.CI) {
       snapshot('switched-on', {
         ...baseParams,
         principalId: '',
+        azureDevOpsAuth: 'pat',
         keyVaultPurgeProtection: false,
         keyVaultEventsEnabled: true,
         inboundFromAzureDevOpsOnly: true,
@@ -261,6 +270,9 @@ if (!bicep && process.env.CI) {
         llmProvider: 'bedrock-anthropic',
         awsRegion: 'us-east-1',
         awsAccessKeyId: 'AKIAEXAMPLEKEYID',
+        azureDevOpsAuth: 'service-principal',
+        azureTenantId: sample.tenantId,
+        azureDevOpsClientId: '00000000-0000-0000-0000-0000000000bb',
       }),
     ]);
     compiled = JSON.parse(readFileSync(path.join(buildDir, 'main.json'), 'utf8')) as ArmTemplate;
@@ -491,13 +503,14 @@ if (!bicep && process.env.CI) {
       expect(settings.AZURE_DEVOPS_ORG_URL).toBe(sample.azureDevOpsOrgUrl);
     });
 
-    it('names in Key Vault exactly the secrets each model provider uses, and requires all but the rotation window', () => {
+    it('names in Key Vault exactly the secrets each model provider and Azure DevOps sign-in use, and requires all but the rotation window', () => {
+      // Sign-in: managed identity by default (no secret), a PAT when switched on, a service principal with Bedrock.
       const expected: [Snapshot, string[]][] = [
         [defaults, ['OPENAI_API_KEYS']],
-        [switchedOn, ['OAUTH2_CLIENT_SECRET']],
+        [switchedOn, ['OAUTH2_CLIENT_SECRET', 'AZURE_DEVOPS_BOT_TOKEN']],
         [azureOpenAi, []],
         [azureOpenAiWithKey, ['AZURE_OPENAI_API_KEY']],
-        [bedrock, ['AWS_SECRET_ACCESS_KEY']],
+        [bedrock, ['AWS_SECRET_ACCESS_KEY', 'AZURE_DEVOPS_CLIENT_SECRET']],
       ];
       for (const [snap, modelSecrets] of expected) {
         const settings = appSettingsOf(snap);
@@ -508,10 +521,10 @@ if (!bicep && process.env.CI) {
         for (const pair of named) expect(pair).toMatch(/^[A-Z0-9_]+=[a-z0-9-]+$/);
         const secrets = named.map((pair) => pair.split('=')[0]);
         expect(secrets.sort()).toEqual(
-          ['AZURE_DEVOPS_BOT_TOKEN', 'WEBHOOK_PASSWORD', 'WEBHOOK_PREVIOUS_PASSWORD', ...modelSecrets].sort(),
+          ['WEBHOOK_PASSWORD', 'WEBHOOK_PREVIOUS_PASSWORD', ...modelSecrets].sort(),
         );
         expect(String(snap.outputs.KEY_VAULT_REQUIRED_SECRETS).split(' ').sort()).toEqual(
-          ['AZURE_DEVOPS_BOT_TOKEN', 'WEBHOOK_PASSWORD', ...modelSecrets].sort(),
+          ['WEBHOOK_PASSWORD', ...modelSecrets].sort(),
         );
       }
       expect(secretPairsOf(switchedOn)).toContain('OAUTH2_CLIENT_SECRET=oauth2-gateway-client-secret');
