@@ -134,6 +134,7 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
     await Promise.race([this.settled(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await Promise.all([...this.model.repositories.values()].map((repository) => repository.git.close()));
     await rm(this.model.directory, { recursive: true, force: true });
   }
 
