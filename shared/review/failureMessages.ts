@@ -11,6 +11,8 @@ export const FAILURE_MESSAGES = {
   'model-timeout': 'the model did not answer in time',
   'model-invalid-answer': "the model's answer was invalid",
   'model-unavailable': 'the model provider was unreachable or throttled',
+  'model-request-refused':
+    'the model provider refused the request (no such model or deployment, or a parameter it does not accept)',
   'model-output-blocked': "the model's output was blocked (it contained the prompt's canary)",
   'devops-token': "the bot's token was refused: expired or revoked; see docs/azure-devops-identity.md",
   'devops-unavailable': 'Azure DevOps was unreachable or throttled',
@@ -82,6 +84,8 @@ function classifyModelError(error: unknown): FailureClass {
   )
     return 'model-unavailable';
   if (NETWORK_CODES.test(shapeOf(error).code ?? '')) return 'model-unavailable';
+  // 400, 404, 422: the provider understood and declined; retrying the same request will not help.
+  if (status !== undefined && status >= 400 && status < 500) return 'model-request-refused';
   return 'unexpected';
 }
 

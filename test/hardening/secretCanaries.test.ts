@@ -64,6 +64,10 @@ it.each([
     'model-invalid-answer',
     Object.assign(new Error(`bad JSON: ${OAUTH_SECRET}`), { name: 'ModelOutputError' }),
   ],
+  [
+    'model-request-refused',
+    Object.assign(new Error(`400 Unsupported parameter 'temperature' (key ${LLM_KEY})`), { status: 400 }),
+  ],
 ])('a %s failure posts a fixed message and logs no secret', async (failure, error) => {
   const fixture = setUpReview(() => {
     throw error;

@@ -7,6 +7,7 @@ import {
   type Sandbox,
 } from '../../dev/sandbox/sandbox';
 import type { ChatRequest } from '../../dev/llm/llmServer';
+import { FAILURE_MESSAGES } from '../../shared/review/failureMessages';
 
 /**
  * A service-hook delivery becomes a posted review, end to end: Azure DevOps test server → webhook (stand-in host)
@@ -288,19 +289,29 @@ describe('a review that cannot complete', () => {
         entry.message.includes('model is unavailable'),
     );
     expect(failures.map((entry) => entry.message.match(/try (\d)/)?.[1])).toEqual(['1', '2', '3', '4', '5']);
+    // The provider's words stay in the log, under the correlation id the PR shows; the PR gets the fixed sentence.
+    const classified = sandbox.host.logs
+      .map((entry) =>
+        /failed \(model-request-refused, ref ([0-9a-f]{12})\): .*model is unavailable/.exec(entry.message),
+      )
+      .filter((match) => match !== null);
+    expect(classified).toHaveLength(5);
+    // The poison handler reports the last try's.
+    const ref = classified.at(-1)?.[1];
     const poisonLog = sandbox.host.logs.filter((entry) => entry.functionName === 'reviewJobPoison');
     expect(poisonLog.map((entry) => entry.message)).toEqual([
       expect.stringMatching(
         new RegExp(
-          `PR ${pullRequestId} \\(git.pullrequest.created\\) failed every try .* Last error: 400 model is unavailable`,
+          `PR ${pullRequestId} \\(git.pullrequest.created\\) failed every try .* Last error: model-request-refused \\(ref ${ref}`,
         ),
       ),
     ]);
     const statuses = sandbox.devops.statuses(repositoryId, pullRequestId) as Json[];
     expect(statuses.at(-1)).toMatchObject({
       state: 'error',
-      description: 'Review failed after every retry: 400 model is unavailable',
+      description: `Review failed after every retry: ${FAILURE_MESSAGES['model-request-refused']} (ref ${ref})`,
     });
+    expect(JSON.stringify(statuses)).not.toContain('model is unavailable');
     expect(statuses.some((status) => status.state === 'pending')).toBe(true);
   });
 });
