@@ -101,7 +101,9 @@ export class CatFileBatch {
       this.header = undefined;
       const reason =
         failure ??
-        new Error(`git cat-file --batch-command exited ${code ?? -1}: ${Buffer.concat(stderr).toString().trim()}`);
+        new Error(
+          `git cat-file --batch-command exited ${code ?? -1}: ${Buffer.concat(stderr).toString().trim()}`,
+        );
       for (const request of this.waiting.splice(0)) request.reject(reason);
     });
     return child;

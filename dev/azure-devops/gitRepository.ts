@@ -122,7 +122,10 @@ export class GitRepository {
   private readonly objects: CatFileBatch;
 
   private constructor(readonly directory: string) {
-    this.objects = new CatFileBatch(['--git-dir', directory, 'cat-file', '--batch-command'], gitEnvironment());
+    this.objects = new CatFileBatch(
+      ['--git-dir', directory, 'cat-file', '--batch-command'],
+      gitEnvironment(),
+    );
   }
 
   static async init(directory: string, defaultBranch: string): Promise<GitRepository> {
@@ -262,7 +265,8 @@ export class GitRepository {
 
   async readBlob(objectId: string): Promise<Buffer> {
     const blob = await this.objects.contents(objectId);
-    if (blob?.info.type !== 'blob' || !blob.content) throw new Error(`git cat-file: ${objectId} is not a blob`);
+    if (blob?.info.type !== 'blob' || !blob.content)
+      throw new Error(`git cat-file: ${objectId} is not a blob`);
     return blob.content;
   }
 

@@ -198,7 +198,12 @@ async function reviewInChild(ref: PullRequestRef): Promise<ReviewReport> {
 }
 
 /** Sends `urls` (GETs to the test server) with `concurrency` in flight, as the review's reads are; the wall time. */
-async function timeReads(urls: string[], origin: string, token: string, concurrency: number): Promise<number> {
+async function timeReads(
+  urls: string[],
+  origin: string,
+  token: string,
+  concurrency: number,
+): Promise<number> {
   const authorization = `Basic ${Buffer.from(`:${token}`).toString('base64')}`;
   let next = 0;
   const started = performance.now();
@@ -255,7 +260,11 @@ export async function runReviewBench(): Promise<void> {
     latencyMs: LATENCY_MS,
   });
   try {
-    const repository = await devops.createRepository({ project: 'bench', name: 'large', files: generated.target });
+    const repository = await devops.createRepository({
+      project: 'bench',
+      name: 'large',
+      files: generated.target,
+    });
     await devops.push({
       repositoryId: repository.id,
       branch: 'feature/large',
@@ -302,13 +311,18 @@ export async function runReviewBench(): Promise<void> {
         `LLM stand-in answering after ${LATENCY_MS} ms, REVIEW_CONCURRENCY=${CONCURRENCY}`,
     );
     console.log(`  outcome: ${report.outcome}`);
-    console.log(`  files: ${Object.entries(report.statuses).map(([key, count]) => `${count} ${key}`).join(', ')}`);
+    console.log(
+      `  files: ${Object.entries(report.statuses)
+        .map(([key, count]) => `${count} ${key}`)
+        .join(', ')}`,
+    );
     if (report.partial !== undefined) console.log(`  partial: ${report.partial}`);
 
     const calls = STAGES.map((stage) => ({
       ...stage,
-      count: llm.requests.filter((request) => request.body.response_format?.json_schema?.name === stage.schema)
-        .length,
+      count: llm.requests.filter(
+        (request) => request.body.response_format?.json_schema?.name === stage.schema,
+      ).length,
     }));
     const idealMs = calls.reduce((sum, stage) => sum + Math.ceil(stage.count / CONCURRENCY) * LATENCY_MS, 0);
     console.log(

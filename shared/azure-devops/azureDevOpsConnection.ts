@@ -3,7 +3,8 @@ import type { IGitApi } from 'azure-devops-node-api/GitApi';
 import type { IWorkItemTrackingApi } from 'azure-devops-node-api/WorkItemTrackingApi';
 import { getProxySettings } from '../config/proxySettings';
 import { azureDevOpsProxy } from '../http/outboundProxy';
-import { fixedPat, patCredential, type AzureDevOpsCredential, type PatValue } from './azureDevOpsCredential';
+import { fixedSecret, type RefreshingSecret } from '../secrets/refreshingSecret';
+import { patCredential, type AzureDevOpsCredential } from './azureDevOpsCredential';
 import { AzureDevOpsRequests, type RequestPolicyOptions } from './azureDevOpsRequests';
 
 /**
@@ -15,20 +16,20 @@ export interface AzureDevOpsConnection {
   requests: AzureDevOpsRequests;
   connection: WebApi;
   /** The Git client, discovered once; a failed discovery is tried again by the next caller. */
-  git(): Promise<IGitApi>;
-  workItems(): Promise<IWorkItemTrackingApi>;
+  git: () => Promise<IGitApi>;
+  workItems: () => Promise<IWorkItemTrackingApi>;
 }
 
 type LibraryApi = IGitApi | IWorkItemTrackingApi;
 
 export function openAzureDevOpsConnection(
   orgUrl: string,
-  credential: string | PatValue | AzureDevOpsCredential,
+  credential: string | RefreshingSecret | AzureDevOpsCredential,
   options: RequestPolicyOptions = {},
 ): AzureDevOpsConnection {
   const signing =
     typeof credential === 'string'
-      ? patCredential(fixedPat(credential))
+      ? patCredential(fixedSecret(credential))
       : 'mode' in credential
         ? credential
         : patCredential(credential);

@@ -7,6 +7,7 @@ import type {
 import { getManagedIdentityCredential } from '../identity/azureCredential';
 import { cachedBearerTokenSource, type BearerTokenSource } from '../llm/bearerToken';
 import { createSecretReader, readRequiredSecret } from '../secrets/readSecret';
+import { openRefreshingSecret, type RefreshingSecret } from '../secrets/refreshingSecret';
 import type { SecretStore } from '../secrets/secretStore';
 
 /** Azure DevOps' Entra ID resource (its application id), the same in every cloud and tenant. */
@@ -29,23 +30,14 @@ export interface AzureDevOpsCredential {
 
 const basic = (token: string) => `Basic ${Buffer.from(`:${token}`).toString('base64')}`;
 
-/** A PAT's current value, and its re-read after a refusal: a RefreshingSecret (secrets/refreshingSecret.ts). */
-export interface PatValue {
-  value(): string;
-  /** Whether the value now held differs from `refused`: worth one more try. */
-  refresh(refused: string): Promise<boolean>;
-}
-
-/** A PAT that is not re-read (a literal: the command line's, the tests'). */
-export const fixedPat = (token: string): PatValue => ({ value: () => token, refresh: async () => false });
-
 /** A PAT as basic auth (any user name), re-read on refusal when it comes from Key Vault (refreshingSecret.ts). */
-export function patCredential(pat: PatValue): AzureDevOpsCredential {
+export function patCredential(pat: RefreshingSecret): AzureDevOpsCredential {
   return {
     mode: 'pat',
-    authorization: async () => basic(pat.value()),
+    authorization: () => Promise.resolve(basic(pat.value())),
     // A header that is not the current one was replaced meanwhile: the next try has the new value.
-    refused: async (authorization) => authorization !== basic(pat.value()) || pat.refresh(pat.value()),
+    refused: (authorization) =>
+      authorization !== basic(pat.value()) ? Promise.resolve(true) : pat.refresh(pat.value()),
   };
 }
 
@@ -69,9 +61,9 @@ function bearer(
         );
       }
     },
-    async refused(authorization) {
+    refused(authorization) {
       source.invalidate(authorization.replace(/^Bearer /, ''));
-      return true;
+      return Promise.resolve(true);
     },
   };
 }
@@ -131,8 +123,7 @@ export async function credentialFor(
   store: SecretStore | undefined,
 ): Promise<AzureDevOpsCredential> {
   const { auth, setting } = organization;
-  if (auth.mode === 'pat')
-    return patCredential(fixedPat(await readRequiredSecret(createSecretReader(store), auth.token, setting)));
+  if (auth.mode === 'pat') return patCredential(await openRefreshingSecret(auth.token, setting, store));
   let credential = bearerCredentials.get(organization.key);
   if (credential === undefined) {
     if (auth.mode === 'managed-identity') {
@@ -140,7 +131,7 @@ export async function credentialFor(
       credential = bearer(
         auth.mode,
         setting,
-        tokenSource(async () => identity),
+        tokenSource(() => Promise.resolve(identity)),
       );
     } else {
       credential = bearer(auth.mode, setting, tokenSource(servicePrincipalCredential(auth, store, setting)));

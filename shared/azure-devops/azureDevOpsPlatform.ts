@@ -12,7 +12,8 @@ import {
   type GitPullRequestChange,
   type GitPullRequestCommentThread,
 } from 'azure-devops-node-api/interfaces/GitInterfaces';
-import type { AzureDevOpsCredential, PatValue } from './azureDevOpsCredential';
+import type { RefreshingSecret } from '../secrets/refreshingSecret';
+import type { AzureDevOpsCredential } from './azureDevOpsCredential';
 import { openAzureDevOpsConnection } from './azureDevOpsConnection';
 import type { RequestPolicyOptions, RetryRule } from './azureDevOpsRequests';
 import { readItemContent } from './itemContent';
@@ -49,7 +50,8 @@ const pullRequestStatuses: Record<PullRequestStatus, PullRequestDetails['status'
 function iterationReason(reason: unknown): string {
   if (typeof reason === 'string') return reason;
   if (typeof reason !== 'number') return 'unknown';
-  const names = Object.entries(IterationReason)
+  // A numeric enum's object maps names to bits and bits back to names: keep the bits.
+  const names = Object.entries(IterationReason as unknown as Record<string, string | number>)
     .filter(([, bit]) => typeof bit === 'number' && bit !== 0 && (reason & bit) === bit)
     .map(([name]) => name.charAt(0).toLowerCase() + name.slice(1));
   return names.length > 0 ? names.join(', ') : 'push';
@@ -58,7 +60,7 @@ function iterationReason(reason: unknown): string {
 function changeFlags(changeType: unknown): string[] {
   if (typeof changeType === 'string') return changeType.split(',').map((flag) => flag.trim().toLowerCase());
   if (typeof changeType !== 'number') return [];
-  return Object.entries(VersionControlChangeType)
+  return Object.entries(VersionControlChangeType as unknown as Record<string, string | number>)
     .filter(
       ([name, bit]) => typeof bit === 'number' && bit !== 0 && name !== 'All' && (changeType & bit) === bit,
     )
@@ -96,13 +98,20 @@ function toFileChange(entry: GitPullRequestChange): FileChange | undefined {
   };
 }
 
+/** A property's value as text: ours are strings; others' numbers and flags are shown as written. */
+function propertyText(raw: unknown): string {
+  if (typeof raw === 'string') return raw;
+  if (typeof raw === 'number' || typeof raw === 'boolean') return raw.toString();
+  return JSON.stringify(raw);
+}
+
 /** Thread properties come back as `{ key: { $type, $value } }`; they are written the same way. */
 function readProperties(properties: unknown): Record<string, string> {
   const result: Record<string, string> = {};
   if (properties === null || typeof properties !== 'object') return result;
   for (const [key, value] of Object.entries(properties as Record<string, unknown>)) {
     const raw = value !== null && typeof value === 'object' && '$value' in value ? value.$value : value;
-    if (raw !== undefined && raw !== null) result[key] = String(raw);
+    if (raw !== undefined && raw !== null) result[key] = propertyText(raw);
   }
   return result;
 }
@@ -165,7 +174,7 @@ export type AzureDevOpsPlatform = PullRequestPlatform & { requestCount(): number
  */
 export function createAzureDevOpsPlatform(
   orgUrl: string,
-  credential: string | PatValue | AzureDevOpsCredential,
+  credential: string | RefreshingSecret | AzureDevOpsCredential,
   options: RequestPolicyOptions = {},
 ): AzureDevOpsPlatform {
   const { requests, connection, git, workItems } = openAzureDevOpsConnection(orgUrl, credential, options);

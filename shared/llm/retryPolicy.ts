@@ -49,7 +49,8 @@ export function retryWait(
   waitedMs: number,
 ): number | undefined {
   if (attempt >= policy.maxRetries || !isRetryable(error)) return undefined;
-  const headers: Headers | undefined = error instanceof OpenAI.APIError ? (error.headers as Headers) : undefined;
+  const headers: Headers | undefined =
+    error instanceof OpenAI.APIError ? (error.headers as Headers) : undefined;
   const requested = requestedWaitMs(headers);
   // Exponential back-off from half a second, with jitter, when the service names no wait.
   const wait = requested ?? 500 * 2 ** attempt * (1 - Math.random() * 0.25);
