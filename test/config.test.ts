@@ -122,6 +122,7 @@ describe('parseConfig', () => {
     ['AZURE_DEVOPS_ORG_URL', 'http://localhost.attacker.example/contoso'],
     ['AZURE_DEVOPS_ORG_URL', 'http://128.0.0.1/contoso'],
     ['KEY_VAULT_URI', 'http://kv-ado.vault.azure.net'],
+    ['OPENAI_BASE_URL', 'http://llm-gateway.contoso.com/v1'],
   ])('refuses http for %s, which receives a credential (%s)', (name, url) => {
     expect(problemsOf({ ...valid, [name]: url })).toEqual([
       `${name}: must be an https URL (http only for localhost, 127.0.0.0/8 or [::1]): a credential is sent to it`,

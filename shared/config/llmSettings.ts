@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ModelTier } from '../llm/chatModel';
 import {
-  httpUrl,
+  credentialUrl,
   optionalString,
   positiveInt,
   secretSource,
@@ -95,7 +95,7 @@ export const llmShape = {
   LLM_TIMEOUT: positiveInt(120_000),
   LLM_MAX_OUTPUT_TOKENS: positiveInt(16_384),
 
-  OPENAI_BASE_URL: httpUrl.optional(),
+  OPENAI_BASE_URL: credentialUrl.optional(),
   OPENAI_ORG_ID: optionalString,
   OPENAI_PROJECT_ID: optionalString,
   OPENAI_MODEL: optionalString,
@@ -103,7 +103,7 @@ export const llmShape = {
   OPENAI_REASONING_MODEL: optionalString,
   OPENAI_HEAVY_MODEL: optionalString,
 
-  AZURE_OPENAI_ENDPOINT: httpUrl.optional(),
+  AZURE_OPENAI_ENDPOINT: credentialUrl.optional(),
   AZURE_OPENAI_API_VERSION: optionalString,
   ...(Object.fromEntries(
     Object.keys(azureDeploymentSettings).map((name) => [name, optionalString]),
@@ -111,12 +111,12 @@ export const llmShape = {
 
   AWS_ACCESS_KEY_ID: optionalString,
   AWS_REGION: optionalString,
-  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: httpUrl.optional(),
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: credentialUrl.optional(),
   BEDROCK_LIGHT_MODEL: optionalString,
   BEDROCK_REASONING_MODEL: optionalString,
   BEDROCK_HEAVY_MODEL: optionalString,
 
-  OAUTH2_ENDPOINT: httpUrl.optional(),
+  OAUTH2_ENDPOINT: credentialUrl.optional(),
   OAUTH2_CLIENT_ID: optionalString,
   OAUTH2_SCOPE: optionalString,
   ...llmSecretShape,
