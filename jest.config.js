@@ -7,4 +7,7 @@ module.exports = {
   // The stand-in Functions host provides the module the real worker injects at run time.
   moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/dev/host/functionsCore.ts' },
   testTimeout: 60000,
+  // Most suites wait on local servers (Azurite, the stand-ins, the host's queue polling) rather than compute: two
+  // workers on a 2-core machine finish sooner than jest's default of one (cores - 1).
+  maxWorkers: 2,
 };
