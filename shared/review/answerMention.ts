@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { ChatModel } from '../llm/chatModel';
 import { FAILURE_MESSAGES, newCorrelationId } from './failureMessages';
 import { injectionSigns } from './injectionCheck';
-import type { PullRequestPlatform, PullRequestReader, PullRequestRef, ThreadDetails } from './platform';
+import type {
+  PullRequestPlatform,
+  PullRequestReader,
+  PullRequestRef,
+  ThreadComment,
+  ThreadDetails,
+} from './platform';
 import { capText, sanitizeMarkdown } from './sanitizeModelText';
 import { maskCredentials } from './secretScan';
 import {
@@ -102,6 +108,35 @@ export function teamSections(boundary: Boundary, team: TeamPromptContext | undef
   ];
 }
 
+export type CommentToAnswer =
+  { skipped: string } | { ownId: string; thread: ThreadDetails; comment: ThreadComment };
+
+/** The comment a job names, unless it is gone or written by the app or an ignored identity (never answered). */
+export async function commentToAnswer(
+  ref: PullRequestRef,
+  threadId: number,
+  commentId: number,
+  deps: Pick<MentionDependencies, 'platform' | 'ignoredIdentityIds'>,
+): Promise<CommentToAnswer> {
+  const ownId = await deps.platform.getOwnIdentityId();
+  const thread = await deps.platform.getThread(ref, threadId);
+  const comment = thread?.comments.find((candidate) => candidate.id === commentId);
+  if (thread === undefined || comment === undefined || comment.isDeleted) {
+    return { skipped: 'the comment no longer exists' };
+  }
+  if (comment.authorId === ownId || deps.ignoredIdentityIds.includes(comment.authorId)) {
+    return { skipped: 'comment by an ignored identity' };
+  }
+  return { ownId, thread, comment };
+}
+
+/** A redelivered event must not be answered twice: the app's live reply to the comment says it was answered. */
+export function hasOwnReply(thread: ThreadDetails, ownId: string, commentId: number): boolean {
+  return thread.comments.some(
+    (reply) => reply.authorId === ownId && reply.parentCommentId === commentId && !reply.isDeleted,
+  );
+}
+
 /**
  * Answers a comment that mentions the app, once: a comment that already has the app's reply, that does not mention
  * it, or that comes from the app itself or an ignored identity gets nothing.
@@ -113,23 +148,11 @@ export async function answerMention(
   deps: MentionDependencies,
 ): Promise<MentionOutcome> {
   const { platform } = deps;
-  const ownId = await platform.getOwnIdentityId();
-  const thread = await platform.getThread(ref, threadId);
-  const comment = thread?.comments.find((candidate) => candidate.id === commentId);
-  if (thread === undefined || comment === undefined || comment.isDeleted) {
-    return { kind: 'skipped', reason: 'the comment no longer exists' };
-  }
-  if (comment.authorId === ownId || deps.ignoredIdentityIds.includes(comment.authorId)) {
-    return { kind: 'skipped', reason: 'comment by an ignored identity' };
-  }
+  const found = await commentToAnswer(ref, threadId, commentId, deps);
+  if ('skipped' in found) return { kind: 'skipped', reason: found.skipped };
+  const { ownId, thread, comment } = found;
   if (!mentions(comment.content, ownId)) return { kind: 'skipped', reason: 'the app is not mentioned' };
-  if (
-    thread.comments.some(
-      (reply) => reply.authorId === ownId && reply.parentCommentId === commentId && !reply.isDeleted,
-    )
-  ) {
-    return { kind: 'skipped', reason: 'already answered' };
-  }
+  if (hasOwnReply(thread, ownId, commentId)) return { kind: 'skipped', reason: 'already answered' };
 
   const pullRequest = await platform.getPullRequest(ref);
   const conversation = discussionLines(thread, ownId, commentId);

@@ -1,5 +1,5 @@
 import type { ChatModel } from '../../llm/chatModel';
-import { answerMention, type TeamPromptContext } from '../answerMention';
+import { answerMention, commentToAnswer, hasOwnReply, type TeamPromptContext } from '../answerMention';
 import { parseCommentCommand } from '../commands';
 import { PROPERTY } from '../comments';
 import type { PullRequestPlatform, PullRequestRef } from '../platform';
@@ -45,22 +45,10 @@ export async function answerComment(
   deps: CommentDependencies,
 ): Promise<CommentOutcome> {
   const { platform } = deps;
-  const ownId = await platform.getOwnIdentityId();
-  const thread = await platform.getThread(ref, threadId);
-  const comment = thread?.comments.find((candidate) => candidate.id === commentId);
-  if (thread === undefined || comment === undefined || comment.isDeleted) {
-    return { kind: 'skipped', reason: 'the comment no longer exists' };
-  }
-  if (comment.authorId === ownId || deps.ignoredIdentityIds.includes(comment.authorId)) {
-    return { kind: 'skipped', reason: 'comment by an ignored identity' };
-  }
-  if (
-    thread.comments.some(
-      (reply) => reply.authorId === ownId && reply.parentCommentId === commentId && !reply.isDeleted,
-    )
-  ) {
-    return { kind: 'skipped', reason: 'already answered' };
-  }
+  const found = await commentToAnswer(ref, threadId, commentId, deps);
+  if ('skipped' in found) return { kind: 'skipped', reason: found.skipped };
+  const { ownId, thread, comment } = found;
+  if (hasOwnReply(thread, ownId, commentId)) return { kind: 'skipped', reason: 'already answered' };
   const command = parseCommentCommand(comment.content, ownId);
   const summary = (await platform.listThreads(ref)).find((candidate) => candidate.id === threadId);
   const inFindingThread =
