@@ -5,7 +5,7 @@ import { PROPERTY, renderSummaryComment } from '../comments';
 import { fencedPlatform } from '../fencedPlatform';
 import type { PullRequestPlatform, PullRequestRef } from '../platform';
 import type { ReviewOutcome, ReviewRequest } from '../reviewPullRequest';
-import type { Learning, ReviewStore } from '../reviewStore';
+import type { Learning, ReviewLock, ReviewState, ReviewStore } from '../reviewStore';
 import { codeFence, codeSpan } from '../sanitizeModelText';
 import { isOpen, STATUS_SET_BY_APP } from '../team/findingThreadStatus';
 import { describeConfigProblems } from '../team/repositoryConfigFile';
@@ -99,6 +99,21 @@ export async function runCommand(
   }
 }
 
+/** Runs a command that writes the review state under the review lock; while a review holds it, the job retries. */
+async function underReviewLock(
+  ref: PullRequestRef,
+  deps: CommandDependencies,
+  command: (state: ReviewState, lock: ReviewLock) => Promise<CommandResult>,
+): Promise<CommandResult> {
+  const lock = await deps.store.tryLock(ref);
+  if (lock === undefined) return { kind: 'busy' };
+  try {
+    return await command(await deps.store.readState(ref), lock);
+  } finally {
+    await lock.release();
+  }
+}
+
 /** `pause` and `resume` change the review state, which only the review lock's holder may write. */
 async function setPaused(
   ref: PullRequestRef,
@@ -106,24 +121,19 @@ async function setPaused(
   by: string,
   deps: CommandDependencies,
 ): Promise<CommandResult> {
-  const lock = await deps.store.tryLock(ref);
-  if (lock === undefined) return { kind: 'busy' };
-  try {
-    const state = await deps.store.readState(ref);
+  return underReviewLock(ref, deps, async (state, lock) => {
     const { paused: _previous, ...rest } = state;
     await deps.store.writeState(
       ref,
       paused ? { ...rest, paused: { by, at: deps.now().toISOString() } } : rest,
       lock,
     );
-  } finally {
-    await lock.release();
-  }
-  return {
-    reply: paused
-      ? 'Paused: I will not review new pushes to this pull request until someone writes `resume` (a `review` command still works).'
-      : 'Resumed: I will review new pushes to this pull request again.',
-  };
+    return {
+      reply: paused
+        ? 'Paused: I will not review new pushes to this pull request until someone writes `resume` (a `review` command still works).'
+        : 'Resumed: I will review new pushes to this pull request again.',
+    };
+  });
 }
 
 async function rewriteSummary(
@@ -131,10 +141,7 @@ async function rewriteSummary(
   ownId: string,
   deps: CommandDependencies,
 ): Promise<CommandResult> {
-  const lock = await deps.store.tryLock(ref);
-  if (lock === undefined) return { kind: 'busy' };
-  try {
-    const state = await deps.store.readState(ref);
+  return underReviewLock(ref, deps, async (state, lock) => {
     const plan =
       state.lastReviewedIteration === undefined
         ? undefined
@@ -154,9 +161,7 @@ async function rewriteSummary(
       renderSummaryComment(plan.summarySection, state.history),
     );
     return { reply: `Rewrote the summary (iteration ${plan.iterationId}).` };
-  } finally {
-    await lock.release();
-  }
+  });
 }
 
 async function forget(
