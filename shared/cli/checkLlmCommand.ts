@@ -3,19 +3,28 @@ import { z } from 'zod';
 import { ConfigError, literalSecretValues, llmEndpointHost, parseLocalReviewConfig } from '../config';
 import { modelTiers, type ModelTier, type ModelUsage } from '../llm/chatModel';
 import { createChatModel } from '../llm/createChatModel';
+import { getAzureCredential } from '../identity/azureCredential';
 import { createSecretReader } from '../secrets/readSecret';
+import { createKeyVaultSecretStore, type SecretStore } from '../secrets/secretStore';
 
 /**
  * `ado-reviewer check-llm`: one tiny structured request per tier with the model settings of the environment, and
  * what came of it — the model or deployment that answered, latency and token counts, or why it failed.
  */
 
-type Io = { env: NodeJS.ProcessEnv; out: NodeJS.WritableStream; err: NodeJS.WritableStream };
+type Io = {
+  env: NodeJS.ProcessEnv;
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  /** Where `*_SECRET_NAME` secrets are read; by default the vault KEY_VAULT_URI names, as the app reads it. */
+  secretStore?: SecretStore;
+};
 
 export const CHECK_LLM_USAGE =
   'usage: ado-reviewer check-llm [--tier light|reasoning|heavy]\n' +
   '  Sends one small structured request per model tier (or only --tier) with the model settings of the\n' +
-  '  environment (LLM_PROVIDER and its settings, secrets given literally; see the README) and prints, per tier,\n' +
+  '  environment (LLM_PROVIDER and its settings; secrets literally, or as *_SECRET_NAME with KEY_VAULT_URI, read\n' +
+  '  with your Azure sign-in) and prints, per tier,\n' +
   '  the model or deployment that answered, the latency and the token counts, or why it failed.\n' +
   '  Exit 0 when every tier answered, 1 otherwise, 2 on invalid settings.\n';
 
@@ -62,8 +71,9 @@ export async function runCheckLlmCommand(args: string[], io: Io): Promise<number
   }
 
   let llm;
+  let keyVault;
   try {
-    ({ llm } = parseLocalReviewConfig(io.env));
+    ({ llm, keyVault } = parseLocalReviewConfig(io.env));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.err.write(`ado-reviewer check-llm: invalid configuration: ${error.problems.join('; ')}\n`);
@@ -76,10 +86,25 @@ export async function runCheckLlmCommand(args: string[], io: Io): Promise<number
   io.out.write(`provider ${llm.provider}, endpoint host ${llmEndpointHost(llm)}\n`);
   let usage: ModelUsage | undefined;
   let failed = 0;
-  const model = await createChatModel(llm, {
-    readSecret: createSecretReader(undefined),
-    onUsage: (figures) => (usage = figures),
-  });
+  const store =
+    io.secretStore ??
+    (keyVault === undefined
+      ? undefined
+      : createKeyVaultSecretStore({
+          vaultUri: keyVault.uri,
+          credential: getAzureCredential(keyVault.clientId),
+        }));
+  let model;
+  try {
+    model = await createChatModel(llm, {
+      readSecret: createSecretReader(store),
+      onUsage: (figures) => (usage = figures),
+    });
+  } catch (error) {
+    // A secret could not be read (Key Vault refused or unreachable, a name with no secret): say which, no value.
+    io.err.write(`ado-reviewer check-llm: ${redacted((error as Error).message)}\n`);
+    return 1;
+  }
   const tiers = tier === undefined ? modelTiers : [tier as ModelTier];
   const width = Math.max(...tiers.map((name) => name.length));
   for (const name of tiers) {

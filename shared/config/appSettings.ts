@@ -20,7 +20,7 @@ import {
 } from './azureDevOpsSettings';
 import { jobBudgetOf, jobBudgetShape, type JobBudget } from './jobBudgetSettings';
 import { keyVaultShape } from './keyVaultSettings';
-import { llmConfigOf, llmProblems, llmShape, type LlmConfig } from './llmSettings';
+import { llmConfigOf, llmProblems, llmSecretNameShape, llmShape, type LlmConfig } from './llmSettings';
 import { limitsShape, reviewLimitsOf } from './reviewLimits';
 import { reviewBudgetOf, reviewBudgetShape, type ReviewBudget } from './reviewBudgetSettings';
 import { reviewSafetyOf, reviewSafetyShape, type ReviewSafetySettings } from './reviewSafetySettings';
@@ -36,10 +36,7 @@ const environmentSchema = z.object({
   ...azureDevOpsShape,
 
   ...llmShape,
-  OPENAI_API_KEYS_SECRET_NAME: optionalString,
-  AZURE_OPENAI_API_KEY_SECRET_NAME: optionalString,
-  AWS_SECRET_ACCESS_KEY_SECRET_NAME: optionalString,
-  OAUTH2_CLIENT_SECRET_SECRET_NAME: optionalString,
+  ...llmSecretNameShape,
 
   WEBHOOK_USERNAME: optionalString,
   WEBHOOK_PASSWORD: optionalString,

@@ -90,6 +90,14 @@ export const BEDROCK_DEFAULT_MODELS: Record<ModelTier, string> = {
   heavy: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
 };
 
+/** The Key Vault secrets the model's secrets may come from instead (read through shared/secrets, rotated there). */
+export const llmSecretNameShape = {
+  OPENAI_API_KEYS_SECRET_NAME: optionalString,
+  AZURE_OPENAI_API_KEY_SECRET_NAME: optionalString,
+  AWS_SECRET_ACCESS_KEY_SECRET_NAME: optionalString,
+  OAUTH2_CLIENT_SECRET_SECRET_NAME: optionalString,
+};
+
 export const llmShape = {
   LLM_PROVIDER: z.enum(llmProviders).default('openai'),
   LLM_TIMEOUT: positiveInt(120_000),

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { blankAsUnset, ConfigError, settingProblems } from './fields';
-import { llmConfigOf, llmProblems, llmShape, type LlmConfig } from './llmSettings';
+import { keyVaultShape, type KeyVaultConfig } from './keyVaultSettings';
+import { llmConfigOf, llmProblems, llmSecretNameShape, llmShape, type LlmConfig } from './llmSettings';
 import { limitsShape, reviewLimitsOf, type ReviewLimits } from './reviewLimits';
 
-const localReviewSchema = z.object({ ...llmShape, ...limitsShape });
+const localReviewSchema = z.object({ ...llmShape, ...llmSecretNameShape, ...keyVaultShape, ...limitsShape });
 
 export interface LocalReviewConfig {
-  /** Its secrets are given literally (no Key Vault on a developer's machine). */
+  /** Its secrets given literally, or named in Key Vault (the app's own settings, with `keyVault`). */
   llm: LlmConfig;
+  keyVault?: KeyVaultConfig;
   limits: ReviewLimits;
 }
 
@@ -25,5 +27,10 @@ export function parseLocalReviewConfig(source: NodeJS.ProcessEnv, { model = true
   ];
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const env = result.data;
-  return { llm: llmConfigOf(env), limits: reviewLimitsOf(env) };
+  return {
+    llm: llmConfigOf(env),
+    keyVault:
+      env.KEY_VAULT_URI === undefined ? undefined : { uri: env.KEY_VAULT_URI, clientId: env.AZURE_CLIENT_ID },
+    limits: reviewLimitsOf(env),
+  };
 }

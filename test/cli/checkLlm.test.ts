@@ -1,5 +1,8 @@
 import { startLlmServer, type LlmTestServer } from '../../dev/llm/llmServer';
+import { startKeyVaultServer } from '../../dev/key-vault/keyVaultServer';
+import { runCheckLlmCommand } from '../../shared/cli/checkLlmCommand';
 import { main } from '../../shared/cli/main';
+import { createKeyVaultSecretStore } from '../../shared/secrets/secretStore';
 import { capturedOutput } from '../support/capturedOutput';
 
 /** `ado-reviewer check-llm` through the command line's entry point, against the LLM stand-in speaking Azure OpenAI. */
@@ -82,4 +85,58 @@ it('names invalid settings and exits 2', async () => {
   expect(err).toContain('AZURE_OPENAI_ENDPOINT: is required with LLM_PROVIDER=azure-openai');
   const badTier = await run(['--tier', 'medium'], azure());
   expect(badTier.code).toBe(2);
+});
+
+it("reads a key named in Key Vault, as the app's own settings name it", async () => {
+  const vault = await startKeyVaultServer();
+  try {
+    vault.setSecret('azure-openai-api-key', KEY);
+    const { AZURE_OPENAI_API_KEY: _literal, ...named } = azure();
+    const out = capturedOutput();
+    const err = capturedOutput();
+    const code = await runCheckLlmCommand(['--tier', 'light'], {
+      env: {
+        ...named,
+        AZURE_OPENAI_API_KEY_SECRET_NAME: 'azure-openai-api-key',
+        KEY_VAULT_URI: vault.vaultUri,
+      },
+      out: out.stream,
+      err: err.stream,
+      secretStore: createKeyVaultSecretStore({
+        vaultUri: vault.vaultUri,
+        credential: vault.credential,
+        clientOptions: vault.clientOptions,
+      }),
+    });
+    expect(err.text()).toBe('');
+    expect(code).toBe(0);
+    expect(out.text()).toMatch(/^light +ok +mini-prod /m);
+    expect(vault.secretReads('azure-openai-api-key')).toBe(1);
+    expect(out.text()).not.toContain(KEY);
+  } finally {
+    await vault.close();
+  }
+});
+
+it('says which Key Vault secret could not be read, and exits 1', async () => {
+  const vault = await startKeyVaultServer();
+  try {
+    const { AZURE_OPENAI_API_KEY: _literal, ...named } = azure();
+    const err = capturedOutput();
+    const code = await runCheckLlmCommand([], {
+      env: { ...named, AZURE_OPENAI_API_KEY_SECRET_NAME: 'not-stored', KEY_VAULT_URI: vault.vaultUri },
+      out: capturedOutput().stream,
+      err: err.stream,
+      secretStore: createKeyVaultSecretStore({
+        vaultUri: vault.vaultUri,
+        credential: vault.credential,
+        clientOptions: vault.clientOptions,
+      }),
+    });
+    expect(code).toBe(1);
+    expect(err.text()).toContain('Key Vault secret "not-stored"');
+    expect(server.requests).toHaveLength(0);
+  } finally {
+    await vault.close();
+  }
 });
