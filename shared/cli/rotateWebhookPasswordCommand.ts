@@ -7,6 +7,7 @@ import { getAzureCredential } from '../identity/azureCredential';
 import { REREAD_INTERVAL_MS } from '../secrets/secretStore';
 import { ProjectNotFoundError, ServiceHooksClient } from '../service-hooks/serviceHooksClient';
 import { planPasswordChange } from '../service-hooks/subscriptionPlanner';
+import { commandErrorMessage } from './commandErrorMessage';
 import { parseRotateInvocation, ROTATE_USAGE, type RotateInvocation } from './rotateWebhookPasswordOptions';
 
 /**
@@ -79,12 +80,7 @@ export async function runRotateWebhookPasswordCommand(
     await rotate(invocation, ports, say, (secret) => secrets.push(secret));
     return 0;
   } catch (error) {
-    const message =
-      error instanceof z.ZodError
-        ? `Azure DevOps answered in an unexpected shape:\n${z.prettifyError(error)}`
-        : error instanceof Error
-          ? error.message
-          : String(error);
+    const message = commandErrorMessage(error);
     io.err.write(redact(`ado-reviewer rotate-webhook-password: ${message}\n`));
     return error instanceof ProjectNotFoundError || error instanceof UsageError ? 2 : 1;
   }

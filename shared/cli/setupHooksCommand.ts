@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { ProjectNotFoundError, ServiceHooksClient } from '../service-hooks/serviceHooksClient';
 import { planRemoval, planSetup, type Outcome } from '../service-hooks/subscriptionPlanner';
+import { commandErrorMessage } from './commandErrorMessage';
 import { HOOKS_USAGE, parseHooksInvocation, type HooksCommandName } from './setupHooksOptions';
 
 /**
@@ -64,12 +64,7 @@ async function runHooksCommand(command: HooksCommandName, args: string[], io: Io
       write(io.err, `ado-reviewer ${command}: no ado-reviewer subscriptions found\n`);
     return 0;
   } catch (error) {
-    const message =
-      error instanceof z.ZodError
-        ? `Azure DevOps answered in an unexpected shape:\n${z.prettifyError(error)}`
-        : error instanceof Error
-          ? error.message
-          : String(error);
+    const message = commandErrorMessage(error);
     write(io.err, `ado-reviewer ${command}: ${message}\n`);
     return error instanceof ProjectNotFoundError ? 2 : 1;
   }
