@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { webhookEndpoint } from '../service-hooks/subscriptionPlanner';
 import { describeZodIssues } from '../validation/describeZodIssues';
-import { serviceUrl } from './setupHooksOptions';
+import { serviceUrl, subscriptionTargetFields, withOneProjectSelection } from './setupHooksOptions';
 
 /** The arguments and environment of `ado-reviewer rotate-webhook-password`, validated. */
 
@@ -46,12 +46,9 @@ const count = (what: string) =>
     .int()
     .min(0);
 
-const optionsSchema = z
-  .object({
-    org: serviceUrl,
-    project: z.array(z.string().trim().min(1, 'must not be empty')).default([]),
-    'all-projects': z.boolean().default(false),
-    url: serviceUrl,
+const optionsSchema = withOneProjectSelection(
+  z.object({
+    ...subscriptionTargetFields,
     'app-url': serviceUrl.optional(),
     vault: vaultUri,
     username: z.string().trim().min(1, 'must not be empty').optional(),
@@ -61,10 +58,8 @@ const optionsSchema = z
     'password-stdin': z.boolean().default(false),
     'password-secret': secretName,
     'previous-password-secret': secretName,
-  })
-  .refine((options) => Boolean(options.project.length) !== options['all-projects'], {
-    message: 'give either --project <name> (repeatable) or --all-projects',
-  });
+  }),
+);
 
 const environmentSchema = z.object({
   AZURE_DEVOPS_PAT: setting,

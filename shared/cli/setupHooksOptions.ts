@@ -45,18 +45,30 @@ export const serviceUrl = z
   )
   .transform((url) => url.href.replace(/\/+$/, ''));
 
-const optionsSchema = z
-  .object({
-    org: serviceUrl,
-    project: z.array(z.string().trim().min(1, 'must not be empty')).default([]),
-    'all-projects': z.boolean().default(false),
-    url: serviceUrl,
-    username: z.string().trim().min(1, 'must not be empty').optional(),
-    'dry-run': z.boolean().default(false),
-  })
-  .refine((options) => Boolean(options.project.length) !== options['all-projects'], {
+/** The organization and projects whose subscriptions a command changes, and the app URL they deliver to. */
+export const subscriptionTargetFields = {
+  org: serviceUrl,
+  project: z.array(z.string().trim().min(1, 'must not be empty')).default([]),
+  'all-projects': z.boolean().default(false),
+  url: serviceUrl,
+};
+
+/** Exactly one of --project and --all-projects: a command never guesses which projects it changes. */
+export function withOneProjectSelection<
+  Schema extends z.ZodType<{ project: string[]; 'all-projects': boolean }>,
+>(schema: Schema): Schema {
+  return schema.refine((options) => Boolean(options.project.length) !== options['all-projects'], {
     message: 'give either --project <name> (repeatable) or --all-projects',
   });
+}
+
+const optionsSchema = withOneProjectSelection(
+  z.object({
+    ...subscriptionTargetFields,
+    username: z.string().trim().min(1, 'must not be empty').optional(),
+    'dry-run': z.boolean().default(false),
+  }),
+);
 
 const environmentSchema = z.object({
   AZURE_DEVOPS_PAT: optionalString,
