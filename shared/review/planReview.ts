@@ -74,6 +74,21 @@ export interface PreparedReview {
   checks: InputChecks;
 }
 
+/** Which iteration a plan reviewed, against which, and how many files: the same for one call and the pipeline. */
+export function reviewedIteration({
+  iteration,
+  base,
+  collected,
+}: Pick<PreparedReview, 'iteration' | 'base' | 'collected'>) {
+  return {
+    iterationId: iteration.id,
+    sourceCommitId: iteration.sourceCommitId,
+    mode: base === undefined ? ('full' as const) : ('incremental' as const),
+    comparedTo: base?.id,
+    files: collected.files.length,
+  };
+}
+
 /** Diffs the iteration (against the merge base, or the last reviewed iteration) and renders the prompt. */
 export async function prepareReview(
   ref: PullRequestRef,
@@ -216,11 +231,7 @@ export function buildPlan(
   );
   const threads = planThreads(anchored.inline, iteration.id, links);
   const plan: ReviewPlan = {
-    iterationId: iteration.id,
-    sourceCommitId: iteration.sourceCommitId,
-    mode: base === undefined ? 'full' : 'incremental',
-    comparedTo: base?.id,
-    files: collected.files.length,
+    ...reviewedIteration(prepared),
     threads,
     ...(withheld === undefined ? {} : { withheld }),
     summarySection: renderIterationSection({

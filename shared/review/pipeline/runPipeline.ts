@@ -9,7 +9,7 @@ import { DeadlineReachedError } from '../jobDeadline';
 import { FAILURE_MESSAGES, ModelCallError, newCorrelationId } from '../failureMessages';
 import { boundFindings, planThreads, WITHHELD_ANSWER } from '../findingThreads';
 import type { PullRequestDetails, PullRequestReader, PullRequestRef } from '../platform';
-import type { PlanDependencies, PreparedReview } from '../planReview';
+import { reviewedIteration, type PlanDependencies, type PreparedReview } from '../planReview';
 import { intentFields, type Finding } from '../prompt';
 import { LockLostError, type FileSummary, type ReviewPlan } from '../reviewStore';
 import type { ReviewContext } from '../team/reviewContext';
@@ -276,11 +276,7 @@ export async function runReviewPipeline(
     }),
   );
   return {
-    iterationId: iteration.id,
-    sourceCommitId: iteration.sourceCommitId,
-    mode: base === undefined ? 'full' : 'incremental',
-    comparedTo: base?.id,
-    files: collected.files.length,
+    ...reviewedIteration(prepared),
     threads,
     ...(withheld === undefined ? {} : { withheld }),
     fileSummaries: files,
