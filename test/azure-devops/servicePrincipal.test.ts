@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { startAzureDevOpsServer, type AzureDevOpsTestServer } from '../../dev/azure-devops/azureDevOpsServer';
 import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity/entraTokenServer';
 import { AZURE_DEVOPS_SCOPE } from '../../shared/azure-devops/azureDevOpsCredential';
+import { createTopicPullRequest } from '../support/topicPullRequest';
 
 /**
  * AZURE_DEVOPS_AUTH=service-principal end to end: the real settings parsing, azureDevOpsCredential.ts's real
@@ -52,19 +53,13 @@ beforeAll(async () => {
     organization: 'principal',
     acceptsBearerToken: (token) => entra.isValid(token, AZURE_DEVOPS_SCOPE.replace(/\/\.default$/, '')),
   });
-  const repository = await devops.createRepository({ project: 'p', name: 'r', files: { 'a.txt': 'a\n' } });
-  await devops.push({ repositoryId: repository.id, branch: 'topic', files: { 'b.txt': 'b\n' } });
-  const pr = await devops.createPullRequest({
-    repositoryId: repository.id,
-    sourceBranch: 'topic',
-    targetBranch: 'main',
+  ({ ref } = await createTopicPullRequest(devops, {
+    project: 'p',
+    repository: 'r',
+    mainFiles: { 'a.txt': 'a\n' },
+    topicFiles: { 'b.txt': 'b\n' },
     title: 'service principal',
-  });
-  ref = {
-    projectId: (repository.project as { id: string }).id,
-    repositoryId: repository.id,
-    pullRequestId: pr.pullRequestId,
-  };
+  }));
 }, 60_000);
 
 afterAll(async () => {

@@ -6,6 +6,7 @@ import {
 } from '../../shared/azure-devops/azureDevOpsPlatform';
 import type { RequestPolicyOptions } from '../../shared/azure-devops/azureDevOpsRequests';
 import type { PullRequestRef } from '../../shared/review/platform';
+import { createTopicPullRequest } from '../support/topicPullRequest';
 
 /**
  * The Azure DevOps platform against the test server over real HTTP, with faults injected: what a transient failure
@@ -20,27 +21,13 @@ const BIG_BYTES = 50 * 1024 * 1024;
 
 beforeAll(async () => {
   devops = await startAzureDevOpsServer({ organization: 'faults' });
-  const repository = await devops.createRepository({
+  ({ ref, topicCommitId: commitId } = await createTopicPullRequest(devops, {
     project: 'demo',
-    name: 'faults',
-    files: { 'README.md': 'x\n' },
-  });
-  commitId = await devops.push({
-    repositoryId: repository.id,
-    branch: 'topic',
-    files: { 'src/answer.ts': FILE, 'big.bin': Buffer.alloc(BIG_BYTES, 0x61) },
-  });
-  const pr = await devops.createPullRequest({
-    repositoryId: repository.id,
-    sourceBranch: 'topic',
-    targetBranch: 'main',
+    repository: 'faults',
+    mainFiles: { 'README.md': 'x\n' },
+    topicFiles: { 'src/answer.ts': FILE, 'big.bin': Buffer.alloc(BIG_BYTES, 0x61) },
     title: 'faults',
-  });
-  ref = {
-    projectId: (repository.project as { id: string }).id,
-    repositoryId: repository.id,
-    pullRequestId: pr.pullRequestId,
-  };
+  }));
 }, 60_000);
 
 afterAll(async () => {

@@ -11,6 +11,7 @@ import type { PullRequestRef } from '../../shared/review/platform';
 import { createSecretReader } from '../../shared/secrets/readSecret';
 import { openRefreshingSecret } from '../../shared/secrets/refreshingSecret';
 import { createKeyVaultSecretStore, type SecretStore } from '../../shared/secrets/secretStore';
+import { createTopicPullRequest } from '../support/topicPullRequest';
 
 /**
  * The PAT and a model API key rotated in Key Vault (the local vault, through the real SDK) while the service already
@@ -25,19 +26,13 @@ let ref: PullRequestRef;
 beforeAll(async () => {
   vault = await startKeyVaultServer();
   devops = await startAzureDevOpsServer({ organization: 'rotation', token: 'pat-first-0123456789' });
-  const repository = await devops.createRepository({ project: 'demo', name: 'r', files: { 'a.txt': 'a\n' } });
-  await devops.push({ repositoryId: repository.id, branch: 'topic', files: { 'a.txt': 'b\n' } });
-  const pr = await devops.createPullRequest({
-    repositoryId: repository.id,
-    sourceBranch: 'topic',
-    targetBranch: 'main',
+  ({ ref } = await createTopicPullRequest(devops, {
+    project: 'demo',
+    repository: 'r',
+    mainFiles: { 'a.txt': 'a\n' },
+    topicFiles: { 'a.txt': 'b\n' },
     title: 'rotation',
-  });
-  ref = {
-    projectId: (repository.project as { id: string }).id,
-    repositoryId: repository.id,
-    pullRequestId: pr.pullRequestId,
-  };
+  }));
 }, 60_000);
 
 afterAll(async () => {
