@@ -74,6 +74,20 @@ export interface PreparedReview {
   checks: InputChecks;
 }
 
+/** The summary section's heading facts: the iteration, its base and how many files changed. */
+export function sectionIteration({
+  iteration,
+  base,
+  changedFiles,
+}: Pick<PreparedReview, 'iteration' | 'base' | 'changedFiles'>) {
+  return {
+    iterationId: iteration.id,
+    sourceCommitId: iteration.sourceCommitId,
+    comparedTo: base?.id,
+    changedFiles,
+  };
+}
+
 /** Which iteration a plan reviewed, against which, and how many files: the same for one call and the pipeline. */
 export function reviewedIteration({
   iteration,
@@ -219,7 +233,7 @@ export function buildPlan(
   modelAnswer: ReviewAnswer,
   options: Partial<ReviewSafety> = {},
 ): { plan: ReviewPlan; anchored: AnchoredFindings } {
-  const { iteration, base, collected, prompt, checks } = prepared;
+  const { iteration, collected, prompt, checks } = prepared;
   const maxFindings = options.maxFindings ?? DEFAULT_SAFETY.maxFindings;
   const { answer, dropped, withheld } = boundAnswer(modelAnswer, prompt, maxFindings);
   const links: LinkPolicy = { allowedLinkPrefix: options.orgUrl };
@@ -236,11 +250,8 @@ export function buildPlan(
     ...(withheld === undefined ? {} : { withheld }),
     summarySection: renderIterationSection({
       answer,
-      iterationId: iteration.id,
-      sourceCommitId: iteration.sourceCommitId,
-      comparedTo: base?.id,
+      ...sectionIteration(prepared),
       inlineCount: threads.length,
-      changedFiles: prepared.changedFiles,
       folded: anchored.folded,
       skipped: collected.skipped,
       omittedPaths: prompt.omittedPaths,

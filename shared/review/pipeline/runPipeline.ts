@@ -9,7 +9,12 @@ import { DeadlineReachedError } from '../jobDeadline';
 import { FAILURE_MESSAGES, ModelCallError, newCorrelationId } from '../failureMessages';
 import { boundFindings, planThreads, WITHHELD_ANSWER } from '../findingThreads';
 import type { PullRequestDetails, PullRequestReader, PullRequestRef } from '../platform';
-import { reviewedIteration, type PlanDependencies, type PreparedReview } from '../planReview';
+import {
+  reviewedIteration,
+  sectionIteration,
+  type PlanDependencies,
+  type PreparedReview,
+} from '../planReview';
 import { intentFields, type Finding } from '../prompt';
 import { LockLostError, type FileSummary, type ReviewPlan } from '../reviewStore';
 import type { ReviewContext } from '../team/reviewContext';
@@ -72,7 +77,7 @@ export async function runReviewPipeline(
   const startedAt = now();
   const usageMark = deps.usage?.entries.length ?? 0;
   const budget = { ...DEFAULT_BUDGET, ...deps.limits };
-  const { iteration, base, collected, checks } = prepared;
+  const { iteration, collected, checks } = prepared;
   const counters = new Map<ModelTier, (text: string) => number>();
   const count = (tier: ModelTier, text: string) => {
     let counter = counters.get(tier);
@@ -284,11 +289,8 @@ export async function runReviewPipeline(
     cost,
     summarySection: renderIterationSection({
       answer: { ...overall, walkthrough: [], findings: [] },
-      iterationId: iteration.id,
-      sourceCommitId: iteration.sourceCommitId,
-      comparedTo: base?.id,
+      ...sectionIteration(prepared),
       inlineCount: threads.length,
-      changedFiles: prepared.changedFiles,
       folded: anchored.folded,
       skipped: notReviewed,
       omittedPaths: [],
