@@ -1,7 +1,8 @@
 import type { FailSeverity } from '../config';
 import type { ChatModel } from '../llm/chatModel';
-import { PROPERTY, renderSummaryComment } from './comments';
+import { renderSummaryComment } from './comments';
 import { fencedPlatform } from './fencedPlatform';
+import { incrementalBase } from './incrementalBase';
 import {
   assertTimeForModelCall,
   DeadlineReachedError,
@@ -16,24 +17,11 @@ import {
   ModelCallError,
   newCorrelationId,
 } from './failureMessages';
+import { evaluatePolicy } from './mergeGate';
 import { planReview, type PlanDependencies, type ReviewSafety } from './planReview';
-import type {
-  PullRequestIteration,
-  PullRequestPlatform,
-  PullRequestReader,
-  PullRequestRef,
-  PullRequestWriter,
-  ReviewThread,
-  StatusState,
-} from './platform';
-import { severities } from './prompt';
-import {
-  LockLostError,
-  type ReviewLock,
-  type ReviewPlan,
-  type ReviewState,
-  type ReviewStore,
-} from './reviewStore';
+import type { PullRequestPlatform, PullRequestRef, StatusState } from './platform';
+import { postFindings, upsertSummary } from './postReview';
+import { LockLostError, type ReviewLock, type ReviewState, type ReviewStore } from './reviewStore';
 import { automaticReviewBlocker, skipAutomaticReview } from './team/automaticReview';
 import { resolveFixedFindings } from './team/fixedFindings';
 import { buildReviewContext, type TeamReviewSettings } from './team/reviewContext';
@@ -98,12 +86,6 @@ function handOverOf(error: unknown): Error | undefined {
   return cause instanceof LockLostError || cause instanceof DeadlineReachedError ? cause : undefined;
 }
 
-/** Iteration reasons after which the earlier iteration's commit is no longer an ancestor: review everything. */
-const HISTORY_REWRITES = /forcePush|rebase|retarget/i;
-
-const severityRank = (severity: (typeof severities)[number]) =>
-  severities.length - severities.indexOf(severity);
-
 /**
  * Reviews every iteration of a pull request not reviewed yet, one pull request at a time across all instances: a job
  * that finds the lock taken returns `busy` (the holder reviews until the newest iteration before releasing it).
@@ -141,21 +123,6 @@ export async function reviewPullRequest(
     await lock.release();
   }
   return { kind: 'done', passes };
-}
-
-/** Whether the newest iteration can be reviewed against the last reviewed one rather than in full. */
-function incrementalBase(
-  iterations: PullRequestIteration[],
-  newest: PullRequestIteration,
-  state: ReviewState,
-): PullRequestIteration | undefined {
-  const previous = iterations.find((iteration) => iteration.id === state.lastReviewedIteration);
-  if (previous === undefined || previous.sourceCommitId !== state.lastReviewedSourceCommit) return undefined;
-  // A new merge base means the target was merged in or the PR retargeted: the iteration diff would show its work.
-  if (previous.commonCommitId !== newest.commonCommitId) return undefined;
-  const since = iterations.filter((iteration) => iteration.id > previous.id && iteration.id <= newest.id);
-  if (since.some((iteration) => HISTORY_REWRITES.test(iteration.reason))) return undefined;
-  return previous;
 }
 
 async function reviewNewestIteration(
@@ -367,84 +334,4 @@ async function recordError(
   lastError: NonNullable<ReviewState['lastError']>,
 ): Promise<void> {
   await store.writeState(ref, { ...(await store.readState(ref)), lastError }, lock);
-}
-
-/** Posts the plan's threads that are not on the pull request yet (a redelivered job posts only what is missing). */
-async function postFindings(
-  ref: PullRequestRef,
-  platform: PullRequestWriter,
-  plan: ReviewPlan,
-  ownThreads: ReviewThread[],
-): Promise<number> {
-  const present = new Set(
-    ownThreads.map((thread) => thread.properties[PROPERTY.fingerprint]).filter(Boolean),
-  );
-  let posted = 0;
-  for (const { fingerprint, ...thread } of plan.threads) {
-    if (present.has(fingerprint)) continue;
-    await platform.createThread(ref, thread);
-    posted++;
-  }
-  return posted;
-}
-
-/** Edits the pull request's one summary thread in place, or starts it; returns its id. */
-async function upsertSummary(
-  ref: PullRequestRef,
-  platform: PullRequestWriter,
-  ownThreads: ReviewThread[],
-  state: ReviewState,
-  content: string,
-  plan: ReviewPlan,
-): Promise<number> {
-  const summary =
-    ownThreads.find((thread) => thread.id === state.summaryThreadId) ??
-    ownThreads.find((thread) => thread.properties[PROPERTY.kind] === 'summary');
-  if (summary?.firstCommentId !== undefined) {
-    if (summary.firstCommentContent !== content) {
-      await platform.updateComment(ref, summary.id, summary.firstCommentId, content);
-    }
-    await platform.updateThreadProperties(ref, summary.id, {
-      [PROPERTY.iteration]: String(plan.iterationId),
-    });
-    return summary.id;
-  }
-  const created = await platform.createThread(ref, {
-    content,
-    status: 'closed',
-    properties: { [PROPERTY.kind]: 'summary', [PROPERTY.iteration]: String(plan.iterationId) },
-  });
-  return created.id;
-}
-
-/** The merge gate: unresolved findings of the configured severity or worse, across every reviewed iteration. */
-async function evaluatePolicy(
-  ref: PullRequestRef,
-  platform: PullRequestReader,
-  ownId: string,
-  policy: ReviewPolicy,
-): Promise<{ state: 'succeeded' | 'failed'; description: string }> {
-  const open = (await platform.listThreads(ref)).filter(
-    (thread) =>
-      thread.firstCommentAuthorId?.toLowerCase() === ownId &&
-      thread.properties[PROPERTY.kind] === 'finding' &&
-      (thread.status === 'active' || thread.status === 'pending'),
-  );
-  const bySeverity = (severity: (typeof severities)[number]) =>
-    open.filter((thread) => thread.properties[PROPERTY.severity] === severity).length;
-  const counts = severities.map((severity) => `${bySeverity(severity)} ${severity}`).join(', ');
-  const description = `${open.length} open finding${open.length === 1 ? '' : 's'} (${counts})`;
-  if (policy.failSeverity === 'never') return { state: 'succeeded', description };
-  const threshold = severityRank(policy.failSeverity);
-  const blocking = open.filter((thread) => {
-    const severity = thread.properties[PROPERTY.severity] as (typeof severities)[number] | undefined;
-    return severity !== undefined && severities.includes(severity) && severityRank(severity) >= threshold;
-  }).length;
-  if (blocking >= policy.failThreshold) {
-    return {
-      state: 'failed',
-      description: `${blocking} open finding${blocking === 1 ? '' : 's'} of ${policy.failSeverity} severity or worse`,
-    };
-  }
-  return { state: 'succeeded', description };
 }
