@@ -14,6 +14,7 @@
  *   threads.ts          threads and comments
  *   statuses.ts         pull request and iteration statuses
  *   properties.ts       property bags and the pullRequestProperties resource
+ *   policies.ts         branch policy configurations
  *   projectsAndServiceHooks.ts   Core projects and the Service Hooks subscriptions API
  *   deliveries.ts       service-hook payloads and their delivery to the subscriber
  *   workItems.ts        work items and their links to pull requests
@@ -33,6 +34,7 @@ import { registerLocationRoutes } from './discovery';
 import { registerGitRoutes } from './gitRoutes';
 import { HttpFront } from './httpFront';
 import { ServerModel } from './model';
+import { registerPolicyRoutes } from './policies';
 import { registerProjectAndServiceHookRoutes, serviceHookSubscriptions } from './projectsAndServiceHooks';
 import { registerPropertyRoutes } from './properties';
 import type {
@@ -86,6 +88,7 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
     registerThreadRoutes(router, this.model, this.serviceHooks);
     registerStatusRoutes(router, this.model);
     registerPropertyRoutes(router, this.model);
+    registerPolicyRoutes(router, this.model);
     this.workItems = new WorkItems(this.model);
     this.workItems.register(router);
     this.front = new HttpFront(this.model, router, {

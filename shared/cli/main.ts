@@ -64,6 +64,14 @@ const COMMANDS = new Map<string, Command>([
     },
   ],
   [
+    'setup-gate',
+    {
+      summary:
+        "create or update the branch policy requiring the review status, posted by the bot's identity only",
+      run: async (args, io) => (await import('./setupGateCommand')).runSetupGateCommand(args, io),
+    },
+  ],
+  [
     'rotate-webhook-password',
     {
       summary:
