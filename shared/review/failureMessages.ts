@@ -27,6 +27,24 @@ export const isFailureClass = (value: unknown): value is FailureClass =>
 
 export const newCorrelationId = () => randomBytes(6).toString('hex');
 
+/**
+ * What a failed review throws to the Functions host, which logs a thrown error's message as it is: the class and the
+ * correlation id only. A provider's message can quote a key (`401 … api-key sk-…`); the details were logged, masked,
+ * under the same id. The original stays reachable in-process (not enumerable, so an inspected error does not show it).
+ */
+export class ReviewFailedError extends Error {
+  declare readonly original: unknown;
+  constructor(
+    readonly failure: FailureClass,
+    readonly correlationId: string,
+    original: unknown,
+  ) {
+    super(`review failed: ${failure} (ref ${correlationId}; the details are logged under it)`);
+    this.name = 'ReviewFailedError';
+    Object.defineProperty(this, 'original', { value: original, enumerable: false });
+  }
+}
+
 /** An error the model's client threw (rather than Azure DevOps or the app), kept with its original message. */
 export class ModelCallError extends Error {
   constructor(readonly original: unknown) {

@@ -16,6 +16,7 @@ import {
   markingModelErrors,
   ModelCallError,
   newCorrelationId,
+  ReviewFailedError,
 } from './failureMessages';
 import { evaluatePolicy } from './mergeGate';
 import { planReview, type PlanDependencies, type ReviewSafety } from './planReview';
@@ -319,7 +320,11 @@ async function reviewNewestIteration(
     await setStatus('error', failureDescription(failure, correlationId)).catch((statusError: unknown) =>
       deps.log.warn(`Could not set the error status (ref ${correlationId}): ${failureDetails(statusError)}`),
     );
-    throw error instanceof ModelCallError ? error.original : error;
+    throw new ReviewFailedError(
+      failure,
+      correlationId,
+      error instanceof ModelCallError ? error.original : error,
+    );
   }
 }
 

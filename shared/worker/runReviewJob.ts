@@ -14,7 +14,14 @@ import { getProcessSecretStore } from '../secrets/secretStore';
 import { createBlobReviewStore } from '../storage/blobReviewStore';
 import type { PullRequestPlatform } from '../review/platform';
 import { answerComment } from '../review/comment-commands/answerComment';
-import { failureDescription, isFailureClass, newCorrelationId } from '../review/failureMessages';
+import {
+  classifyFailure,
+  failureDescription,
+  failureDetails,
+  isFailureClass,
+  newCorrelationId,
+  ReviewFailedError,
+} from '../review/failureMessages';
 import { reviewPullRequest, type ReviewDependencies } from '../review/reviewPullRequest';
 
 export interface JobContext {
@@ -85,7 +92,20 @@ const refOf = (job: ReviewJob) => ({
 
 /** The queue function's work: build the real collaborators from configuration and run the review. */
 export async function runReviewJob(message: unknown, context: JobContext): Promise<void> {
-  const job = parseReviewJob(message);
+  try {
+    await runParsedJob(parseReviewJob(message), context);
+  } catch (error) {
+    // The host logs what is thrown as it is: only the class and an id leave here (the review's failures already
+    // carry theirs); the details go to the log, masked, under that id.
+    if (error instanceof ReviewFailedError) throw error;
+    const failure = classifyFailure(error);
+    const correlationId = newCorrelationId();
+    context.log.warn(`Review job failed (${failure}, ref ${correlationId}): ${failureDetails(error)}`);
+    throw new ReviewFailedError(failure, correlationId, error);
+  }
+}
+
+async function runParsedJob(job: ReviewJob, context: JobContext): Promise<void> {
   const config = getConfig();
   const organization = organizationOf(config, job);
   const platform = await platformFor(organization);

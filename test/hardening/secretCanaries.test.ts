@@ -73,7 +73,11 @@ it.each([
     throw error;
   });
   const ref = fixture.open({ 'src/a.ts': 'export const a = 1;\n' });
-  await expect(reviewPullRequest(ref, fixture.deps)).rejects.toBe(error);
+  const thrown = await reviewPullRequest(ref, fixture.deps).catch((caught: unknown) => caught);
+  // What the host logs carries the class and the id; the original stays in-process, not enumerable.
+  expect(thrown).toMatchObject({ failure, original: error });
+  expect(JSON.stringify(thrown)).not.toContain(error.message.slice(0, 12));
+  expect((thrown as Error).message).not.toContain(error.message.slice(0, 12));
   const { lastError } = await fixture.store.readState(ref);
   expect(lastError).toMatchObject({ failure });
   expect(JSON.stringify(lastError)).not.toContain(error.message.slice(0, 12));

@@ -185,21 +185,11 @@ it('plants a PAT, an LLM key, the webhook password and an OAuth2 client secret; 
   };
   // An empty collection would pass the scan without proving anything: the failure names it.
   expect(Object.entries(scanned).filter(([, texts]) => texts.length === 0)).toEqual([]);
-  // KNOWN LEAK, pinned so that it cannot spread unnoticed and so that this fails once it is fixed: the review
-  // function rethrows the provider's error unchanged, and the Functions host (the stand-in as the real one) logs the
-  // thrown message, key included, on each of the 5 tries. The app's own log lines, and everything else, are clean.
+  // The Functions host (the stand-in as the real one) logs what the function throws, on each of the 5 tries: a
+  // provider's message quoting the key must not be what is thrown.
   const hostFailureLines = sandbox.host.logs
     .map((entry) => entry.message)
     .filter((message) => /^Function reviewJob failed \(try \d\): /.test(message));
-  expect(hitsIn({ 'host log entries': hostFailureLines })).toEqual(
-    Array.from({ length: 5 }, () => `host log entries: ${LLM_KEY}`),
-  );
-  expect(
-    hitsIn({
-      ...scanned,
-      'host log entries': scanned['host log entries'].filter(
-        (message) => !hostFailureLines.includes(message),
-      ),
-    }),
-  ).toEqual([]);
+  expect(hostFailureLines).toHaveLength(5);
+  expect(hitsIn(scanned)).toEqual([]);
 }, 180_000);

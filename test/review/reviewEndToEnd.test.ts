@@ -285,8 +285,7 @@ describe('a review that cannot complete', () => {
     const failures = sandbox.host.logs.filter(
       (entry) =>
         entry.functionName === 'reviewJob' &&
-        /failed \(try \d\)/.test(entry.message) &&
-        entry.message.includes('model is unavailable'),
+        /failed \(try \d\): review failed: model-request-refused \(ref [0-9a-f]{12}/.test(entry.message),
     );
     expect(failures.map((entry) => entry.message.match(/try (\d)/)?.[1])).toEqual(['1', '2', '3', '4', '5']);
     // The provider's words stay in the log, under the correlation id the PR shows; the PR gets the fixed sentence.
@@ -296,6 +295,10 @@ describe('a review that cannot complete', () => {
       )
       .filter((match) => match !== null);
     expect(classified).toHaveLength(5);
+    // What the host logged of each try is the class and that try's id, never the provider's message.
+    expect(failures.map((entry) => /ref ([0-9a-f]{12})/.exec(entry.message)?.[1])).toEqual(
+      classified.map((match) => match?.[1]),
+    );
     // The poison handler reports the last try's.
     const ref = classified.at(-1)?.[1];
     const poisonLog = sandbox.host.logs.filter((entry) => entry.functionName === 'reviewJobPoison');

@@ -125,7 +125,9 @@ describe('the error path', () => {
     const ref = fixture.platform.openPullRequest({ target: BASE, source: { 'a.ts': flagged('a') } });
     // The pass saves its state, then the final status write fails.
     fixture.platform.failCall('setStatus', 2);
-    await expect(reviewPullRequest(ref, fixture.deps)).rejects.toThrow('setStatus failed');
+    await expect(reviewPullRequest(ref, fixture.deps)).rejects.toMatchObject({
+      original: expect.objectContaining({ message: expect.stringContaining('setStatus failed') }),
+    });
 
     const state = await fixture.store.readState(ref);
     expect(state).toMatchObject({ lastReviewedIteration: 1, history: [{ iterationId: 1 }] });

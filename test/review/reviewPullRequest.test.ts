@@ -327,7 +327,9 @@ describe('exactly once', () => {
     const files = Object.fromEntries(['a', 'b', 'c', 'd'].map((name) => [`src/${name}.ts`, flagged(name)]));
     const ref = fixture.platform.openPullRequest({ target: BASE, source: files });
     fixture.platform.failCall('createThread', 3);
-    await expect(reviewPullRequest(ref, fixture.deps)).rejects.toThrow('createThread failed');
+    await expect(reviewPullRequest(ref, fixture.deps)).rejects.toMatchObject({
+      original: expect.objectContaining({ message: expect.stringContaining('createThread failed') }),
+    });
     expect(findingThreads(fixture, ref)).toHaveLength(2);
 
     expect(await reviewPullRequest(ref, fixture.deps)).toMatchObject({
@@ -392,7 +394,9 @@ describe('a review that fails', () => {
       },
     });
     const ref = fixture.platform.openPullRequest({ target: BASE, source: { 'a.ts': flagged('a') } });
-    await expect(reviewPullRequest(ref, fixture.deps)).rejects.toThrow('model is unavailable');
+    await expect(reviewPullRequest(ref, fixture.deps)).rejects.toMatchObject({
+      original: expect.objectContaining({ message: expect.stringContaining('model is unavailable') }),
+    });
 
     const { lastError } = await fixture.store.readState(ref);
     expect(lastError).toEqual({
@@ -422,7 +426,9 @@ describe('a review that fails', () => {
     });
     const ref = fixture.platform.openPullRequest({ target: BASE, source: { 'a.ts': flagged('a') } });
     fixture.platform.failCall('setStatus', 2);
-    await expect(reviewPullRequest(ref, fixture.deps)).rejects.toThrow('model is unavailable');
+    await expect(reviewPullRequest(ref, fixture.deps)).rejects.toMatchObject({
+      original: expect.objectContaining({ message: expect.stringContaining('model is unavailable') }),
+    });
     expect(fixture.warnings).toEqual([
       expect.stringMatching(/^Review of PR \d+ iteration 1 failed \(unexpected, ref ([0-9a-f]{12})\)/),
       expect.stringMatching(
