@@ -211,6 +211,14 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   };
 
   const server = createServer((request, response) => {
+    // A handler may answer before reading the body (401 from the headers, 413): discard the rest, for a bounded
+    // time, as the real host's front end does, rather than close on unread data (which the client sees as a reset).
+    response.on('finish', () => {
+      if (request.complete) return;
+      request.removeAllListeners('data');
+      request.resume();
+      setTimeout(() => request.destroy(), 5_000).unref();
+    });
     serve(request, response).catch(() => response.writeHead(500).end());
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
