@@ -83,8 +83,15 @@ export async function codeExcerpt(
 }
 
 /** The thread's comments up to `commentId`, one line each, with the app named and other people's ids hidden. */
+/**
+ * What a thread's discussion may put in a prompt, in characters: about a review chunk's worth (REVIEW_CHUNK_TOKENS'
+ * default at ~3.5 characters a token), so a thread of thousands of comments, or one huge comment, stays bounded.
+ */
+export const MAX_DISCUSSION_CHARS = 80_000;
+const MAX_COMMENT_CHARS = 20_000;
+
 export function discussionLines(thread: ThreadDetails, ownId: string, commentId: number): string[] {
-  return thread.comments
+  const lines = thread.comments
     .filter((entry) => !entry.isDeleted && entry.id <= commentId)
     .map((entry) => {
       // Mentions are identity ids in the Markdown: name the app, and hide other people's ids.
@@ -92,8 +99,14 @@ export function discussionLines(thread: ThreadDetails, ownId: string, commentId:
         .split(`@<${ownId}>`)
         .join('@ado-reviewer')
         .replace(/@<[^>]+>/g, '@someone');
-      return `${entry.authorId === ownId ? 'ado-reviewer (you)' : entry.authorName}: ${text}`;
+      const shown = text.length > MAX_COMMENT_CHARS ? `${text.slice(0, MAX_COMMENT_CHARS)} […cut]` : text;
+      return `${entry.authorId === ownId ? 'ado-reviewer (you)' : entry.authorName}: ${shown}`;
     });
+  // The newest comments matter most (the one being answered is last): drop the oldest past the budget.
+  let total = 0;
+  let first = lines.length;
+  while (first > 0 && total + lines[first - 1].length <= MAX_DISCUSSION_CHARS) total += lines[--first].length;
+  return first === 0 ? lines : [`(${first} earlier comments not shown)`, ...lines.slice(first)];
 }
 
 /** The team's learnings and the linked work items, each fenced, for a prompt (nothing when there are none). */

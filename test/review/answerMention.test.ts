@@ -1,4 +1,8 @@
-import { answerMention, type MentionDependencies } from '../../shared/review/answerMention';
+import {
+  answerMention,
+  MAX_DISCUSSION_CHARS,
+  type MentionDependencies,
+} from '../../shared/review/answerMention';
 import { InMemoryPlatform } from '../support/inMemoryPlatform';
 import { ScriptedChatModel } from '../support/scriptedChatModel';
 
@@ -59,6 +63,31 @@ describe('a comment that mentions the app', () => {
     expect(prompt).toContain('    2 const rules = eval(coupon);');
     expect(prompt).toContain('dev-id: @ado-reviewer why is this dangerous? cc @someone');
     expect(prompt.toLowerCase()).not.toContain('bot-id');
+  });
+
+  it('puts a bounded discussion in the prompt, newest comments first kept, however long the thread', async () => {
+    const { platform, model, deps, ref } = setUp();
+    const thread = await platform.createThread(ref, { content: 'start', status: 'active', properties: {} });
+    for (let index = 0; index < 300; index++) {
+      platform.addComment(ref, {
+        authorId: 'dev-id',
+        content: `${index} ${'x'.repeat(1_000)}`,
+        threadId: thread.id,
+      });
+    }
+    platform.addComment(ref, { authorId: 'dev-id', content: 'y'.repeat(200_000), threadId: thread.id });
+    const { commentId } = platform.addComment(ref, {
+      authorId: 'dev-id',
+      content: MENTION,
+      threadId: thread.id,
+    });
+
+    expect(await answerMention(ref, thread.id, commentId, deps)).toEqual({ kind: 'answered' });
+    const prompt = model.requests[0].user;
+    expect(prompt.length).toBeLessThan(MAX_DISCUSSION_CHARS + 5_000);
+    expect(prompt).toContain('why is this dangerous?');
+    expect(prompt).toMatch(/\(\d+ earlier comments not shown\)/);
+    expect(prompt).toContain('[…cut]');
   });
 
   it('is answered once, however often it is delivered', async () => {
