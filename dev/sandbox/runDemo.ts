@@ -49,13 +49,14 @@ async function main() {
       `\nPR status ${final.context.genre}/${final.context.name}: ${final.state} — ${final.description}`,
     );
     console.log(
-      '\nTo run against real Azure DevOps and a real model, set AZURE_DEVOPS_ORG_URL, AZURE_DEVOPS_BOT_TOKEN,',
-    );
-    console.log(
-      'OPENAI_API_KEYS (and OPENAI_BASE_URL for Azure OpenAI), WEBHOOK_USERNAME/WEBHOOK_PASSWORD and',
-    );
-    console.log(
-      'AzureWebJobsStorage, then `npm start` (Azure Functions Core Tools) or `npm run host`; see README.md.',
+      [
+        '',
+        'To run against real Azure DevOps and a real model: set AZURE_DEVOPS_ORG_URL and how the app signs in',
+        '(AZURE_DEVOPS_AUTH: managed-identity, service-principal or a PAT), LLM_PROVIDER and its settings (OpenAI,',
+        'Azure OpenAI, Bedrock), WEBHOOK_USERNAME/WEBHOOK_PASSWORD and AzureWebJobsStorage; `ado-reviewer check-llm`',
+        'and `ado-reviewer check-access` check the model and the identity; then `npm start` (Azure Functions Core',
+        'Tools) or `npm run host`. See README.md.',
+      ].join('\n'),
     );
   } finally {
     await sandbox.close();
