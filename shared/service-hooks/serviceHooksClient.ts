@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { getProxyFetch } from '../http/outboundProxy';
+import {
+  basicAuthorization,
+  callAzureDevOpsRest,
+  type CommandRestCall,
+} from '../azure-devops/commandRestCall';
 
 /**
  * The part of the Azure DevOps REST API (7.1) the service-hook commands use: the projects list and the Web Hooks
@@ -8,9 +12,6 @@ import { getProxyFetch } from '../http/outboundProxy';
  * Plain fetch rather than azure-devops-node-api: the library has no Service Hooks client, and its CoreApi drops
  * the projects list's continuation token, so it would save nothing here.
  */
-
-const API_VERSION = '7.1';
-const REQUEST_TIMEOUT_MS = 60_000;
 
 const projectPage = z.object({ value: z.array(z.object({ id: z.string(), name: z.string() })) });
 export type Project = z.infer<typeof projectPage>['value'][number];
@@ -54,7 +55,7 @@ export class ServiceHooksClient {
     readonly orgUrl: string,
     token: string,
   ) {
-    this.authorization = `Basic ${Buffer.from(`:${token}`).toString('base64')}`;
+    this.authorization = basicAuthorization(token);
   }
 
   /** Every project of the organization, following the list's continuation token. */
@@ -103,59 +104,18 @@ export class ServiceHooksClient {
     await this.call('DELETE', subscriptionPath(id));
   }
 
-  private async call(
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  private call(
+    method: CommandRestCall['method'],
     path: string,
     options: { query?: Record<string, string | undefined>; body?: unknown } = {},
   ): Promise<{ json: unknown; headers: Headers }> {
-    const url = new URL(`${this.orgUrl}/${path}`);
-    for (const [name, value] of Object.entries(options.query ?? {}))
-      if (value !== undefined) url.searchParams.set(name, value);
-    url.searchParams.set('api-version', API_VERSION);
-    const what = `${method} ${url.pathname}`;
-    const proxyFetch = getProxyFetch();
-    let response: Response;
-    try {
-      response = await proxyFetch(url, {
-        method,
-        redirect: 'manual',
-        headers: {
-          Authorization: this.authorization,
-          Accept: 'application/json',
-          ...(options.body !== undefined && { 'Content-Type': 'application/json' }),
-        },
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-    } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-      throw new Error(`${what}: ${cause instanceof Error ? cause.message : String(cause)}`);
-    }
-    const text = await response.text();
-    if (
-      response.status === 401 ||
-      response.status === 203 ||
-      (response.status >= 300 && response.status < 400)
-    )
-      throw new Error(
-        `${what}: the PAT was not accepted (HTTP ${response.status}); check AZURE_DEVOPS_PAT and --org`,
-      );
-    if (!response.ok) throw new Error(`${what}: HTTP ${response.status}: ${serviceMessage(text)}`);
-    if (text === '') return { json: undefined, headers: response.headers };
-    try {
-      return { json: JSON.parse(text), headers: response.headers };
-    } catch {
-      throw new Error(`${what}: the answer is not JSON; is --org an Azure DevOps organization URL?`);
-    }
+    return callAzureDevOpsRest(
+      {
+        orgUrl: this.orgUrl,
+        authorization: this.authorization,
+        refusal: (status) => `the PAT was not accepted (HTTP ${status}); check AZURE_DEVOPS_PAT and --org`,
+      },
+      { method, path, ...options },
+    );
   }
-}
-
-function serviceMessage(text: string): string {
-  try {
-    const message = (JSON.parse(text) as { message?: unknown }).message;
-    if (typeof message === 'string') return message;
-  } catch {
-    // Not an Azure DevOps error body: show the start of whatever it is.
-  }
-  return text.slice(0, 200);
 }
