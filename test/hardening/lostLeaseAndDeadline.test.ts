@@ -126,6 +126,13 @@ it('a job near its deadline hands over between passes; the re-enqueued job revie
     });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
   });
+  // And posting is slow too: however fast the machine, the first pass leaves less than a model call's worth (6 s of
+  // the 8) for the second, which must hand over.
+  sandbox.devops.faults.inject({
+    matches: (request) => request.method === 'POST' && /\/threads$/.test(request.path),
+    times: 1,
+    delayMs: 1_500,
+  });
   const { repositoryId, pullRequestId } = Object.assign(ids, await openPullRequest('deadline'));
   await sandbox.settled();
 
