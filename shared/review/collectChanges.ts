@@ -63,6 +63,8 @@ async function readSide(
 /**
  * Fetches both sides of every changed file and diffs them. Left is the iteration's merge base (or, for an
  * incremental comparison, the earlier iteration's source commit); right is the iteration's source commit.
+ * `onFile` is given each file with a text change once it and every change before it are done, so what it sees is
+ * in the changes' order however the reads finish (the review starts its first stage while later files are read).
  */
 export async function collectChanges(
   platform: PullRequestReader,
@@ -71,6 +73,7 @@ export async function collectChanges(
   changes: FileChange[],
   limits: CollectLimits,
   leftCommitId: string = iteration.commonCommitId,
+  onFile?: (file: ReviewedFile) => void,
 ): Promise<CollectedChanges> {
   const skipped: SkippedFile[] = [];
   const files = changes.filter((change) => !change.isFolder);
@@ -80,32 +83,41 @@ export async function collectChanges(
   }
 
   type Collected = { skip: SkippedFile } | { file: ReviewedFile };
+  const done: (Collected | undefined)[] = [];
+  let handedOn = 0;
+  const handOn = (index: number, item: Collected) => {
+    done[index] = item;
+    for (let next = done[handedOn]; next !== undefined; next = done[++handedOn]) {
+      if ('file' in next && next.file.hunks.length > 0) onFile?.(next.file);
+    }
+  };
   let diffChars = 0;
-  const collected = await mapWithConcurrency(
-    reviewable,
-    limits.concurrency ?? 8,
-    async (change): Promise<Collected> => {
-      if (change.special === 'symlink')
-        return { skip: { path: change.path, reason: 'symbolic link (not diffed)' } };
-      if (change.special === 'submodule')
-        return { skip: { path: change.path, reason: 'submodule (not diffed)' } };
-      if (diffChars >= limits.maxPromptChars) return { skip: { path: change.path, reason: PROMPT_FULL } };
-      if (change.kind === 'other')
-        return { skip: { path: change.path, reason: `change type ${change.changeFlags.join(', ')}` } };
-      const { leftPath, rightPath } = changeSides(change);
-      const [left, right] = await Promise.all([
-        readSide(platform, ref, leftPath, leftCommitId, limits.maxFileBytes),
-        readSide(platform, ref, rightPath, iteration.sourceCommitId, limits.maxFileBytes),
-      ]);
-      if ('skip' in left) return { skip: { path: change.path, reason: left.skip } };
-      if ('skip' in right) return { skip: { path: change.path, reason: right.skip } };
-      const diff = await diffTextsOffThread(left.text, right.text);
-      for (const hunk of diff.hunks) {
-        for (const line of [...hunk.removed, ...hunk.added]) diffChars += line.length + 8;
-      }
-      return { file: { change, hunks: diff.hunks, oldLines: diff.old.lines, newLines: diff.new.lines } };
-    },
-  );
+  const collect = async (change: FileChange): Promise<Collected> => {
+    if (change.special === 'symlink')
+      return { skip: { path: change.path, reason: 'symbolic link (not diffed)' } };
+    if (change.special === 'submodule')
+      return { skip: { path: change.path, reason: 'submodule (not diffed)' } };
+    if (diffChars >= limits.maxPromptChars) return { skip: { path: change.path, reason: PROMPT_FULL } };
+    if (change.kind === 'other')
+      return { skip: { path: change.path, reason: `change type ${change.changeFlags.join(', ')}` } };
+    const { leftPath, rightPath } = changeSides(change);
+    const [left, right] = await Promise.all([
+      readSide(platform, ref, leftPath, leftCommitId, limits.maxFileBytes),
+      readSide(platform, ref, rightPath, iteration.sourceCommitId, limits.maxFileBytes),
+    ]);
+    if ('skip' in left) return { skip: { path: change.path, reason: left.skip } };
+    if ('skip' in right) return { skip: { path: change.path, reason: right.skip } };
+    const diff = await diffTextsOffThread(left.text, right.text);
+    for (const hunk of diff.hunks) {
+      for (const line of [...hunk.removed, ...hunk.added]) diffChars += line.length + 8;
+    }
+    return { file: { change, hunks: diff.hunks, oldLines: diff.old.lines, newLines: diff.new.lines } };
+  };
+  const collected = await mapWithConcurrency(reviewable, limits.concurrency ?? 8, async (change, index) => {
+    const item = await collect(change);
+    handOn(index, item);
+    return item;
+  });
 
   const reviewed: ReviewedFile[] = [];
   for (const item of collected) {

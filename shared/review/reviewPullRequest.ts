@@ -19,7 +19,8 @@ import {
   ReviewFailedError,
 } from './failureMessages';
 import { evaluatePolicy } from './mergeGate';
-import { planReview, type PlanDependencies, type ReviewSafety } from './planReview';
+import { planReview } from './planReview';
+import type { PlanDependencies, ReviewSafety } from './preparedReview';
 import type { PullRequestPlatform, PullRequestRef, StatusState } from './platform';
 import { postFindings, upsertSummary } from './postReview';
 import { LockLostError, type ReviewLock, type ReviewState, type ReviewStore } from './reviewStore';

@@ -8,14 +8,19 @@ import { renderIterationSection, type SummaryConfiguration } from '../comments';
 import { DeadlineReachedError } from '../jobDeadline';
 import { FAILURE_MESSAGES, ModelCallError, newCorrelationId } from '../failureMessages';
 import { boundFindings, planThreads, WITHHELD_ANSWER } from '../findingThreads';
-import type { PullRequestDetails, PullRequestReader, PullRequestRef } from '../platform';
+import type {
+  PullRequestDetails,
+  PullRequestIteration,
+  PullRequestReader,
+  PullRequestRef,
+} from '../platform';
 import {
   reviewedIteration,
   sectionIteration,
   type PlanDependencies,
   type PreparedReview,
-} from '../planReview';
-import { intentFields, type Finding } from '../prompt';
+} from '../preparedReview';
+import { intentFields, renderFile, type Finding } from '../prompt';
 import { LockLostError, type FileSummary, type ReviewPlan } from '../reviewStore';
 import type { ReviewContext } from '../team/reviewContext';
 import { packChunks, TOO_LARGE_FOR_CONTEXT, type ReviewChunk } from './chunking';
@@ -25,8 +30,8 @@ import { mergeFindings } from './mergeFindings';
 import { promptRoom, type StageContext } from './stageContext';
 import { summarizeReview } from './summary';
 import { guidanceTexts, teamGuidanceOf } from './teamGuidance';
-import { planTriage, triageBatch, type FileTriage } from './triage';
-import { GITATTRIBUTES_PATH, parseGitAttributes, trivialReason } from './trivialFiles';
+import { StreamingTriage } from './triage';
+import { GITATTRIBUTES_PATH, parseGitAttributes, trivialReason, type AttributeRule } from './trivialFiles';
 
 /**
  * The review pipeline, stage by stage (each in its own file): deterministic triage, light triage and summaries,
@@ -38,7 +43,7 @@ export const OVER_BUDGET = 'over the token budget (REVIEW_TOKEN_BUDGET)';
 export const MODEL_ERROR = 'not reviewed (model error)';
 
 /** Output tokens a call is expected to use, for the budget (the real figures replace them once answered). */
-const EXPECTED_OUTPUT = { triagePerFile: 150, chunk: 2_000, summary: 600 };
+const EXPECTED_OUTPUT = { chunk: 2_000, summary: 600 };
 
 export const DEFAULT_BUDGET: Omit<ReviewBudget, 'prices' | 'deprecatedPromptChars'> = {
   tokenBudget: DEFAULT_TOKEN_BUDGET,
@@ -66,24 +71,40 @@ async function readGitAttributes(platform: PullRequestReader, ref: PullRequestRe
   return content?.kind === 'content' ? parseGitAttributes(Buffer.from(content.bytes).toString('utf8')) : [];
 }
 
+/**
+ * The review of one iteration. `collect` reads and diffs its files, handing each on as it is done: deterministic
+ * triage looks at it at once, and light triage starts as soon as the files so far are more than one chunk holds,
+ * while the rest are still being read. Until then the pull request may fit in one chunk, which is reviewed in one
+ * call without triage (should the files then fit after all, say one too large for any context, the triage made
+ * is used).
+ */
 export async function runReviewPipeline(
   ref: PullRequestRef,
   deps: PlanDependencies,
   pullRequest: PullRequestDetails,
-  prepared: Omit<PreparedReview, 'prompt'>,
+  iteration: PullRequestIteration,
+  collect: (onFile: (file: ReviewedFile) => void) => Promise<Omit<PreparedReview, 'prompt'>>,
   previous: ReviewPlan | undefined,
 ): Promise<ReviewPlan> {
   const now = () => (deps.now ?? (() => new Date()))().getTime();
   const startedAt = now();
   const usageMark = deps.usage?.entries.length ?? 0;
   const budget = { ...DEFAULT_BUDGET, ...deps.limits };
-  const { iteration, collected, checks } = prepared;
   const counters = new Map<ModelTier, (text: string) => number>();
   const count = (tier: ModelTier, text: string) => {
     let counter = counters.get(tier);
     if (counter === undefined) {
       const tokenCounter = tokenCounterFor(deps.models?.[tier] ?? '');
-      counter = (of: string) => tokenCounter.count(of);
+      // A file's text is counted as it arrives and again when chunks are packed: once is enough.
+      const counted = new Map<string, number>();
+      counter = (of: string) => {
+        let tokens = counted.get(of);
+        if (tokens === undefined) {
+          tokens = tokenCounter.count(of);
+          counted.set(of, tokens);
+        }
+        return tokens;
+      };
       counters.set(tier, counter);
     }
     return counter(text);
@@ -98,8 +119,8 @@ export async function runReviewPipeline(
     isFatal: isHandOver,
   };
   const spent = () => meter.calls.reduce((sum, call) => sum + call.inputTokens + call.outputTokens, 0);
+  const chunkCount = (text: string) => count('reasoning', text);
 
-  const rules = await readGitAttributes(deps.platform, ref, iteration.commonCommitId);
   const summaries = new Map<string, FileSummary>();
   const entry = (path: string, status: FileSummary['status'], summary: string, reason?: string) =>
     summaries.set(path, {
@@ -109,12 +130,44 @@ export async function runReviewPipeline(
       ...(reason === undefined ? {} : { reason }),
       iterationId: iteration.id,
     });
+
+  // Stage 1: triage, file by file as they are collected.
+  const triage = new StreamingTriage(pullRequest, context, budget.tokenBudget / 10);
   const needModel: ReviewedFile[] = [];
-  for (const file of collected.files) {
-    const reason = trivialReason(file, rules);
-    if (reason === undefined) needModel.push(file);
-    else entry(file.change.path, 'trivial', '', reason);
-  }
+  let needModelTokens = 0;
+  const arrived: ReviewedFile[] = [];
+  let rules: AttributeRule[] | undefined;
+  const takeArrived = () => {
+    if (rules === undefined) return;
+    for (const file of arrived.splice(0)) {
+      const reason = trivialReason(file, rules);
+      if (reason !== undefined) {
+        entry(file.change.path, 'trivial', '', reason);
+        continue;
+      }
+      needModel.push(file);
+      triage.add(file);
+      needModelTokens += chunkCount(renderFile(file));
+      if (needModel.length > 1 && needModelTokens > budget.chunkTokens) triage.start();
+    }
+  };
+  const rulesRead = readGitAttributes(deps.platform, ref, iteration.commonCommitId);
+  rulesRead.then(
+    (read) => {
+      rules = read;
+      takeArrived();
+    },
+    // Awaited below, where its error ends the review.
+    () => undefined,
+  );
+  const prepared = await collect((file) => {
+    arrived.push(file);
+    takeArrived();
+  });
+  rules = await rulesRead;
+  takeArrived();
+  const { collected, checks } = prepared;
+
   // Files the collection stopped fetching (its diff-size bound follows the budget) are over the budget too.
   const notReviewed: SkippedFile[] = collected.skipped.map((skipped) =>
     skipped.reason === PROMPT_FULL ? { ...skipped, reason: OVER_BUDGET } : skipped,
@@ -132,29 +185,15 @@ export async function runReviewPipeline(
     heavyChunkTokens: budget.heavyChunkTokens,
     maxChunkTokens: promptRoom(context, 'heavy') - overhead,
   };
-  const chunkCount = (text: string) => count('reasoning', text);
 
-  // Stage 1: triage, unless the whole reviewable diff fits in one chunk.
-  let toReview = needModel;
-  let triaged = new Map<string, FileTriage>();
-  const singleChunk = packChunks(needModel, chunkCount, limits).chunks.length <= 1;
-  if (!singleChunk) {
-    const batches = planTriage(needModel, context);
-    let reserved = 0;
-    const affordable = batches.filter((batch) => {
-      reserved += batch.tokens + batch.files.length * EXPECTED_OUTPUT.triagePerFile;
-      return reserved <= budget.tokenBudget / 10;
-    });
-    const results = await mapWithConcurrency(affordable, batches.length || 1, (batch) =>
-      triageBatch(pullRequest, batch, context),
-    );
-    triaged = new Map(results.flatMap((result) => [...result]));
-    toReview = needModel.filter((file) => triaged.get(file.change.path)?.needsReview ?? true);
-    for (const file of needModel) {
-      const triage = triaged.get(file.change.path);
-      if (triage !== undefined && !triage.needsReview)
-        entry(file.change.path, 'trivial', triage.summary, 'triage');
-    }
+  const singleChunk = !triage.hasStarted && packChunks(needModel, chunkCount, limits).chunks.length <= 1;
+  if (!singleChunk) triage.start();
+  const triaged = await triage.finish();
+  const toReview = needModel.filter((file) => triaged.get(file.change.path)?.needsReview ?? true);
+  for (const file of needModel) {
+    const verdict = triaged.get(file.change.path);
+    if (verdict !== undefined && !verdict.needsReview)
+      entry(file.change.path, 'trivial', verdict.summary, 'triage');
   }
 
   // Stage 2: chunks within what the budget leaves (the summary call's share kept back), in parallel.

@@ -47,37 +47,112 @@ export interface TriageBatch {
   tokens: number;
 }
 
+/** Output tokens a file's triage is expected to use, for the budget (the real figures replace it once answered). */
+export const EXPECTED_OUTPUT_PER_FILE = 150;
+
 /** Files per light call at most: more, and the summaries get thin. */
 const FILES_PER_BATCH = 12;
 /** Diff tokens per light call at most; a larger file is shown up to it (enough to summarise it). */
 export const TRIAGE_BATCH_TOKENS = 8_000;
 
-/** Packs the files in order into batches of at most FILES_PER_BATCH files and the batch token limit. */
-export function planTriage(files: ReviewedFile[], context: StageContext): TriageBatch[] {
-  const limit = Math.min(TRIAGE_BATCH_TOKENS, promptRoom(context, 'light') - 2_000);
-  const batches: TriageBatch[] = [];
-  let current: TriageBatch = { files: [], texts: [], tokens: 0 };
-  for (const file of files) {
+/**
+ * Packs files, given one at a time in order, into batches of at most FILES_PER_BATCH files and the batch token
+ * limit; `add` returns the batch the file closed, if any.
+ */
+export class TriageBatcher {
+  private readonly limit: number;
+  private current: TriageBatch = { files: [], texts: [], tokens: 0 };
+
+  constructor(private readonly context: StageContext) {
+    this.limit = Math.min(TRIAGE_BATCH_TOKENS, promptRoom(context, 'light') - 2_000);
+  }
+
+  add(file: ReviewedFile): TriageBatch | undefined {
     let text = renderFile(file);
-    let tokens = context.count('light', text);
-    if (tokens > limit) {
+    let tokens = this.context.count('light', text);
+    if (tokens > this.limit) {
       // Cut by the share of characters that fits, with a margin: an estimate is enough for a summary's input.
-      text = `${text.slice(0, Math.floor((text.length * limit * 0.9) / tokens))}\n… (cut for the summary)`;
-      tokens = context.count('light', text);
+      text = `${text.slice(0, Math.floor((text.length * this.limit * 0.9) / tokens))}\n… (cut for the summary)`;
+      tokens = this.context.count('light', text);
     }
+    let closed: TriageBatch | undefined;
+    const { current } = this;
     if (
       current.files.length > 0 &&
-      (current.files.length >= FILES_PER_BATCH || current.tokens + tokens > limit)
+      (current.files.length >= FILES_PER_BATCH || current.tokens + tokens > this.limit)
     ) {
-      batches.push(current);
-      current = { files: [], texts: [], tokens: 0 };
+      closed = current;
+      this.current = { files: [], texts: [], tokens: 0 };
     }
-    current.files.push(file);
-    current.texts.push(text);
-    current.tokens += tokens;
+    this.current.files.push(file);
+    this.current.texts.push(text);
+    this.current.tokens += tokens;
+    return closed;
   }
-  if (current.files.length > 0) batches.push(current);
-  return batches;
+
+  /** The last, unfinished batch (undefined when empty). */
+  flush(): TriageBatch | undefined {
+    const last = this.current;
+    this.current = { files: [], texts: [], tokens: 0 };
+    return last.files.length > 0 ? last : undefined;
+  }
+}
+
+/**
+ * Triage as the files arrive: batches are packed as they come and held until `start`, then each is asked about as
+ * soon as it is full, while the rest are still being read. Batches are asked about while their expected tokens fit
+ * `tokenBudget`; the files of the others stay untriaged (reviewed, unsummarised).
+ */
+export class StreamingTriage {
+  private readonly batcher: TriageBatcher;
+  private readonly held: TriageBatch[] = [];
+  private readonly asked: Promise<Map<string, FileTriage>>[] = [];
+  private reserved = 0;
+  private started = false;
+
+  constructor(
+    private readonly pullRequest: PullRequestDetails,
+    private readonly context: StageContext,
+    private readonly tokenBudget: number,
+  ) {
+    this.batcher = new TriageBatcher(context);
+  }
+
+  get hasStarted(): boolean {
+    return this.started;
+  }
+
+  add(file: ReviewedFile): void {
+    const closed = this.batcher.add(file);
+    if (closed !== undefined) this.dispatch(closed);
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const batch of this.held.splice(0)) this.dispatch(batch);
+  }
+
+  /** Starts what is left and waits for every answer; without `start`, asks nothing. */
+  async finish(): Promise<Map<string, FileTriage>> {
+    const last = this.batcher.flush();
+    if (last !== undefined) this.dispatch(last);
+    const results = await Promise.all(this.asked);
+    return new Map(results.flatMap((result) => [...result]));
+  }
+
+  private dispatch(batch: TriageBatch): void {
+    if (!this.started) {
+      this.held.push(batch);
+      return;
+    }
+    this.reserved += batch.tokens + batch.files.length * EXPECTED_OUTPUT_PER_FILE;
+    if (this.reserved > this.tokenBudget) return;
+    const answer = triageBatch(this.pullRequest, batch, this.context);
+    // Awaited in finish; until then a failure must not surface as an unhandled rejection.
+    answer.catch(() => undefined);
+    this.asked.push(answer);
+  }
 }
 
 /** Asks the light model about one batch; every file of it gets an entry. */

@@ -35,7 +35,7 @@ const LOCKFILES = new Set([
 const MINIFIED_LINE_CHARS = 1_000;
 
 type Attribute = 'linguist-generated' | 'linguist-vendored';
-interface AttributeRule {
+export interface AttributeRule {
   matches: (path: string) => boolean;
   attribute: Attribute;
   set: boolean;

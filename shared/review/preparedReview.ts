@@ -1,0 +1,152 @@
+import { DEFAULT_SECRET_FILE_PATTERNS } from '../config/reviewSafetySettings';
+import type { ReviewBudget } from '../config/reviewBudgetSettings';
+import type { ChatModel, ModelTier } from '../llm/chatModel';
+import type { UsageLedger } from '../llm/usageLedger';
+import {
+  collectChanges,
+  type CollectedChanges,
+  type CollectLimits,
+  type ReviewedFile,
+} from './collectChanges';
+import { checkPullRequestInput, type InputChecks } from './inputChecks';
+import type {
+  FileChange,
+  PullRequestDetails,
+  PullRequestIteration,
+  PullRequestReader,
+  PullRequestRef,
+} from './platform';
+import type { RenderedPrompt } from './prompt';
+import { isSecretFile } from './secretScan';
+import type { ReviewContext } from './team/reviewContext';
+
+/**
+ * What a review is about and what it may use: the changed files of an iteration, collected and diffed, with the
+ * app's own checks of the pull request's text; and the collaborators and limits a review plan is made with.
+ */
+
+/** What bounds a review's input and output (REVIEW_MAX_FINDINGS, REVIEW_SECRET_FILES, the organization's URL). */
+export interface ReviewSafety {
+  maxFindings: number;
+  secretFilePatterns: string[];
+  /** Links into it stay links in posted text; others become plain text. */
+  orgUrl?: string;
+}
+
+export const DEFAULT_SAFETY: ReviewSafety = {
+  maxFindings: 50,
+  secretFilePatterns: DEFAULT_SECRET_FILE_PATTERNS,
+};
+
+/** Why a file that usually holds credentials was not sent. */
+export const MAY_HOLD_SECRETS = 'not sent: may hold secrets';
+
+/** Why a file `reviews.path_filters` excludes was not reviewed. */
+export const PATH_FILTERED = 'path filter (reviews.path_filters)';
+
+export interface PlanDependencies {
+  platform: PullRequestReader;
+  model: ChatModel;
+  log: { info(message: string): void; warn?(message: string): void };
+  /** The budget's fields take their defaults when not given (REVIEW_TOKEN_BUDGET and its neighbours). */
+  limits: CollectLimits & { maxPromptChars: number } & Partial<ReviewBudget>;
+  safety?: ReviewSafety;
+  /** The models per tier, for counting tokens with the right tokenizer and pricing the calls. */
+  models?: Partial<Record<ModelTier, string>>;
+  /** LLM_MAX_OUTPUT_TOKENS, kept free of each call's context. */
+  maxOutputTokens?: number;
+  /** The usage the provider reported for the job's calls; without it, calls are counted here. */
+  usage?: UsageLedger;
+  now?: () => Date;
+  /** What the team told the reviewer (configuration, learnings, work items); without it, the defaults. */
+  reviewContext?: ReviewContext;
+}
+
+/** What one review is about: the changes, their diffs, and the prompt that shows them. */
+export interface PreparedReview {
+  iteration: PullRequestIteration;
+  base: PullRequestIteration | undefined;
+  /** Every change of the comparison, as the platform reported it. */
+  changes: FileChange[];
+  /** Changed files in the comparison (folders excluded), reviewed or not. */
+  changedFiles: number;
+  collected: CollectedChanges;
+  prompt: RenderedPrompt;
+  /** The app's own findings about the pull request's text (injection attempts, credentials). */
+  checks: InputChecks;
+}
+
+/** The summary section's heading facts: the iteration, its base and how many files changed. */
+export function sectionIteration({
+  iteration,
+  base,
+  changedFiles,
+}: Pick<PreparedReview, 'iteration' | 'base' | 'changedFiles'>) {
+  return {
+    iterationId: iteration.id,
+    sourceCommitId: iteration.sourceCommitId,
+    comparedTo: base?.id,
+    changedFiles,
+  };
+}
+
+/** Which iteration a plan reviewed, against which, and how many files: the same for one call and the pipeline. */
+export function reviewedIteration({
+  iteration,
+  base,
+  collected,
+}: Pick<PreparedReview, 'iteration' | 'base' | 'collected'>) {
+  return {
+    iterationId: iteration.id,
+    sourceCommitId: iteration.sourceCommitId,
+    mode: base === undefined ? ('full' as const) : ('incremental' as const),
+    comparedTo: base?.id,
+    files: collected.files.length,
+  };
+}
+
+/**
+ * Diffs the iteration (against the merge base, or the last reviewed iteration): what the review is about.
+ * `onFile` sees each diffed file as soon as it and the files before it are collected, in the changes' order.
+ */
+export async function collectPullRequest(
+  ref: PullRequestRef,
+  deps: Pick<PlanDependencies, 'platform' | 'limits' | 'safety' | 'reviewContext'>,
+  pullRequest: PullRequestDetails,
+  iteration: PullRequestIteration,
+  base: PullRequestIteration | undefined,
+  onFile?: (file: ReviewedFile) => void,
+): Promise<Omit<PreparedReview, 'prompt'>> {
+  const changes = await deps.platform.listIterationChanges(ref, iteration.id, base?.id);
+  const patterns = (deps.safety ?? DEFAULT_SAFETY).secretFilePatterns;
+  // Not even fetched: what is not read cannot reach the model. Excluded files are listed, so none silently vanishes.
+  const filteredOut = (change: FileChange) => !(deps.reviewContext?.isPathIncluded(change.path) ?? true);
+  const holdsSecrets = (change: FileChange) =>
+    !change.isFolder &&
+    [change.path, change.originalPath].some((path) => path !== undefined && isSecretFile(path, patterns));
+  const fromCollection = await collectChanges(
+    deps.platform,
+    ref,
+    iteration,
+    changes.filter((change) => !filteredOut(change) && !holdsSecrets(change)),
+    deps.limits,
+    base?.sourceCommitId ?? iteration.commonCommitId,
+    onFile,
+  );
+  const collected = {
+    files: fromCollection.files,
+    skipped: [
+      ...changes
+        .filter((change) => !change.isFolder && filteredOut(change))
+        .map((change) => ({ path: change.path, reason: PATH_FILTERED })),
+      ...changes
+        .filter((change) => !filteredOut(change) && holdsSecrets(change))
+        .map((change) => ({ path: change.path, reason: MAY_HOLD_SECRETS })),
+      ...fromCollection.skipped,
+    ],
+  };
+  const changedFiles = changes.filter((change) => !change.isFolder).length;
+  const paths = changes.filter((change) => !change.isFolder).map((change) => change.path);
+  const checks = checkPullRequestInput(pullRequest, collected.files, paths);
+  return { iteration, base, changes, changedFiles, collected, checks };
+}
