@@ -132,7 +132,8 @@ export async function runReviewPipeline(
     });
 
   // Stage 1: triage, file by file as they are collected.
-  const triage = new StreamingTriage(pullRequest, context, budget.tokenBudget / 10);
+  const guidance = deps.reviewContext === undefined ? undefined : teamGuidanceOf(deps.reviewContext);
+  const triage = new StreamingTriage(pullRequest, context, budget.tokenBudget / 10, guidance);
   const needModel: ReviewedFile[] = [];
   let needModelTokens = 0;
   const arrived: ReviewedFile[] = [];
@@ -172,7 +173,6 @@ export async function runReviewPipeline(
   const notReviewed: SkippedFile[] = collected.skipped.map((skipped) =>
     skipped.reason === PROMPT_FULL ? { ...skipped, reason: OVER_BUDGET } : skipped,
   );
-  const guidance = deps.reviewContext === undefined ? undefined : teamGuidanceOf(deps.reviewContext);
   // What a chunk's prompt holds besides its diff: the instructions (about 600 tokens), the intent and the team's
   // guidance (all of it: a chunk's is a part).
   const guidanceOfAll = guidanceTexts(

@@ -4,11 +4,13 @@ import type { PullRequestDetails } from '../platform';
 import { intentFields, renderFile, renderIntent } from '../prompt';
 import { boundaryRule, canaryRule, containsCanary, createBoundary, newCanary } from '../untrustedBoundary';
 import { callWithRetry, promptRoom, type StageContext } from './stageContext';
+import { languageRule, type TeamGuidance } from './teamGuidance';
 
 /**
  * Stage 1 (light tier): a one-paragraph summary of every file that needs a model, and whether it needs review at
- * all. Small files are asked about together; batches run in parallel under the review's limit. A batch whose call
- * fails leaves its files to be reviewed (and unsummarised): triage only ever saves work, it never loses any.
+ * all. Small files are asked about together, as they are read; batches run in parallel under the review's limit. A
+ * batch whose call fails leaves its files to be reviewed (and unsummarised): triage only ever saves work, it never
+ * loses any.
  */
 
 export const triageAnswerSchema = z.object({
@@ -114,6 +116,7 @@ export class StreamingTriage {
     private readonly pullRequest: PullRequestDetails,
     private readonly context: StageContext,
     private readonly tokenBudget: number,
+    private readonly guidance: TeamGuidance | undefined,
   ) {
     this.batcher = new TriageBatcher(context);
   }
@@ -148,7 +151,7 @@ export class StreamingTriage {
     }
     this.reserved += batch.tokens + batch.files.length * EXPECTED_OUTPUT_PER_FILE;
     if (this.reserved > this.tokenBudget) return;
-    const answer = triageBatch(this.pullRequest, batch, this.context);
+    const answer = triageBatch(this.pullRequest, batch, this.context, this.guidance);
     // Awaited in finish; until then a failure must not surface as an unhandled rejection.
     answer.catch(() => undefined);
     this.asked.push(answer);
@@ -160,6 +163,7 @@ export async function triageBatch(
   pullRequest: PullRequestDetails,
   batch: TriageBatch,
   context: StageContext,
+  guidance?: TeamGuidance,
 ): Promise<Map<string, FileTriage>> {
   const boundary = createBoundary([...intentFields(pullRequest), ...batch.texts]);
   const canary = newCanary();
@@ -170,7 +174,13 @@ export async function triageBatch(
   ].join('\n\n');
   const result = await callWithRetry(context, () =>
     context.model.completeStructured({
-      system: [TRIAGE_INSTRUCTIONS, boundaryRule(boundary), canaryRule(canary)].join('\n'),
+      // The summaries are posted in the walkthrough: in the team's language.
+      system: [
+        TRIAGE_INSTRUCTIONS,
+        boundaryRule(boundary),
+        canaryRule(canary),
+        ...languageRule(guidance),
+      ].join('\n'),
       user,
       schema: triageAnswerSchema,
       schemaName: 'file_triage',
