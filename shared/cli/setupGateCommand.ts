@@ -1,4 +1,4 @@
-import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { parseRepositoryUrl } from '../azure-devops/repositoryUrl';
 import {
@@ -6,8 +6,8 @@ import {
   type PolicyConfiguration,
   type PolicyConfigurationRequest,
 } from '../branch-policy/branchPolicyClient';
-import { blankAsUnset, optionalString } from '../config/fields';
-import { describeZodIssues } from '../validation/describeZodIssues';
+import { optionalString } from '../config/fields';
+import { readCommandLine } from './commandLine';
 import { serviceUrl } from './setupHooksOptions';
 
 /**
@@ -71,24 +71,6 @@ interface GateInvocation {
 
 type ParsedGateInvocation = { help: true } | { invocation: GateInvocation } | { problems: string[] };
 
-function parseFlags(args: string[]): Record<string, unknown> {
-  return parseArgs({
-    args,
-    strict: true,
-    options: {
-      org: { type: 'string' },
-      'repo-url': { type: 'string' },
-      project: { type: 'string' },
-      repository: { type: 'string' },
-      branch: { type: 'string', multiple: true },
-      blocking: { type: 'string' },
-      'bot-id': { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
-}
-
 /** `--repo-url` stands for `--org`, `--project` and `--repository`, which may then not be given. */
 function withRepositoryUrl(flags: Record<string, unknown>): Record<string, unknown> | string {
   const repoUrl = flags['repo-url'];
@@ -107,41 +89,42 @@ function withRepositoryUrl(flags: Record<string, unknown>): Record<string, unkno
 }
 
 export function parseGateInvocation(args: string[], env: NodeJS.ProcessEnv): ParsedGateInvocation {
-  let flags: Record<string, unknown>;
-  try {
-    flags = parseFlags(args);
-  } catch (error) {
-    return { problems: [error instanceof Error ? error.message : String(error)] };
-  }
-  if (flags.help) return { help: true };
-  const target = withRepositoryUrl(flags);
-  if (typeof target === 'string') return { problems: [target] };
-  const options = optionsSchema.safeParse(target);
-  const environment = environmentSchema.safeParse(blankAsUnset(env));
-  const problems = [
-    ...(options.error ? describeZodIssues(options.error, { pathPrefix: '--' }) : []),
-    ...(environment.error ? describeZodIssues(environment.error) : []),
-  ];
+  const line = readCommandLine(args, env, {
+    flags: {
+      org: { type: 'string' },
+      'repo-url': { type: 'string' },
+      project: { type: 'string' },
+      repository: { type: 'string' },
+      branch: { type: 'string', multiple: true },
+      blocking: { type: 'string' },
+      'bot-id': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+    },
+    rewrite: withRepositoryUrl,
+    options: optionsSchema,
+    environment: environmentSchema,
+  });
+  if ('help' in line) return line;
+  const { options, environment, problems } = line;
   // The PAT only from the environment: a flag would leave it in shell history and process listings.
-  const token = environment.data?.AZURE_DEVOPS_PAT;
-  if (environment.success && token === undefined) problems.push('AZURE_DEVOPS_PAT: is required');
-  const botId = options.data?.['bot-id'];
-  const botToken = environment.data?.AZURE_DEVOPS_BOT_TOKEN;
-  if (environment.success && botId === undefined && botToken === undefined)
+  const token = environment?.AZURE_DEVOPS_PAT;
+  if (environment && token === undefined) problems.push('AZURE_DEVOPS_PAT: is required');
+  const botId = options?.['bot-id'];
+  const botToken = environment?.AZURE_DEVOPS_BOT_TOKEN;
+  if (environment && botId === undefined && botToken === undefined)
     problems.push('--bot-id or AZURE_DEVOPS_BOT_TOKEN: is required (the identity whose status counts)');
-  if (!options.success || !environment.success || token === undefined || problems.length > 0)
-    return { problems };
+  if (!options || !environment || token === undefined || problems.length > 0) return { problems };
   return {
     invocation: {
-      orgUrl: options.data.org,
-      project: options.data.project,
-      repository: options.data.repository,
-      branches: [...new Set(options.data.branch)],
-      blocking: options.data.blocking === 'true',
-      dryRun: options.data['dry-run'],
+      orgUrl: options.org,
+      project: options.project,
+      repository: options.repository,
+      branches: [...new Set(options.branch)],
+      blocking: options.blocking === 'true',
+      dryRun: options['dry-run'],
       token,
       bot: botId !== undefined ? { id: botId } : { token: botToken as string },
-      status: { genre: environment.data.REVIEW_STATUS_GENRE, name: environment.data.REVIEW_STATUS_NAME },
+      status: { genre: environment.REVIEW_STATUS_GENRE, name: environment.REVIEW_STATUS_NAME },
     },
   };
 }
