@@ -1,9 +1,11 @@
 import { getProxyFetch } from '../http/outboundProxy';
+import type { AzureDevOpsCredential } from './azureDevOpsCredential';
 
 /**
  * One Azure DevOps REST call for the command-line clients (service hooks, branch policies), which run with an
- * administrator's PAT outside the review's request wrapper: api-version 7.1, a timeout, the proxy settings, and
- * errors that say what failed without the token.
+ * administrator's PAT or the app's credential outside the review's request wrapper: api-version 7.1, a timeout, the
+ * proxy settings, one more try when the credential is refused and has a new value, and errors that say what failed
+ * without the token.
  */
 
 const API_VERSION = '7.1';
@@ -17,7 +19,15 @@ export interface CommandRestCall {
   body?: unknown;
 }
 
-export const basicAuthorization = (token: string) => `Basic ${Buffer.from(`:${token}`).toString('base64')}`;
+interface CommandConnection {
+  orgUrl: string;
+  credential: AzureDevOpsCredential;
+  /** What to say when the credential is refused. */
+  refusal: (status: number) => string;
+}
+
+/** Azure DevOps did not accept the credential (401, or a sign-in page). */
+class RefusedCredentialError extends Error {}
 
 function serviceMessage(text: string): string {
   try {
@@ -30,7 +40,23 @@ function serviceMessage(text: string): string {
 }
 
 export async function callAzureDevOpsRest(
-  connection: { orgUrl: string; authorization: string; refusal: (status: number) => string },
+  connection: CommandConnection,
+  call: CommandRestCall,
+): Promise<{ json: unknown; headers: Headers }> {
+  const sent = await connection.credential.authorization();
+  try {
+    return await send(connection, sent, call);
+  } catch (error) {
+    // A refused request did nothing, so even a write may go again: once, with a new token or a re-read PAT.
+    if (!(error instanceof RefusedCredentialError) || !(await connection.credential.refused(sent)))
+      throw error;
+    return send(connection, await connection.credential.authorization(), call);
+  }
+}
+
+async function send(
+  connection: CommandConnection,
+  authorization: string,
   { method, path, query, body }: CommandRestCall,
 ): Promise<{ json: unknown; headers: Headers }> {
   const url = new URL(`${connection.orgUrl}/${path}`);
@@ -44,7 +70,7 @@ export async function callAzureDevOpsRest(
       method,
       redirect: 'manual',
       headers: {
-        Authorization: connection.authorization,
+        Authorization: authorization,
         Accept: 'application/json',
         ...(body !== undefined && { 'Content-Type': 'application/json' }),
       },
@@ -52,13 +78,15 @@ export async function callAzureDevOpsRest(
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    throw new Error(`${what}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    // fetch's own message is "fetch failed": the cause says what (not always this realm's Error: Node's own).
+    const { cause } = error as { cause?: { message?: unknown } };
+    const reason = typeof cause?.message === 'string' ? cause.message : (error as Error).message;
+    throw new Error(`${what}: ${reason}`);
   }
   const text = await response.text();
   // A sign-in redirect or page (3xx, 203) is how Azure DevOps refuses a token it does not know, like a 401.
   if (response.status === 401 || response.status === 203 || (response.status >= 300 && response.status < 400))
-    throw new Error(`${what}: ${connection.refusal(response.status)}`);
+    throw new RefusedCredentialError(`${what}: ${connection.refusal(response.status)}`);
   if (!response.ok) throw new Error(`${what}: HTTP ${response.status}: ${serviceMessage(text)}`);
   if (text === '') return { json: undefined, headers: response.headers };
   try {

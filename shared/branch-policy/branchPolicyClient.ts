@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import {
-  basicAuthorization,
-  callAzureDevOpsRest,
-  type CommandRestCall,
-} from '../azure-devops/commandRestCall';
+import { patCredential, type AzureDevOpsCredential } from '../azure-devops/azureDevOpsCredential';
+import { callAzureDevOpsRest, type CommandRestCall } from '../azure-devops/commandRestCall';
+import { fixedSecret } from '../secrets/refreshingSecret';
 
 /**
  * The part of the Azure DevOps REST API (7.1) `setup-gate` uses: who a token belongs to (ConnectionData), a
@@ -23,13 +21,13 @@ export type PolicyConfiguration = z.infer<typeof configurationSchema>;
 export type PolicyConfigurationRequest = Omit<PolicyConfiguration, 'id'>;
 
 export class BranchPolicyClient {
-  private readonly authorization: string;
+  private readonly credential: AzureDevOpsCredential;
 
   constructor(
     readonly orgUrl: string,
     token: string,
   ) {
-    this.authorization = basicAuthorization(token);
+    this.credential = patCredential(fixedSecret(token));
   }
 
   /** The identity id of this client's token. */
@@ -80,7 +78,7 @@ export class BranchPolicyClient {
     return callAzureDevOpsRest(
       {
         orgUrl: this.orgUrl,
-        authorization: this.authorization,
+        credential: this.credential,
         refusal: (status) => `the token was not accepted (HTTP ${status})`,
       },
       { method, path, ...options },

@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { z } from 'zod';
+import { patCredential } from '../azure-devops/azureDevOpsCredential';
 import { MIN_WEBHOOK_SECRET_LENGTH } from '../config/fields';
 import { getProxyFetch } from '../http/outboundProxy';
 import { getAzureCredential } from '../identity/azureCredential';
+import { fixedSecret } from '../secrets/refreshingSecret';
 import { REREAD_INTERVAL_MS } from '../secrets/secretStore';
 import { ProjectNotFoundError, ServiceHooksClient } from '../service-hooks/serviceHooksClient';
 import { planPasswordChange } from '../service-hooks/subscriptionPlanner';
@@ -150,7 +152,11 @@ async function rotate(
   }
 
   if (rotation.state !== 'finished') {
-    const client = new ServiceHooksClient(invocation.orgUrl, invocation.token);
+    const client = new ServiceHooksClient(
+      invocation.orgUrl,
+      patCredential(fixedSecret(invocation.token)),
+      'AZURE_DEVOPS_PAT and --org',
+    );
     const projects = await client.findProjects(invocation.projects);
     const plan = await planPasswordChange(
       invocation.webhookUrl,

@@ -1,29 +1,45 @@
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { parseRepositoryUrl } from '../azure-devops/repositoryUrl';
-import { blankAsUnset, optionalString } from '../config/fields';
+import { optionalString } from '../config/fields';
 import { webhookEndpoint, type WebhookCredentials } from '../service-hooks/subscriptionPlanner';
-import { describeZodIssues } from '../validation/describeZodIssues';
+import { readCommandLine } from './commandLine';
+import { hooksOrganizations, type HooksOrganization } from './hooksOrganizations';
 
 /** The arguments and environment of `ado-reviewer setup-hooks` / `remove-hooks`, validated. */
 
 export type HooksCommandName = 'setup-hooks' | 'remove-hooks';
 
+const SIGN_IN_USAGE =
+  "  Sign-in: AZURE_DEVOPS_PAT (or AZURE_DEVOPS_BOT_TOKEN) for --org; without it, an --org of the app's settings\n" +
+  '  (AZURE_DEVOPS_ORGANIZATIONS or AZURE_DEVOPS_ORG_URL) uses its configured credential (PAT, managed identity or\n' +
+  '  service principal; KEY_VAULT_URI when it names Key Vault secrets), as --all-organizations does for each\n' +
+  '  organization. The identity must be allowed to manage service hooks (a project administrator; a PAT needs the\n' +
+  '  scopes vso.project and vso.hooks_write).\n';
+
+const ALL_ORGANIZATIONS_USAGE =
+  "  --all-organizations: in every organization of the app's settings, each with its own credential; each line\n" +
+  "  then starts with the organization's URL. An organization that fails (refused, unreachable) or lacks a\n" +
+  '  --project is reported and left as it is (nothing written there); the others are still done.\n' +
+  '  Exit 0 when done, 1 when Azure DevOps failed (in any organization), 2 on a bad invocation or unknown project.\n';
+
 export const HOOKS_USAGE: Record<HooksCommandName, string> = {
   'setup-hooks':
-    'usage: ado-reviewer setup-hooks (--org <org URL> (--project <name>... | --all-projects) | --repo-url <URL>)\n' +
+    'usage: ado-reviewer setup-hooks (--org <org URL> | --all-organizations) (--project <name>... | --all-projects)\n' +
     '                                --url <app URL> [--username <name>] [--dry-run]\n' +
+    '       ado-reviewer setup-hooks --repo-url <URL> --url <app URL> [--username <name>] [--dry-run]\n' +
     '  Creates or updates the service-hook subscriptions (pull request created, source branch updated, comment)\n' +
     '  that deliver to <app URL>/azure_webhooks with HTTP basic auth. --repo-url names the organization and the\n' +
     "  project by one of the project's repository URLs (any form Azure DevOps shows).\n" +
-    '  Environment: AZURE_DEVOPS_PAT (or AZURE_DEVOPS_BOT_TOKEN) of a project administrator, with the scopes\n' +
-    '  vso.project (Project and Team: Read) and vso.hooks_write (Service Hooks: Read and write);\n' +
-    '  WEBHOOK_USERNAME (or --username) and WEBHOOK_PASSWORD, as the app is configured with.\n',
+    ALL_ORGANIZATIONS_USAGE +
+    SIGN_IN_USAGE +
+    '  Environment: WEBHOOK_USERNAME (or --username) and WEBHOOK_PASSWORD, as the app is configured with.\n',
   'remove-hooks':
-    'usage: ado-reviewer remove-hooks (--org <org URL> (--project <name>... | --all-projects) | --repo-url <URL>)\n' +
+    'usage: ado-reviewer remove-hooks (--org <org URL> | --all-organizations) (--project <name>... | --all-projects)\n' +
     '                                 --url <app URL> [--dry-run]\n' +
+    '       ado-reviewer remove-hooks --repo-url <URL> --url <app URL> [--dry-run]\n' +
     '  Deletes the subscriptions setup-hooks made; other subscriptions are left alone.\n' +
-    '  Environment: AZURE_DEVOPS_PAT (or AZURE_DEVOPS_BOT_TOKEN).\n',
+    ALL_ORGANIZATIONS_USAGE +
+    SIGN_IN_USAGE,
 };
 
 const isLoopback = (hostname: string) =>
@@ -65,6 +81,9 @@ export function withOneProjectSelection<
 const optionsSchema = withOneProjectSelection(
   z.object({
     ...subscriptionTargetFields,
+    // Absent with --all-organizations.
+    org: serviceUrl.optional(),
+    'all-organizations': z.boolean().default(false),
     username: z.string().trim().min(1, 'must not be empty').optional(),
     'dry-run': z.boolean().default(false),
   }),
@@ -78,14 +97,18 @@ const environmentSchema = z.object({
 });
 
 export interface HooksInvocation {
-  orgUrl: string;
+  /** One for --org or --repo-url; every organization of the app's settings for --all-organizations. */
+  organizations: HooksOrganization[];
+  /** --all-organizations: each line names its organization. */
+  allOrganizations: boolean;
   /** Project names, or every project of the organization. */
   projects: string[] | 'all';
   webhookUrl: URL;
   dryRun: boolean;
-  token: string;
   /** Only for setup-hooks. */
   credentials?: WebhookCredentials;
+  /** Said before anything is done, such as a PAT given that is not used. */
+  warnings: string[];
 }
 
 export type ParsedHooksInvocation = { help: true } | { invocation: HooksInvocation } | { problems: string[] };
@@ -105,66 +128,64 @@ function targetOfRepositoryUrl(flags: Record<string, unknown>): Record<string, u
   return { ...flags, org: location.organizationUrl, project: [location.project] };
 }
 
-function parseFlags(command: HooksCommandName, args: string[]): Record<string, unknown> {
-  return parseArgs({
-    args,
-    strict: true,
-    options: {
-      org: { type: 'string' },
-      'repo-url': { type: 'string' },
-      project: { type: 'string', multiple: true },
-      'all-projects': { type: 'boolean' },
-      url: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      ...(command === 'setup-hooks' && { username: { type: 'string' } }),
-    },
-  }).values;
-}
-
 export function parseHooksInvocation(
   command: HooksCommandName,
   args: string[],
   env: NodeJS.ProcessEnv,
 ): ParsedHooksInvocation {
-  let flags: Record<string, unknown>;
-  try {
-    flags = parseFlags(command, args);
-  } catch (error) {
-    return { problems: [error instanceof Error ? error.message : String(error)] };
+  const line = readCommandLine(args, env, {
+    flags: {
+      org: { type: 'string' },
+      'repo-url': { type: 'string' },
+      'all-organizations': { type: 'boolean' },
+      project: { type: 'string', multiple: true },
+      'all-projects': { type: 'boolean' },
+      url: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      ...(command === 'setup-hooks' && { username: { type: 'string' } }),
+    },
+    rewrite: targetOfRepositoryUrl,
+    options: optionsSchema,
+    environment: environmentSchema,
+  });
+  if ('help' in line) return line;
+  const { options, environment, problems } = line;
+  let organizations: HooksOrganization[] | undefined;
+  let warnings: string[] = [];
+  if (options && environment) {
+    const { org } = options;
+    const all = options['all-organizations'];
+    if (all === (org !== undefined))
+      problems.push(
+        all
+          ? '--all-organizations: give either it or --org/--repo-url'
+          : '--org: is required (or --repo-url, or --all-organizations)',
+      );
+    else {
+      const resolved = hooksOrganizations(org === undefined ? 'all' : { orgUrl: org }, environment, env);
+      if ('problems' in resolved) problems.push(...resolved.problems);
+      else ({ organizations, warnings } = resolved);
+    }
   }
-  if (flags.help) return { help: true };
-  const target = targetOfRepositoryUrl(flags);
-  if (typeof target === 'string') return { problems: [target] };
-  const options = optionsSchema.safeParse(target);
-  // Blank counts as unset and values are trimmed, as the app's own configuration reads them.
-  const environment = environmentSchema.safeParse(blankAsUnset(env));
-  const problems = [
-    ...(options.error ? describeZodIssues(options.error, { pathPrefix: '--' }) : []),
-    ...(environment.error ? describeZodIssues(environment.error) : []),
-  ];
-  const token = environment.data?.AZURE_DEVOPS_PAT ?? environment.data?.AZURE_DEVOPS_BOT_TOKEN;
-  if (environment.success && token === undefined)
-    problems.push('AZURE_DEVOPS_PAT (or AZURE_DEVOPS_BOT_TOKEN): is required');
   let credentials: WebhookCredentials | undefined;
-  if (command === 'setup-hooks' && environment.success) {
-    const username = options.data?.username ?? environment.data.WEBHOOK_USERNAME;
-    const password = environment.data.WEBHOOK_PASSWORD;
+  if (command === 'setup-hooks' && environment) {
+    const username = options?.username ?? environment.WEBHOOK_USERNAME;
+    const password = environment.WEBHOOK_PASSWORD;
     if (username === undefined) problems.push('WEBHOOK_USERNAME (or --username): is required');
     // Only from the environment: a flag would leave the password in shell history and process listings.
     if (password === undefined) problems.push('WEBHOOK_PASSWORD: is required');
     if (username !== undefined && password !== undefined) credentials = { username, password };
   }
-  if (!options.success || token === undefined || problems.length > 0) return { problems };
-  const { org, project, url } = options.data;
+  if (!options || organizations === undefined || problems.length > 0) return { problems };
   return {
     invocation: {
-      orgUrl: org,
-      projects: options.data['all-projects'] ? 'all' : [...new Set(project)],
-      webhookUrl: webhookEndpoint(url),
-      dryRun: options.data['dry-run'],
-      token,
+      organizations,
+      allOrganizations: options['all-organizations'],
+      projects: options['all-projects'] ? 'all' : [...new Set(options.project)],
+      webhookUrl: webhookEndpoint(options.url),
+      dryRun: options['dry-run'],
       credentials,
+      warnings,
     },
   };
 }

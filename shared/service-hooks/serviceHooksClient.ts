@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import {
-  basicAuthorization,
-  callAzureDevOpsRest,
-  type CommandRestCall,
-} from '../azure-devops/commandRestCall';
+import type { AzureDevOpsCredential } from '../azure-devops/azureDevOpsCredential';
+import { callAzureDevOpsRest, type CommandRestCall } from '../azure-devops/commandRestCall';
 
 /**
  * The part of the Azure DevOps REST API (7.1) the service-hook commands use: the projects list and the Web Hooks
@@ -38,25 +35,26 @@ export type SubscriptionRequest = Pick<
   'publisherId' | 'eventType' | 'consumerId' | 'consumerActionId' | 'publisherInputs' | 'consumerInputs'
 >;
 
-/** A project named by the caller is not in the organization (or the PAT cannot see it). */
+/** A project named by the caller is not in the organization (or the credential cannot see it). */
 export class ProjectNotFoundError extends Error {}
 
 const subscriptionPath = (id: string) => `_apis/hooks/subscriptions/${encodeURIComponent(id)}`;
 
 /**
- * Every call goes to a path under the organization URL, so the PAT is sent nowhere else; redirects are not
+ * Every call goes to a path under the organization URL, so the credential is sent nowhere else; redirects are not
  * followed for the same reason (Azure DevOps answers a rejected PAT with a redirect to its sign-in page).
  * An answer of an unexpected shape throws a z.ZodError.
  */
 export class ServiceHooksClient {
-  private readonly authorization: string;
-
+  /**
+   * @param credential a PAT or the app's credential for this organization (azureDevOpsCredential.ts)
+   * @param credentialSource what to check when it is refused, e.g. "AZURE_DEVOPS_PAT and --org"
+   */
   constructor(
     readonly orgUrl: string,
-    token: string,
-  ) {
-    this.authorization = basicAuthorization(token);
-  }
+    private readonly credential: AzureDevOpsCredential,
+    private readonly credentialSource: string,
+  ) {}
 
   /** Every project of the organization, following the list's continuation token. */
   async listProjects(): Promise<Project[]> {
@@ -78,7 +76,7 @@ export class ServiceHooksClient {
       const project = all.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
       if (!project)
         throw new ProjectNotFoundError(
-          `project "${name}" not found in ${this.orgUrl} (or the PAT cannot see it)`,
+          `project "${name}" not found in ${this.orgUrl} (or the credential cannot see it)`,
         );
       return project;
     });
@@ -109,11 +107,13 @@ export class ServiceHooksClient {
     path: string,
     options: { query?: Record<string, string | undefined>; body?: unknown } = {},
   ): Promise<{ json: unknown; headers: Headers }> {
+    const { mode } = this.credential;
+    const refused = mode === 'pat' ? 'the PAT' : `the ${mode} token`;
     return callAzureDevOpsRest(
       {
         orgUrl: this.orgUrl,
-        authorization: this.authorization,
-        refusal: (status) => `the PAT was not accepted (HTTP ${status}); check AZURE_DEVOPS_PAT and --org`,
+        credential: this.credential,
+        refusal: (status) => `${refused} was not accepted (HTTP ${status}); check ${this.credentialSource}`,
       },
       { method, path, ...options },
     );
