@@ -52,9 +52,35 @@ function scriptedReply(prompt: string): string {
   return JSON.stringify({ reply: `You asked: "${question}".${about}` });
 }
 
+/** A file's heading in a review prompt: "### <path> (flags)", and " part i of n" for a chunk. */
+const FILE_HEADING = /^### (\/.*?) \([^)]*\)(?: part \d+ of \d+)?$/;
+
 /** The files of a prompt, by their "### <path> (flags)" headings. */
 const shownFiles = (prompt: string) =>
-  [...prompt.matchAll(/^### (\/.*?) \([^)]*\)(?: part \d+ of \d+)?$/gm)].map((match) => match[1]);
+  [...prompt.matchAll(new RegExp(FILE_HEADING.source, 'gm'))].map((match) => match[1]);
+
+/** An added line of a review prompt's numbered diff ("+   12 text"), with the file whose heading it is under. */
+export interface AddedLine {
+  path: string;
+  line: number;
+  text: string;
+}
+
+/** The added lines of a review prompt, read the way the model is asked to read them (none before the first file). */
+export function addedLines(prompt: string): AddedLine[] {
+  const lines: AddedLine[] = [];
+  let path = '';
+  for (const line of prompt.split('\n')) {
+    const heading = FILE_HEADING.exec(line);
+    if (heading) {
+      path = heading[1];
+      continue;
+    }
+    const added = /^\+\s*(\d+) (.*)$/.exec(line);
+    if (added && path !== '') lines.push({ path, line: Number(added[1]), text: added[2] });
+  }
+  return lines;
+}
 
 /** Triage: every file needs review, except those whose added lines are all Markdown prose. */
 function scriptedTriage(prompt: string): string {
@@ -114,31 +140,22 @@ export function scriptedReview(request: ChatRequest): string {
   if (schema === 'thread_reply') return scriptedReply(prompt);
   if (schema === 'file_triage') return scriptedTriage(prompt);
   if (schema === 'review_summary') return scriptedSummary(prompt);
-  const findings: Finding[] = [];
-  const files: string[] = [];
-  let path = '';
-  for (const line of prompt.split('\n')) {
-    const header = /^### (\/.*?) \([^)]*\)(?: part \d+ of \d+)?$/.exec(line);
-    if (header) {
-      path = header[1];
-      files.push(path);
-      continue;
-    }
-    const added = /^\+\s*(\d+) (.*)$/.exec(line);
-    if (!added || path === '') continue;
-    const rule = rules.find((candidate) => candidate.pattern.test(added[2]));
-    if (rule === undefined) continue;
-    const lineNumber = Number(added[1]);
-    findings.push({
-      path,
-      side: 'right',
-      startLine: lineNumber,
-      endLine: lineNumber,
-      severity: rule.severity,
-      comment: rule.comment,
-      suggestion: rule.fix ? rule.fix(added[2]) : null,
-    });
-  }
+  const findings = addedLines(prompt).flatMap(({ path, line, text }): Finding[] => {
+    const rule = rules.find((candidate) => candidate.pattern.test(text));
+    if (rule === undefined) return [];
+    return [
+      {
+        path,
+        side: 'right',
+        startLine: line,
+        endLine: line,
+        severity: rule.severity,
+        comment: rule.comment,
+        suggestion: rule.fix ? rule.fix(text) : null,
+      },
+    ];
+  });
+  const files = shownFiles(prompt);
   return JSON.stringify({
     summary: `This pull request changes ${files.length} file${files.length === 1 ? '' : 's'}.`,
     walkthrough: files.map((file) => ({ path: file, change: 'Updated.' })),

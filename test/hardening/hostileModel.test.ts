@@ -1,5 +1,6 @@
 import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
-import { answerWith, findingOn, ORG_URL, setUpReview } from './reviewHardeningFixture';
+import { answerWith, findingOn } from '../support/reviewAnswers';
+import { ORG_URL, setUpReview } from './reviewHardeningFixture';
 
 /**
  * A model that answers with everything a hostile or confused model could: images, foreign links, mentions, HTML,

@@ -1,5 +1,6 @@
 import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
-import { answerWith, setUpReview } from './reviewHardeningFixture';
+import { answerWith } from '../support/reviewAnswers';
+import { setUpReview } from './reviewHardeningFixture';
 
 /**
  * Pull requests that try to talk the reviewer into silence, generated as every attempt in every place: each is

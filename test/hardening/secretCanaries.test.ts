@@ -1,6 +1,7 @@
 import { answerMention } from '../../shared/review/answerMention';
 import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
-import { answerWith, setUpReview } from './reviewHardeningFixture';
+import { answerWith } from '../support/reviewAnswers';
+import { setUpReview } from './reviewHardeningFixture';
 
 /**
  * Secrets planted where a review reads — a PAT, an LLM key, the webhook password and an OAuth client secret, in a

@@ -1,12 +1,9 @@
-import type { StructuredRequest } from '../../shared/llm/chatModel';
-import { PROPERTY } from '../../shared/review/comments';
-import type { ReviewAnswer } from '../../shared/review/prompt';
-import { reviewPullRequest, type ReviewDependencies } from '../../shared/review/reviewPullRequest';
+import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
 import { LockLostError } from '../../shared/review/reviewStore';
-import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
-import { InMemoryReviewStore } from '../support/inMemoryReviewStore';
-import { ManualClock } from '../support/manualClock';
-import { ScriptedChatModel, type ScriptedAnswer } from '../support/scriptedChatModel';
+import type { Files } from '../support/inMemoryPlatform';
+import { inMemoryReview, threadsOfKind } from '../support/inMemoryReview';
+import { flaggingReviewer } from '../support/reviewAnswers';
+import type { ScriptedAnswer } from '../support/scriptedChatModel';
 
 /**
  * The review core's fencing and time budget against in-memory ports: a job whose lock was taken from it stops
@@ -15,66 +12,22 @@ import { ScriptedChatModel, type ScriptedAnswer } from '../support/scriptedChatM
  */
 
 /** Flags every added `console.log` line, low severity. */
-const reviewer = (request: StructuredRequest<unknown>): ReviewAnswer => {
-  const findings: ReviewAnswer['findings'] = [];
-  let path = '';
-  for (const line of request.user.split('\n')) {
-    const header = /^### (\/\S*) \(/.exec(line);
-    if (header) path = header[1];
-    const added = /^\+\s*(\d+) (.*)$/.exec(line);
-    if (!added?.[2].includes('console.log')) continue;
-    const lineNumber = Number(added[1]);
-    findings.push({
-      path,
-      side: 'right',
-      startLine: lineNumber,
-      endLine: lineNumber,
-      severity: 'low',
-      comment: 'Flagged console.log.',
-      suggestion: null,
-    });
-  }
-  return { summary: 'A change.', walkthrough: [], verdict: 'Fine.', findings };
-};
+const reviewer = flaggingReviewer({ 'console.log': 'low' });
 
 const MINUTE = 60_000;
 
 function setUp(respond: ScriptedAnswer = reviewer, deadline?: { inMs: number; modelCallMs: number }) {
-  const platform = new InMemoryPlatform();
-  const store = new InMemoryReviewStore();
-  const model = new ScriptedChatModel(respond);
-  const clock = new ManualClock();
-  const warnings: string[] = [];
-  const deps: ReviewDependencies = {
-    platform,
-    model,
-    store,
-    log: { info: () => undefined, warn: (message) => warnings.push(message) },
-    limits: { maxFiles: 100, maxFileBytes: 100_000, maxPromptChars: 50_000 },
-    policy: {
-      reviewDrafts: false,
-      failSeverity: 'never',
-      failThreshold: 1,
-      statusContext: { genre: 'ado-reviewer', name: 'review' },
-      ignoredIdentityIds: [],
-    },
-    now: clock.now,
-    deadline: deadline && {
-      at: new Date(clock.now().getTime() + deadline.inMs),
-      modelCallMs: deadline.modelCallMs,
-    },
+  const fixture = inMemoryReview(respond);
+  fixture.deps.deadline = deadline && {
+    at: new Date(fixture.clock.now().getTime() + deadline.inMs),
+    modelCallMs: deadline.modelCallMs,
   };
-  return { platform, store, model, clock, warnings, deps };
+  return fixture;
 }
 
 const BASE: Files = { 'README.md': 'hi\n' };
 const flagged = (name: string) => `export const ${name} = 1;\nconsole.log(${name});\n`;
 const FOUR_FILES = Object.fromEntries(['a', 'b', 'c', 'd'].map((name) => [`src/${name}.ts`, flagged(name)]));
-const threadsOfKind = (
-  platform: InMemoryPlatform,
-  ref: Parameters<InMemoryPlatform['threads']>[0],
-  kind: string,
-) => platform.threads(ref).filter((thread) => thread.properties[PROPERTY.kind] === kind);
 
 describe('a job whose lock is taken from it', () => {
   it('stops before its next write and hands over; the next job finishes from the saved plan', async () => {

@@ -1,75 +1,20 @@
-import type { StructuredRequest } from '../../shared/llm/chatModel';
 import { PROPERTY } from '../../shared/review/comments';
-import type { ReviewAnswer } from '../../shared/review/prompt';
-import {
-  reviewPullRequest,
-  type ReviewDependencies,
-  type ReviewPolicy,
-} from '../../shared/review/reviewPullRequest';
-import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
+import { reviewPullRequest, type ReviewPolicy } from '../../shared/review/reviewPullRequest';
+import type { Files, InMemoryPlatform } from '../support/inMemoryPlatform';
+import { inMemoryReview, threadsOfKind } from '../support/inMemoryReview';
+import { flaggingReviewer } from '../support/reviewAnswers';
 import { InMemoryReviewStore } from '../support/inMemoryReviewStore';
-import { ManualClock } from '../support/manualClock';
-import { ScriptedChatModel, type ScriptedAnswer } from '../support/scriptedChatModel';
+import type { ScriptedAnswer } from '../support/scriptedChatModel';
 
 /**
  * The review core against in-memory ports: which base a review compares with, coalescing under the lock, the merge
  * gate, exactly-once posting and the error path. The same rules run end to end against the real clients elsewhere.
  */
 
-type Severity = ReviewAnswer['findings'][number]['severity'];
-
-/** Answers like a reviewer that flags every added line containing one of `flags`, with that flag's severity. */
-const flaggingReviewer =
-  (flags: Record<string, Severity> = { 'console.log': 'low' }) =>
-  (request: StructuredRequest<unknown>): ReviewAnswer => {
-    const findings: ReviewAnswer['findings'] = [];
-    let path = '';
-    for (const line of request.user.split('\n')) {
-      const header = /^### (\/\S*) \(/.exec(line);
-      if (header) path = header[1];
-      const added = /^\+\s*(\d+) (.*)$/.exec(line);
-      if (!added) continue;
-      for (const [flag, severity] of Object.entries(flags)) {
-        if (!added[2].includes(flag)) continue;
-        const lineNumber = Number(added[1]);
-        findings.push({
-          path,
-          side: 'right',
-          startLine: lineNumber,
-          endLine: lineNumber,
-          severity,
-          comment: `Flagged ${flag}.`,
-          suggestion: null,
-        });
-      }
-    }
-    return { summary: 'A change.', walkthrough: [], verdict: 'Fine.', findings };
-  };
-
-const POLICY: ReviewPolicy = {
-  reviewDrafts: false,
-  failSeverity: 'never',
-  failThreshold: 1,
-  statusContext: { genre: 'ado-reviewer', name: 'review' },
-  ignoredIdentityIds: ['other-bot'],
-};
-
 function setUp(options: { policy?: Partial<ReviewPolicy>; respond?: ScriptedAnswer } = {}) {
-  const platform = new InMemoryPlatform();
-  const store = new InMemoryReviewStore();
-  const model = new ScriptedChatModel(options.respond ?? flaggingReviewer());
-  const clock = new ManualClock();
-  const warnings: string[] = [];
-  const deps: ReviewDependencies = {
-    platform,
-    model,
-    store,
-    log: { info: () => undefined, warn: (message) => warnings.push(message) },
-    limits: { maxFiles: 100, maxFileBytes: 100_000, maxPromptChars: 50_000 },
-    policy: { ...POLICY, ...options.policy },
-    now: clock.now,
-  };
-  return { platform, store, model, clock, warnings, deps };
+  return inMemoryReview(options.respond ?? flaggingReviewer(), {
+    policy: { ignoredIdentityIds: ['other-bot'], ...options.policy },
+  });
 }
 
 const BASE: Files = { 'README.md': 'hi\n' };
@@ -78,9 +23,9 @@ const flagged = (name: string) => `export const ${name} = 1;\nconsole.log(${name
 type Fixture = ReturnType<typeof setUp>;
 const prompts = ({ model }: Fixture) => model.requests.map((request) => request.user);
 const findingThreads = ({ platform }: Fixture, ref: Parameters<InMemoryPlatform['threads']>[0]) =>
-  platform.threads(ref).filter((thread) => thread.properties[PROPERTY.kind] === 'finding');
+  threadsOfKind(platform, ref, 'finding');
 const summaryOf = ({ platform }: Fixture, ref: Parameters<InMemoryPlatform['threads']>[0]) => {
-  const summaries = platform.threads(ref).filter((thread) => thread.properties[PROPERTY.kind] === 'summary');
+  const summaries = threadsOfKind(platform, ref, 'summary');
   expect(summaries).toHaveLength(1);
   return summaries[0].comments[0].content;
 };

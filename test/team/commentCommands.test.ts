@@ -1,12 +1,11 @@
 import type { StructuredRequest } from '../../shared/llm/chatModel';
 import { PROPERTY } from '../../shared/review/comments';
 import { answerComment, type CommentDependencies } from '../../shared/review/comment-commands/answerComment';
-import type { ReviewAnswer } from '../../shared/review/prompt';
-import { reviewPullRequest, type ReviewDependencies } from '../../shared/review/reviewPullRequest';
+import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
+import { addedLines } from '../../dev/llm/scriptedReviewer';
 import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
-import { InMemoryReviewStore } from '../support/inMemoryReviewStore';
-import { ManualClock } from '../support/manualClock';
-import { ScriptedChatModel } from '../support/scriptedChatModel';
+import { inMemoryReview } from '../support/inMemoryReview';
+import { answerWith, findingOn } from '../support/reviewAnswers';
 
 /**
  * Comments on a pull request against in-memory ports: each command acknowledged once whatever the redeliveries, a
@@ -25,62 +24,28 @@ const reviewer = (request: StructuredRequest<unknown>): unknown => {
     };
   }
   if (request.schemaName === 'thread_reply') return { reply: 'An answer.' };
-  const findings: ReviewAnswer['findings'] = [];
-  let path = '';
-  for (const line of request.user.split('\n')) {
-    const header = /^### (\/\S*) \(/.exec(line);
-    if (header) path = header[1];
-    const added = /^\+\s*(\d+) (.*)$/.exec(line);
-    if (added?.[2].includes('eval(')) {
-      const lineNumber = Number(added[1]);
-      findings.push({
-        path,
-        side: 'right',
-        startLine: lineNumber,
-        endLine: lineNumber,
-        severity: 'high',
-        comment: 'No eval.',
-        suggestion: null,
-      });
-    }
-  }
-  return { summary: 'A change.', walkthrough: [], verdict: 'Fine.', findings };
+  return answerWith(
+    addedLines(request.user)
+      .filter(({ text }) => text.includes('eval('))
+      .map(({ path, line }) => findingOn(path, line, 'No eval.', { severity: 'high' })),
+  );
 };
 
 function setUp() {
-  const platform = new InMemoryPlatform();
-  const store = new InMemoryReviewStore();
-  const model = new ScriptedChatModel(reviewer);
-  const clock = new ManualClock();
-  const log = { info: () => undefined, warn: () => undefined };
-  const policy = {
-    reviewDrafts: false,
-    failSeverity: 'never' as const,
-    failThreshold: 1,
-    statusContext: { genre: 'ado-reviewer', name: 'review' },
-    ignoredIdentityIds: [],
-  };
-  const reviewDeps: ReviewDependencies = {
-    platform,
-    model,
-    store,
-    log,
-    limits: { maxFiles: 100, maxFileBytes: 100_000, maxPromptChars: 50_000 },
-    policy,
-    now: clock.now,
-  };
+  const review = inMemoryReview(reviewer);
+  const { platform, store, model, clock } = review;
   const ref = platform.openPullRequest({ target: BASE, source: { 'scripts/build.ts': 'eval(x);\n' } });
   const deps: CommentDependencies = {
     platform,
     model,
     store,
-    log,
+    log: review.deps.log,
     ignoredIdentityIds: [],
-    team: { appDefaults: policy, learningsEnabled: true },
-    review: (request) => reviewPullRequest(ref, reviewDeps, request),
+    team: { appDefaults: review.deps.policy, learningsEnabled: true },
+    review: (request) => reviewPullRequest(ref, review.deps, request),
     now: clock.now,
   };
-  return { platform, store, model, deps, reviewDeps, ref };
+  return { platform, store, model, deps, reviewDeps: review.deps, ref };
 }
 
 const BASE: Files = { 'README.md': 'hi\n' };

@@ -1,13 +1,11 @@
-import type { StructuredRequest } from '../../shared/llm/chatModel';
 import { PROPERTY } from '../../shared/review/comments';
-import type { ReviewAnswer } from '../../shared/review/prompt';
-import { reviewPullRequest, type ReviewDependencies } from '../../shared/review/reviewPullRequest';
+import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
 import { buildReviewContext } from '../../shared/review/team/reviewContext';
 import type { ReviewMetricsEvent } from '../../shared/review/team/reviewMetrics';
-import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
-import { InMemoryReviewStore } from '../support/inMemoryReviewStore';
-import { ManualClock } from '../support/manualClock';
-import { ScriptedChatModel } from '../support/scriptedChatModel';
+import type { Files, InMemoryPlatform } from '../support/inMemoryPlatform';
+import { inMemoryReview, threadsOfKind } from '../support/inMemoryReview';
+import { flaggingReviewer } from '../support/reviewAnswers';
+import type { ScriptedChatModel } from '../support/scriptedChatModel';
 
 /**
  * The team's steering of a review, against in-memory ports: the configuration read from the target branch (path
@@ -15,66 +13,19 @@ import { ScriptedChatModel } from '../support/scriptedChatModel';
  * planner is handed, and the metrics event.
  */
 
-type Severity = ReviewAnswer['findings'][number]['severity'];
-
-/** Flags every added line containing a key of `flags`, with its severity. */
-const flaggingReviewer =
-  (flags: Record<string, Severity>) =>
-  (request: StructuredRequest<unknown>): ReviewAnswer => {
-    const findings: ReviewAnswer['findings'] = [];
-    let path = '';
-    for (const line of request.user.split('\n')) {
-      const header = /^### (\/\S*) \(/.exec(line);
-      if (header) path = header[1];
-      const added = /^\+\s*(\d+) (.*)$/.exec(line);
-      if (!added) continue;
-      for (const [flag, severity] of Object.entries(flags)) {
-        if (!added[2].includes(flag)) continue;
-        const lineNumber = Number(added[1]);
-        findings.push({
-          path,
-          side: 'right',
-          startLine: lineNumber,
-          endLine: lineNumber,
-          severity,
-          comment: `Flagged ${flag}.`,
-          suggestion: null,
-        });
-      }
-    }
-    return { summary: 'A change.', walkthrough: [], verdict: 'Fine.', findings };
-  };
-
 function setUp(options: { organizationYaml?: string } = {}) {
-  const platform = new InMemoryPlatform();
-  const store = new InMemoryReviewStore();
-  const model = new ScriptedChatModel(flaggingReviewer({ 'eval(': 'high', 'console.log': 'low' }));
-  const clock = new ManualClock();
-  const warnings: string[] = [];
-  const infos: string[] = [];
   const metrics: ReviewMetricsEvent[] = [];
-  const deps: ReviewDependencies = {
-    platform,
-    model,
-    store,
-    log: { info: (message) => infos.push(message), warn: (message) => warnings.push(message) },
-    limits: { maxFiles: 100, maxFileBytes: 100_000, maxPromptChars: 50_000 },
-    policy: {
-      reviewDrafts: false,
-      failSeverity: 'never',
-      failThreshold: 1,
-      statusContext: { genre: 'ado-reviewer', name: 'review' },
-      ignoredIdentityIds: [],
+  const fixture = inMemoryReview(flaggingReviewer({ 'eval(': 'high', 'console.log': 'low' }), {
+    deps: {
+      team: { organizationYaml: options.organizationYaml, learningsEnabled: true },
+      metrics: (event) => metrics.push(event),
     },
-    now: clock.now,
-    team: { organizationYaml: options.organizationYaml, learningsEnabled: true },
-    metrics: (event) => metrics.push(event),
-  };
-  return { platform, store, model, warnings, infos, metrics, deps };
+  });
+  return { ...fixture, metrics };
 }
 
 const findings = (platform: InMemoryPlatform, ref: Parameters<InMemoryPlatform['threads']>[0]) =>
-  platform.threads(ref).filter((thread) => thread.properties[PROPERTY.kind] === 'finding');
+  threadsOfKind(platform, ref, 'finding');
 const prompts = (model: ScriptedChatModel) => model.requests.map((request) => request.user).join('\n');
 
 const BASE: Files = { 'README.md': 'hi\n' };

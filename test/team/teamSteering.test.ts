@@ -1,10 +1,9 @@
 import type { StructuredRequest } from '../../shared/llm/chatModel';
 import { PROPERTY } from '../../shared/review/comments';
 import { reviewPullRequest, type ReviewDependencies } from '../../shared/review/reviewPullRequest';
-import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
-import { InMemoryReviewStore } from '../support/inMemoryReviewStore';
-import { ManualClock } from '../support/manualClock';
-import { ScriptedChatModel } from '../support/scriptedChatModel';
+import type { Files, InMemoryPlatform } from '../support/inMemoryPlatform';
+import { inMemoryReview } from '../support/inMemoryReview';
+import type { ScriptedChatModel } from '../support/scriptedChatModel';
 
 /**
  * How the team's configuration, learnings and work items steer the planner: what reaches the prompts (fenced, and
@@ -27,26 +26,7 @@ function answer(request: StructuredRequest<unknown>): unknown {
 const CHUNKED = { chunkTokens: 200, contextTokens: { light: 20_000, reasoning: 20_000, heavy: 20_000 } };
 
 function setUp(limits: Partial<ReviewDependencies['limits']> = {}) {
-  const platform = new InMemoryPlatform();
-  const store = new InMemoryReviewStore();
-  const model = new ScriptedChatModel(answer);
-  const deps: ReviewDependencies = {
-    platform,
-    model,
-    store,
-    log: { info: () => undefined, warn: () => undefined },
-    limits: { maxFiles: 100, maxFileBytes: 100_000, maxPromptChars: 50_000, ...limits },
-    policy: {
-      reviewDrafts: false,
-      failSeverity: 'never',
-      failThreshold: 1,
-      statusContext: { genre: 'ado-reviewer', name: 'review' },
-      ignoredIdentityIds: [],
-    },
-    now: new ManualClock().now,
-    team: { learningsEnabled: true },
-  };
-  return { platform, store, model, deps };
+  return inMemoryReview(answer, { limits, deps: { team: { learningsEnabled: true } } });
 }
 
 const reviewPrompts = (model: ScriptedChatModel) =>

@@ -1,0 +1,66 @@
+import type { PullRequestRef } from '../../shared/review/platform';
+import { PROPERTY } from '../../shared/review/comments';
+import type { ReviewDependencies, ReviewPolicy } from '../../shared/review/reviewPullRequest';
+import { InMemoryPlatform } from './inMemoryPlatform';
+import { InMemoryReviewStore } from './inMemoryReviewStore';
+import { ManualClock } from './manualClock';
+import { ScriptedChatModel, type ScriptedAnswer } from './scriptedChatModel';
+
+/**
+ * The review core's dependencies over in-memory ports, for unit tests of a review: a platform, a store, a scripted
+ * model and a manual clock, with the policy and limits most tests start from, and every log line kept.
+ */
+
+/** Drafts skipped, a merge gate that never fails, the app's status context, nobody ignored. */
+export const reviewPolicy = (overrides: Partial<ReviewPolicy> = {}): ReviewPolicy => ({
+  reviewDrafts: false,
+  failSeverity: 'never',
+  failThreshold: 1,
+  statusContext: { genre: 'ado-reviewer', name: 'review' },
+  ignoredIdentityIds: [],
+  ...overrides,
+});
+
+export interface InMemoryReviewOptions<P extends InMemoryPlatform> {
+  /** In place of a plain InMemoryPlatform (a subclass that says more about its pull requests). */
+  platform?: P;
+  /** Over reviewPolicy(). */
+  policy?: Partial<ReviewPolicy>;
+  /** Over 100 files, 100,000 bytes a file and 50,000 characters a prompt. */
+  limits?: Partial<ReviewDependencies['limits']>;
+  /** The optional dependencies (team, metrics, safety …), as given. */
+  deps?: Partial<ReviewDependencies>;
+}
+
+export function inMemoryReview<P extends InMemoryPlatform = InMemoryPlatform>(
+  respond: ScriptedAnswer,
+  options: InMemoryReviewOptions<P> = {},
+) {
+  const platform = options.platform ?? (new InMemoryPlatform() as P);
+  const store = new InMemoryReviewStore();
+  const model = new ScriptedChatModel(respond);
+  const clock = new ManualClock();
+  /** Every log line, in order; and each level's on its own. */
+  const logs: string[] = [];
+  const infos: string[] = [];
+  const warnings: string[] = [];
+  const keep = (level: string[]) => (message: string) => {
+    logs.push(message);
+    level.push(message);
+  };
+  const deps: ReviewDependencies = {
+    platform,
+    model,
+    store,
+    log: { info: keep(infos), warn: keep(warnings) },
+    limits: { maxFiles: 100, maxFileBytes: 100_000, maxPromptChars: 50_000, ...options.limits },
+    policy: reviewPolicy(options.policy),
+    now: clock.now,
+    ...options.deps,
+  };
+  return { platform, store, model, clock, logs, infos, warnings, deps };
+}
+
+/** The threads on a pull request the app marked as `kind` (`finding`, `summary` …). */
+export const threadsOfKind = (platform: InMemoryPlatform, ref: PullRequestRef, kind: string) =>
+  platform.threads(ref).filter((thread) => thread.properties[PROPERTY.kind] === kind);
