@@ -10,9 +10,10 @@ import { MODEL_ERROR } from '../../shared/review/pipeline/runPipeline';
 import { planReview } from '../../shared/review/planReview';
 import type { PlanDependencies } from '../../shared/review/preparedReview';
 import type { ReviewAnswer } from '../../shared/review/prompt';
-import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
+import { reviewPullRequest, type ReviewDependencies } from '../../shared/review/reviewPullRequest';
 import { createSecretReader } from '../../shared/secrets/readSecret';
 import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
+import { reviewPolicy } from '../support/inMemoryReview';
 import { InMemoryReviewStore } from '../support/inMemoryReviewStore';
 import { ManualClock } from '../support/manualClock';
 import { ScriptedChatModel } from '../support/scriptedChatModel';
@@ -82,6 +83,20 @@ function setUp(model: ScriptedChatModel, limits: Partial<typeof LIMITS> = {}) {
   };
   return { platform, deps, infos };
 }
+
+/** The whole review over the pipeline's dependencies, posting on `platform`, its state in `store`. */
+const reviewDependencies = (
+  platform: InMemoryPlatform,
+  deps: PlanDependencies,
+  store: InMemoryReviewStore,
+): ReviewDependencies => ({
+  ...deps,
+  platform,
+  store,
+  log: { info: () => undefined, warn: () => undefined },
+  policy: reviewPolicy(),
+  now: new ManualClock().now,
+});
 
 async function plan(platform: InMemoryPlatform, deps: PlanDependencies, target: Files, source: Files) {
   const ref = platform.openPullRequest({ target, source });
@@ -256,21 +271,10 @@ describe('a chunk whose call keeps failing', () => {
     });
     const { platform, deps } = setUp(model);
     const ref = platform.openPullRequest({ target: TARGET, source: MIXED });
-    const store = new InMemoryReviewStore();
-    const outcome = await reviewPullRequest(ref, {
-      ...deps,
-      platform,
-      store,
-      log: { info: () => undefined, warn: () => undefined },
-      policy: {
-        reviewDrafts: false,
-        failSeverity: 'never',
-        failThreshold: 1,
-        statusContext: { genre: 'ado-reviewer', name: 'review' },
-        ignoredIdentityIds: [],
-      },
-      now: new ManualClock().now,
-    });
+    const outcome = await reviewPullRequest(
+      ref,
+      reviewDependencies(platform, deps, new InMemoryReviewStore()),
+    );
     expect(outcome).toMatchObject({ kind: 'done' });
     const status = platform.statuses(ref).at(-1);
     expect(status?.state).toBe('succeeded');
@@ -286,21 +290,7 @@ describe('an incremental push', () => {
     const { platform, deps } = setUp(model);
     const ref = platform.openPullRequest({ target: TARGET, source: MIXED });
     const store = new InMemoryReviewStore();
-    const review = () =>
-      reviewPullRequest(ref, {
-        ...deps,
-        platform,
-        store,
-        log: { info: () => undefined, warn: () => undefined },
-        policy: {
-          reviewDrafts: false,
-          failSeverity: 'never',
-          failThreshold: 1,
-          statusContext: { genre: 'ado-reviewer', name: 'review' },
-          ignoredIdentityIds: [],
-        },
-        now: new ManualClock().now,
-      });
+    const review = () => reviewPullRequest(ref, reviewDependencies(platform, deps, store));
     await review();
     const before = model.requests.length;
     platform.push(ref, { 'src/file1.ts': sourceFile('g1', 41) });
