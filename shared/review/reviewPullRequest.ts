@@ -135,19 +135,22 @@ async function reviewNewestIteration(
 ): Promise<PassOutcome> {
   const { platform, store } = deps;
   const startedAt = deps.now().getTime();
-  const pullRequest = await platform.getPullRequest(ref);
+  // Independent reads, together: each is a round trip before the review can start.
+  const [pullRequest, ownId, iterations, state] = await Promise.all([
+    platform.getPullRequest(ref),
+    platform.getOwnIdentityId(),
+    platform.listIterations(ref),
+    store.readState(ref),
+  ]);
   if (pullRequest.status !== 'active')
     return { kind: 'skipped', reason: `pull request is ${pullRequest.status}` };
-  const ownId = await platform.getOwnIdentityId();
   const author = pullRequest.authorId.toLowerCase();
   if (author === ownId || deps.policy.ignoredIdentityIds.includes(author)) {
     return { kind: 'skipped', reason: 'pull request authored by an ignored identity' };
   }
 
-  const iterations = await platform.listIterations(ref);
   const newest = iterations.at(-1);
   if (newest === undefined) return { kind: 'skipped', reason: 'pull request has no iterations' };
-  const state = await store.readState(ref);
   const full = request.kind === 'command' && request.full;
   if (!full && state.lastReviewedIteration !== undefined && state.lastReviewedIteration >= newest.id) {
     return { kind: 'skipped', reason: `iteration ${newest.id} is already reviewed` };

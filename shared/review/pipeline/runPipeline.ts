@@ -161,10 +161,13 @@ export async function runReviewPipeline(
     // Awaited below, where its error ends the review.
     () => undefined,
   );
-  const prepared = await collect((file) => {
+  const collecting = collect((file) => {
     arrived.push(file);
     takeArrived();
   });
+  // The tokenizers load (a few hundred milliseconds, once a process) while the first reads are in flight.
+  for (const tier of ['light', 'reasoning', 'heavy'] as const) count(tier, '');
+  const prepared = await collecting;
   rules = await rulesRead;
   takeArrived();
   const { collected, checks } = prepared;
