@@ -8,6 +8,7 @@ import { createAzureDevOpsPlatform } from '../../shared/azure-devops/azureDevOps
 import { parseConfig } from '../../shared/config';
 import type { AzureDevOpsOrganization } from '../../shared/config/azureDevOpsSettings';
 import type { PullRequestRef } from '../../shared/review/platform';
+import { createTopicPullRequest } from '../support/topicPullRequest';
 
 /**
  * Signing in to Azure DevOps without a PAT, through the real azure-devops-node-api and @azure/identity clients over
@@ -33,27 +34,14 @@ afterAll(async () => {
 });
 
 async function openPullRequest(server: AzureDevOpsTestServer): Promise<PullRequestRef> {
-  const repository = await server.createRepository({
+  const { ref } = await createTopicPullRequest(server, {
     project: 'demo project',
-    name: 'service',
-    files: { 'README.md': 'x\n' },
-  });
-  await server.push({
-    repositoryId: repository.id,
-    branch: 'topic',
-    files: { 'src/a.ts': 'export const a = 1;\n' },
-  });
-  const pr = await server.createPullRequest({
-    repositoryId: repository.id,
-    sourceBranch: 'topic',
-    targetBranch: 'main',
+    repository: 'service',
+    mainFiles: { 'README.md': 'x\n' },
+    topicFiles: { 'src/a.ts': 'export const a = 1;\n' },
     title: 'identity',
   });
-  return {
-    projectId: (repository.project as { id: string }).id,
-    repositoryId: repository.id,
-    pullRequestId: pr.pullRequestId,
-  };
+  return ref;
 }
 
 const managedIdentity = (server: AzureDevOpsTestServer): AzureDevOpsOrganization =>

@@ -2,6 +2,8 @@ import { BlobServiceClient, type BlobLeaseClient } from '@azure/storage-blob';
 import type { ChatRequest } from '../../dev/llm/llmServer';
 import { scriptedReview } from '../../dev/llm/scriptedReviewer';
 import { startSandbox, threadKind, type Json, type Sandbox } from '../../dev/sandbox/sandbox';
+import { pullRequestTitleOf as titleOf } from '../support/chatRequests';
+import { openFlaggedPullRequest } from '../support/topicPullRequest';
 
 /**
  * Locks and time, end to end through the host stand-in and Azurite: a worker whose lease is broken mid-review stops
@@ -11,11 +13,6 @@ import { startSandbox, threadKind, type Json, type Sandbox } from '../../dev/san
 
 let sandbox: Sandbox;
 const onRequest = new Map<string, (request: ChatRequest) => Promise<void>>();
-
-const titleOf = (request: ChatRequest) =>
-  /^Pull request: (.*)$/m.exec(
-    request.body.messages.find((message) => message.role === 'user')?.content ?? '',
-  )?.[1] ?? '';
 
 beforeAll(async () => {
   sandbox = await startSandbox({
@@ -38,26 +35,7 @@ afterAll(async () => {
 
 const FILES = ['src/a.ts', 'src/b.ts', 'src/c.ts'];
 
-async function openPullRequest(name: string) {
-  const repository = await sandbox.devops.createRepository({
-    project: 'demo',
-    name,
-    files: { 'README.md': 'hi\n' },
-  });
-  await sandbox.devops.push({
-    repositoryId: repository.id,
-    branch: 'topic',
-    baseBranch: 'main',
-    files: Object.fromEntries(FILES.map((file) => [file, 'export const a = 1;\nconsole.log(a);\n'])),
-  });
-  const pr = await sandbox.devops.createPullRequest({
-    repositoryId: repository.id,
-    sourceBranch: 'topic',
-    targetBranch: 'main',
-    title: name,
-  });
-  return { repositoryId: repository.id, pullRequestId: pr.pullRequestId };
-}
+const openPullRequest = (name: string) => openFlaggedPullRequest(sandbox.devops, name, FILES);
 
 const statesOf = (repositoryId: string, pullRequestId: number) =>
   (sandbox.devops.statuses(repositoryId, pullRequestId) as Json[]).map((status) => status.state as string);

@@ -1,7 +1,8 @@
 import { startSandbox, threadKind, type Json, type Sandbox } from '../../dev/sandbox/sandbox';
 import { scriptedReview } from '../../dev/llm/scriptedReviewer';
-import type { ChatRequest } from '../../dev/llm/llmServer';
+import { pullRequestTitleOf as titleOf } from '../support/chatRequests';
 import { seededShuffle, testSeed, withSeed } from '../support/testSeed';
+import { openFlaggedPullRequest } from '../support/topicPullRequest';
 
 /**
  * One review per change, exactly once, under at-least-once delivery: duplicates, redeliveries, bursts of pushes,
@@ -13,11 +14,6 @@ let sandbox: Sandbox;
 /** Model calls per pull request currently running, and the most seen at once. */
 const running = new Map<string, number>();
 let maxConcurrentPerPullRequest = 0;
-
-const titleOf = (request: ChatRequest) =>
-  /^Pull request: (.*)$/m.exec(
-    request.body.messages.find((message) => message.role === 'user')?.content ?? '',
-  )?.[1] ?? '';
 
 beforeAll(async () => {
   sandbox = await startSandbox({
@@ -46,26 +42,8 @@ const iterationOf = (thread: Json) => Number(thread.properties['ado-reviewer.ite
 const requestsFor = (title: string) => sandbox.llm.requests.filter((request) => titleOf(request) === title);
 
 /** A repository and an open PR whose first iteration adds one flagged line per file in `flagged`. */
-async function openPullRequest(name: string, flagged: string[]) {
-  const repository = await sandbox.devops.createRepository({
-    project: 'demo',
-    name,
-    files: { 'README.md': 'hi\n' },
-  });
-  await sandbox.devops.push({
-    repositoryId: repository.id,
-    branch: 'topic',
-    baseBranch: 'main',
-    files: Object.fromEntries(flagged.map((file) => [file, `export const a = 1;\nconsole.log(a);\n`])),
-  });
-  const pr = await sandbox.devops.createPullRequest({
-    repositoryId: repository.id,
-    sourceBranch: 'topic',
-    targetBranch: 'main',
-    title: name,
-  });
-  return { repositoryId: repository.id, pullRequestId: pr.pullRequestId };
-}
+const openPullRequest = (name: string, flagged: string[]) =>
+  openFlaggedPullRequest(sandbox.devops, name, flagged);
 
 describe('a second push', () => {
   let repositoryId: string;

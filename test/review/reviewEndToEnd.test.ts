@@ -6,8 +6,8 @@ import {
   type Json,
   type Sandbox,
 } from '../../dev/sandbox/sandbox';
-import type { ChatRequest } from '../../dev/llm/llmServer';
 import { FAILURE_MESSAGES } from '../../shared/review/failureMessages';
+import { userPromptOf as promptOf } from '../support/chatRequests';
 
 /**
  * A service-hook delivery becomes a posted review, end to end: Azure DevOps test server → webhook (stand-in host)
@@ -32,9 +32,6 @@ const threadsOf = (repositoryId: string, pullRequestId: number) =>
 const isSummary = (thread: Json) => threadKind(thread) === 'summary';
 const inlineThreads = (threads: Json[]) =>
   threads.filter((thread) => thread.threadContext?.filePath !== undefined);
-
-const promptOf = (request: ChatRequest) =>
-  request.body.messages.find((message) => message.role === 'user')?.content ?? '';
 
 describe('a pull request with added, edited and deleted files', () => {
   let repositoryId: string;

@@ -6,6 +6,7 @@ import { startAzureDevOpsServer, type AzureDevOpsTestServer } from '../../dev/az
 import { startLlmServer, type LlmTestServer } from '../../dev/llm/llmServer';
 import { threadKind, type Json } from '../../dev/sandbox/sandbox';
 import { scriptedReview } from '../../dev/llm/scriptedReviewer';
+import { createTopicPullRequest, flaggedFiles } from '../support/topicPullRequest';
 
 /**
  * A worker killed (SIGKILL) part-way through posting a review: the app runs in a separate process under the stand-in
@@ -92,21 +93,11 @@ it('a worker killed while posting leaves exactly one set of threads after anothe
     return true;
   });
 
-  const repository = await devops.createRepository({
+  const { ref } = await createTopicPullRequest(devops, {
     project: 'demo',
-    name: 'crash',
-    files: { 'README.md': 'x\n' },
-  });
-  await devops.push({
-    repositoryId: repository.id,
-    branch: 'topic',
-    baseBranch: 'main',
-    files: Object.fromEntries(files.map((file) => [file, 'export const a = 1;\nconsole.log(a);\n'])),
-  });
-  const pr = await devops.createPullRequest({
-    repositoryId: repository.id,
-    sourceBranch: 'topic',
-    targetBranch: 'main',
+    repository: 'crash',
+    mainFiles: { 'README.md': 'x\n' },
+    topicFiles: flaggedFiles(files),
     title: 'crash',
   });
   await waitFor(
@@ -114,7 +105,7 @@ it('a worker killed while posting leaves exactly one set of threads after anothe
     30_000,
   );
   const ownThreads = () =>
-    (devops.threads(repository.id, pr.pullRequestId) as Json[]).filter(
+    (devops.threads(ref.repositoryId, ref.pullRequestId) as Json[]).filter(
       (thread) => thread.comments?.[0]?.author?.id === devops.botIdentity.id,
     );
   expect(ownThreads()).toHaveLength(1);
@@ -123,7 +114,7 @@ it('a worker killed while posting leaves exactly one set of threads after anothe
   const second = await startWorker();
   devops.setSubscriber({ url: `${second.url}/azure_webhooks`, ...WEBHOOK });
   await waitFor(() => {
-    const statuses = devops.statuses(repository.id, pr.pullRequestId) as Json[];
+    const statuses = devops.statuses(ref.repositoryId, ref.pullRequestId) as Json[];
     return statuses.at(-1)?.state === 'succeeded' ? true : undefined;
   }, 60_000);
   await devops.settled();

@@ -42,3 +42,26 @@ export async function createTopicPullRequest(
   };
   return { ref, topicCommitId };
 }
+
+/** Files that each add a line the scripted reviewer flags (a `console.log`). */
+export const flaggedFiles = (paths: string[]): CreateRepositoryRequest['files'] =>
+  Object.fromEntries(paths.map((path) => [path, 'export const a = 1;\nconsole.log(a);\n']));
+
+/**
+ * A repository `name` in project demo (a README on main) with one pull request `name`, whose topic branch adds
+ * `paths`, each with a line the scripted reviewer flags.
+ */
+export async function openFlaggedPullRequest(
+  devops: AzureDevOpsTestServer,
+  name: string,
+  paths: string[],
+): Promise<{ repositoryId: string; pullRequestId: number }> {
+  const { ref } = await createTopicPullRequest(devops, {
+    project: 'demo',
+    repository: name,
+    mainFiles: { 'README.md': 'hi\n' },
+    topicFiles: flaggedFiles(paths),
+    title: name,
+  });
+  return { repositoryId: ref.repositoryId, pullRequestId: ref.pullRequestId };
+}
