@@ -87,7 +87,7 @@ describe('language and tone_instructions', () => {
     );
   });
 
-  it('reach the summary call of a chunked review too', async () => {
+  it('reach the triage and summary calls of a chunked review too (their texts are posted)', async () => {
     const { platform, model, deps } = setUp(CHUNKED);
     const ref = platform.openPullRequest({
       target: { ...BASE, '.ado-reviewer.yaml': 'language: fr-FR\ntone_instructions: "Be brief."\n' },
@@ -97,6 +97,9 @@ describe('language and tone_instructions', () => {
     const summaryCall = model.requests.find((request) => request.schemaName === 'review_summary');
     expect(summaryCall?.system).toContain('in French (France) (fr-FR)');
     expect(summaryCall?.user).toContain(`<untrusted-tone-${nonceOf(summaryCall?.user ?? '')}>\nBe brief.\n`);
+    const triageCalls = model.requests.filter((request) => request.schemaName === 'file_triage');
+    expect(triageCalls.length).toBeGreaterThan(0);
+    for (const call of triageCalls) expect(call.system).toContain('in French (France) (fr-FR)');
   });
 });
 
