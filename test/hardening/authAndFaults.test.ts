@@ -1,6 +1,7 @@
 import { startKeyVaultServer, type KeyVaultTestServer } from '../../dev/key-vault/keyVaultServer';
 import { createWebhookHandler } from '../../functions/webhook';
-import { createKeyVaultSecretStore, type SecretStore } from '../../shared/secrets/secretStore';
+import type { SecretStore } from '../../shared/secrets/secretStore';
+import { secretStoreOver } from '../support/keyVaultSecretStore';
 import {
   basic,
   createdSample,
@@ -33,11 +34,7 @@ const handle = createWebhookHandler({ createQueue: () => queue, secretStore: () 
 
 beforeAll(async () => {
   vault = await startKeyVaultServer();
-  store = createKeyVaultSecretStore({
-    vaultUri: vault.vaultUri,
-    credential: vault.credential,
-    clientOptions: vault.clientOptions,
-  });
+  store = secretStoreOver(vault);
   const {
     WEBHOOK_PASSWORD: _password,
     WEBHOOK_PREVIOUS_PASSWORD: _previous,

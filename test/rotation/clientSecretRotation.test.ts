@@ -10,7 +10,8 @@ import { DEFAULT_RETRY_POLICY } from '../../shared/llm/retryPolicy';
 import type { PullRequestRef } from '../../shared/review/platform';
 import { createSecretReader } from '../../shared/secrets/readSecret';
 import { openRefreshingSecret } from '../../shared/secrets/refreshingSecret';
-import { createKeyVaultSecretStore, type SecretStore } from '../../shared/secrets/secretStore';
+import type { SecretStore } from '../../shared/secrets/secretStore';
+import { secretStoreOver } from '../support/keyVaultSecretStore';
 import { createTopicPullRequest } from '../support/topicPullRequest';
 
 /**
@@ -40,13 +41,7 @@ afterAll(async () => {
   await vault?.close();
 });
 
-const newStore = (): SecretStore =>
-  createKeyVaultSecretStore({
-    vaultUri: vault.vaultUri,
-    credential: vault.credential,
-    clientOptions: vault.clientOptions,
-    rereadIntervalMs: 300,
-  });
+const newStore = (): SecretStore => secretStoreOver(vault, { rereadIntervalMs: 300 });
 
 describe('the PAT', () => {
   it('rotated in Key Vault and revoked in Azure DevOps is picked up at its first 401, with one Key Vault read', async () => {

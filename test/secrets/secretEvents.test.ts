@@ -5,9 +5,10 @@ import {
   handleKeyVaultSecretEvents,
 } from '../../functions/keyVaultSecretEvents';
 import { handleSecretEvents } from '../../shared/secrets/secretEvents';
-import { createKeyVaultSecretStore, type SecretStore } from '../../shared/secrets/secretStore';
+import type { SecretStore } from '../../shared/secrets/secretStore';
 import { registeredFunctions } from '../../dev/host/functionsCore';
 import { startKeyVaultServer, type KeyVaultTestServer } from '../../dev/key-vault/keyVaultServer';
+import { secretStoreOver } from '../support/keyVaultSecretStore';
 
 /**
  * Key Vault's Event Grid events, shaped as "Azure Key Vault as Event Grid source" documents them, handled against
@@ -70,13 +71,7 @@ function recordingLog() {
   };
 }
 
-function createStore(): SecretStore {
-  return createKeyVaultSecretStore({
-    vaultUri: vault.vaultUri,
-    credential: vault.credential,
-    clientOptions: vault.clientOptions,
-  });
-}
+const createStore = (): SecretStore => secretStoreOver(vault);
 
 /** A secret the store has read and cached, and the value of the next version. */
 async function cachedSecret(store: SecretStore) {

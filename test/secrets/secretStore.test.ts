@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createKeyVaultSecretStore,
-  READ_DEADLINE_MS,
-  type KeyVaultSecretStoreOptions,
-} from '../../shared/secrets/secretStore';
+import { READ_DEADLINE_MS, type KeyVaultSecretStoreOptions } from '../../shared/secrets/secretStore';
 import { startKeyVaultServer, type KeyVaultTestServer } from '../../dev/key-vault/keyVaultServer';
+import { secretStoreOver } from '../support/keyVaultSecretStore';
 
 /**
  * The secret store with the real Key Vault SDK against the local test vault: challenge, caching, single flight,
@@ -25,14 +22,7 @@ afterAll(async () => {
 const secretName = () => `secret-${randomUUID()}`;
 const secretValue = () => `value-${randomUUID()}`;
 
-function createStore(options: Partial<KeyVaultSecretStoreOptions> = {}) {
-  return createKeyVaultSecretStore({
-    vaultUri: vault.vaultUri,
-    credential: vault.credential,
-    clientOptions: vault.clientOptions,
-    ...options,
-  });
-}
+const createStore = (options: Partial<KeyVaultSecretStoreOptions> = {}) => secretStoreOver(vault, options);
 
 /** A clock the test moves by hand. */
 function manualClock() {
@@ -193,11 +183,7 @@ describe('Key Vault secret store', () => {
     try {
       const name = secretName();
       impostor.setSecret(name, secretValue());
-      const store = createKeyVaultSecretStore({
-        vaultUri: impostor.vaultUri,
-        credential: impostor.credential,
-        clientOptions: impostor.clientOptions,
-      });
+      const store = secretStoreOver(impostor);
 
       await expect(store.get(name)).rejects.toThrow(`Could not read Key Vault secret "${name}"`);
       expect(impostor.tokenRequests).toEqual([]);

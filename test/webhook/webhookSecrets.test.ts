@@ -1,8 +1,9 @@
 import { parseConfig } from '../../shared/config';
 import { handleSecretEvents } from '../../shared/secrets/secretEvents';
-import { createKeyVaultSecretStore, type SecretStore } from '../../shared/secrets/secretStore';
+import type { SecretStore } from '../../shared/secrets/secretStore';
 import { authenticateDelivery, resolveWebhookCredentials } from '../../shared/webhook/authenticateDelivery';
 import { startKeyVaultServer } from '../../dev/key-vault/keyVaultServer';
+import { secretStoreOver } from '../support/keyVaultSecretStore';
 
 /** Webhook passwords kept in Key Vault (the local Key Vault server, through the real SDK), rotated without a restart. */
 
@@ -14,11 +15,7 @@ const basic = (password: string) => `Basic ${Buffer.from(`azure-devops:${passwor
 
 beforeAll(async () => {
   vault = await startKeyVaultServer();
-  store = createKeyVaultSecretStore({
-    vaultUri: vault.vaultUri,
-    credential: vault.credential,
-    clientOptions: vault.clientOptions,
-  });
+  store = secretStoreOver(vault);
 });
 
 afterAll(async () => {
@@ -84,11 +81,7 @@ describe('webhook passwords in Key Vault', () => {
   });
 
   it('fails closed when the password secret does not exist', async () => {
-    const empty = createKeyVaultSecretStore({
-      vaultUri: vault.vaultUri,
-      credential: vault.credential,
-      clientOptions: vault.clientOptions,
-    });
+    const empty = secretStoreOver(vault);
     vault.setSecret('webhook-password', 'x', { enabled: false });
     const credentials = await resolveWebhookCredentials(config().webhook, empty);
     expect(credentials.passwords).toEqual([]);
