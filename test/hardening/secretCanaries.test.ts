@@ -2,6 +2,13 @@ import { answerMention } from '../../shared/review/answerMention';
 import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
 import { answerWith } from '../support/reviewAnswers';
 import { setUpReview } from './reviewHardeningFixture';
+import {
+  canariesWith,
+  LLM_KEY,
+  OAUTH_SECRET,
+  settingsFileWith,
+  WEBHOOK_PASSWORD,
+} from '../support/secretCanaries';
 
 /**
  * Secrets planted where a review reads — a PAT, an LLM key, the webhook password and an OAuth client secret, in a
@@ -9,20 +16,8 @@ import { setUpReview } from './reviewHardeningFixture';
  */
 
 const PAT = `${'q'.repeat(52)}AZDO${'x'.repeat(24)}JQQJ`.slice(0, 76) + 'AZDOab12';
-const LLM_KEY = 'sk-proj-Canary0LlmKey0123456789abcdefABCDEF';
-const WEBHOOK_PASSWORD = 'Canary-Webhook-Passw0rd-7f3a9c';
-const OAUTH_SECRET = 'abc8Q~CanaryClientSecret0123456789abcdefg';
-const CANARIES = [PAT, LLM_KEY, WEBHOOK_PASSWORD, OAUTH_SECRET];
-
-const DIFF = [
-  'export const settings = {',
-  `  token: "${PAT}",`,
-  `  openAiKey: process.env.KEY ?? "${LLM_KEY}",`,
-  `  webhookPassword: "${WEBHOOK_PASSWORD}",`,
-  `  clientSecret: "${OAUTH_SECRET}",`,
-  '};',
-  '',
-].join('\n');
+const CANARIES = canariesWith(PAT);
+const DIFF = settingsFileWith(PAT);
 
 const hits = (texts: string[]) => texts.filter((text) => CANARIES.some((canary) => text.includes(canary)));
 

@@ -9,6 +9,13 @@ import {
   type Json,
   type Sandbox,
 } from '../../dev/sandbox/sandbox';
+import {
+  canariesWith,
+  LLM_KEY,
+  OAUTH_SECRET,
+  settingsFileWith,
+  WEBHOOK_PASSWORD,
+} from '../support/secretCanaries';
 
 /**
  * The in-memory canary scan (secretCanaries.test.ts), through the stand-in host against Azurite, the Azure DevOps
@@ -22,23 +29,12 @@ import {
 // Shapes secretScan.ts recognises, so that the copies in the diff, description and mention are masked in prompts:
 // a 52-character base32 PAT, an `sk-proj-` key, a `…Password: "…"` value and an Entra client secret.
 const PAT = `patcanary${'q7z'.repeat(15)}ab2c`.slice(0, 52);
-const LLM_KEY = 'sk-proj-Canary0LlmKey0123456789abcdefABCDEF';
-const WEBHOOK_PASSWORD = 'Canary-Webhook-Passw0rd-7f3a9c';
-const OAUTH_SECRET = 'abc8Q~CanaryClientSecret0123456789abcdefg';
-const CANARIES = [PAT, LLM_KEY, WEBHOOK_PASSWORD, OAUTH_SECRET];
+const CANARIES = canariesWith(PAT);
 const GATEWAY_CLIENT = 'ado-reviewer';
 const GATEWAY_SCOPE = 'api://llm-gateway/.default';
 const STATE_CONTAINER = 'ado-reviewer-state';
 
-const SETTINGS_FILE = [
-  'export const settings = {',
-  `  token: "${PAT}",`,
-  `  openAiKey: process.env.KEY ?? "${LLM_KEY}",`,
-  `  webhookPassword: "${WEBHOOK_PASSWORD}",`,
-  `  clientSecret: "${OAUTH_SECRET}",`,
-  '};',
-  '',
-].join('\n');
+const SETTINGS_FILE = settingsFileWith(PAT);
 const DESCRIPTION =
   `Wires the checkout settings. token=${PAT} apiKey=${LLM_KEY} ` +
   `password=${WEBHOOK_PASSWORD} clientSecret=${OAUTH_SECRET}`;
