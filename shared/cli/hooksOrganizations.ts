@@ -97,3 +97,37 @@ export function hooksOrganizations(
     ],
   };
 }
+
+/**
+ * The organizations of a command line that takes exactly one of `--all-organizations` and `orgFlags` (`--org` and
+ * what may stand for it, such as `--repo-url`), resolved as above; none when the options or the environment did not
+ * pass their schemas (their problems are already said).
+ */
+export function organizationsOfCommandLine(
+  options: { org?: string; 'all-organizations': boolean } | undefined,
+  orgFlags: string[],
+  given: GivenTokens | undefined,
+  env: NodeJS.ProcessEnv,
+): { organizations?: HooksOrganization[]; warnings: string[]; problems: string[] } {
+  if (options === undefined || given === undefined) return { warnings: [], problems: [] };
+  const all = options['all-organizations'];
+  if (all === (options.org !== undefined)) {
+    const alternatives = [...orgFlags.slice(1), '--all-organizations'].map((flag) => `or ${flag}`);
+    return {
+      warnings: [],
+      problems: [
+        all
+          ? `--all-organizations: give either it or ${orgFlags.join('/')}`
+          : `--org: is required (${alternatives.join(', ')})`,
+      ],
+    };
+  }
+  const resolved = hooksOrganizations(
+    options.org === undefined ? 'all' : { orgUrl: options.org },
+    given,
+    env,
+  );
+  return 'problems' in resolved
+    ? { warnings: [], problems: resolved.problems }
+    : { ...resolved, problems: [] };
+}

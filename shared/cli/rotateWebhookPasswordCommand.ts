@@ -1,15 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { z } from 'zod';
-import { patCredential } from '../azure-devops/azureDevOpsCredential';
 import { MIN_WEBHOOK_SECRET_LENGTH } from '../config/fields';
 import { getProxyFetch } from '../http/outboundProxy';
 import { getAzureCredential } from '../identity/azureCredential';
-import { fixedSecret } from '../secrets/refreshingSecret';
 import { REREAD_INTERVAL_MS } from '../secrets/secretStore';
-import { ProjectNotFoundError, ServiceHooksClient } from '../service-hooks/serviceHooksClient';
+import type { ServiceHooksClient } from '../service-hooks/serviceHooksClient';
 import { planPasswordChange } from '../service-hooks/subscriptionPlanner';
 import { commandErrorMessage } from './commandErrorMessage';
+import {
+  inEachOrganization,
+  literalSecrets,
+  type OrganizationOutput,
+  type OrganizationsOutput,
+} from './inEachOrganization';
 import { parseRotateInvocation, ROTATE_USAGE, type RotateInvocation } from './rotateWebhookPasswordOptions';
 
 /**
@@ -18,7 +22,9 @@ import { parseRotateInvocation, ROTATE_USAGE, type RotateInvocation } from './ro
  * Where a run stands is kept in Key Vault, as tags on the new password's version (the rotation's id, its state and
  * the end of its grace period) and the rotation id on the previous password's version: a run that finds a rotation
  * not finished carries it on instead of starting another, and the subscriptions it already updated (their marker
- * holds the new password's fingerprint) are left as they are. Exit 0 when done, 1 on a failure (run again to carry
+ * holds the new password's fingerprint) are left as they are. With several organizations (--all-organizations) the
+ * state moves past "written" only once every organization's subscriptions carry the new password, so the previous
+ * one is never disabled while an organization still sends it. Exit 0 when done, 1 on a failure (run again to carry
  * on), 2 on a bad invocation or unknown project.
  */
 
@@ -44,13 +50,27 @@ const defaultPorts = (env: NodeJS.ProcessEnv): RotatePorts => ({
 const ROTATION_TAG = 'ado-reviewer-rotation';
 const STATE_TAG = 'ado-reviewer-rotation-state';
 const GRACE_TAG = 'ado-reviewer-rotation-grace-until';
+/** Set when a rotation was started with --all-organizations: no run for one organization may finish it. */
+const ORGANIZATIONS_TAG = 'ado-reviewer-rotation-organizations';
 /** written: both secrets stored; hooksUpdated: the subscriptions carry the new password; finished: previous disabled. */
 const rotationTags = z.object({
   [ROTATION_TAG]: z.string().min(1),
   [STATE_TAG]: z.enum(['written', 'hooksUpdated', 'finished']),
   [GRACE_TAG]: z.iso.datetime().optional(),
+  [ORGANIZATIONS_TAG]: z.literal('all').optional(),
 });
-type Rotation = { id: string; state: 'written' | 'hooksUpdated' | 'finished'; graceUntil?: string };
+type Rotation = {
+  id: string;
+  state: 'written' | 'hooksUpdated' | 'finished';
+  graceUntil?: string;
+  allOrganizations: boolean;
+};
+const tagsOf = (rotation: Rotation): Record<string, string> => ({
+  [ROTATION_TAG]: rotation.id,
+  [STATE_TAG]: rotation.state,
+  ...(rotation.graceUntil === undefined ? {} : { [GRACE_TAG]: rotation.graceUntil }),
+  ...(rotation.allOrganizations ? { [ORGANIZATIONS_TAG]: 'all' } : {}),
+});
 
 /** The event type of the probe: well-formed, authenticated, and one the app acknowledges without queueing. */
 const PROBE_EVENT_TYPE = 'ado-reviewer.password-probe';
@@ -73,29 +93,41 @@ export async function runRotateWebhookPasswordCommand(
     return 2;
   }
   const { invocation } = parsed;
-  // Whatever is printed passes through this: no password or PAT, even inside an error that echoes a request.
-  const secrets = [invocation.token];
+  // Whatever is printed passes through this: no password, PAT or token, even inside an error that echoes a request.
+  const secrets = new Set(invocation.organizations.flatMap(literalSecrets));
   const redact = (text: string) =>
-    secrets.reduce((redacted, secret) => redacted.split(secret).join('***'), text);
-  const say = (text: string) => io.out.write(redact(`${text}\n`));
+    [...secrets].reduce((redacted, secret) => redacted.split(secret).join('***'), text);
+  const output: Output = {
+    out: (text) => io.out.write(redact(`${text}\n`)),
+    err: (text) => io.err.write(redact(`ado-reviewer rotate-webhook-password: ${text}\n`)),
+    keepSecret: (secret) => secrets.add(secret),
+  };
+  for (const warning of invocation.warnings) output.err(`warning: ${warning}`);
   try {
-    await rotate(invocation, ports, say, (secret) => secrets.push(secret));
+    await rotate(invocation, ports, output);
     return 0;
   } catch (error) {
-    const message = commandErrorMessage(error);
-    io.err.write(redact(`ado-reviewer rotate-webhook-password: ${message}\n`));
-    return error instanceof ProjectNotFoundError || error instanceof UsageError ? 2 : 1;
+    output.err(commandErrorMessage(error));
+    return error instanceof StoppedError ? error.exitCode : 1;
   }
 }
 
-class UsageError extends Error {}
+type Output = Omit<OrganizationsOutput, 'labelled'>;
 
-async function rotate(
-  invocation: RotateInvocation,
-  ports: RotatePorts,
-  say: (text: string) => void,
-  keepSecret: (secret: string) => void,
-): Promise<void> {
+/** What stops the rotation, with its exit code (any other error: 1). */
+class StoppedError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+const usageError = (message: string) => new StoppedError(message, 2);
+
+async function rotate(invocation: RotateInvocation, ports: RotatePorts, output: Output): Promise<void> {
+  const { out: say, keepSecret } = output;
   const vault = ports.secretClient(invocation.vaultUri);
   const { passwordSecret, previousPasswordSecret } = invocation;
   const current = await vault.getSecret(passwordSecret);
@@ -103,19 +135,18 @@ async function rotate(
   keepSecret(current.value);
   const tagged = rotationTags.safeParse(current.properties.tags ?? {});
   let rotation: Rotation | undefined = tagged.success
-    ? { id: tagged.data[ROTATION_TAG], state: tagged.data[STATE_TAG], graceUntil: tagged.data[GRACE_TAG] }
+    ? {
+        id: tagged.data[ROTATION_TAG],
+        state: tagged.data[STATE_TAG],
+        graceUntil: tagged.data[GRACE_TAG],
+        allOrganizations: tagged.data[ORGANIZATIONS_TAG] === 'all',
+      }
     : undefined;
   let password = current.value;
   let version = current.properties.version as string;
   let writtenAt: number | undefined;
   const tagVersion = async (next: Rotation): Promise<Rotation> => {
-    await vault.updateSecretProperties(passwordSecret, version, {
-      tags: {
-        [ROTATION_TAG]: next.id,
-        [STATE_TAG]: next.state,
-        ...(next.graceUntil === undefined ? {} : { [GRACE_TAG]: next.graceUntil }),
-      },
-    });
+    await vault.updateSecretProperties(passwordSecret, version, { tags: tagsOf(next) });
     return next;
   };
 
@@ -125,19 +156,22 @@ async function rotate(
       : randomBytes(32).toString('base64url');
     keepSecret(password);
     if (password.length < MIN_WEBHOOK_SECRET_LENGTH)
-      throw new UsageError(`the password from stdin is shorter than ${MIN_WEBHOOK_SECRET_LENGTH} characters`);
-    if (password === current.value) throw new UsageError('the password from stdin is the current one');
+      throw usageError(`the password from stdin is shorter than ${MIN_WEBHOOK_SECRET_LENGTH} characters`);
+    if (password === current.value) throw usageError('the password from stdin is the current one');
     const id = randomUUID();
     // Previous first: interrupted in between, the app still accepts exactly what it accepted before.
     await vault.setSecret(previousPasswordSecret, current.value, { tags: { [ROTATION_TAG]: id } });
-    const written = await vault.setSecret(passwordSecret, password, {
-      tags: { [ROTATION_TAG]: id, [STATE_TAG]: 'written' },
-    });
+    rotation = { id, state: 'written', allOrganizations: invocation.allOrganizations };
+    const written = await vault.setSecret(passwordSecret, password, { tags: tagsOf(rotation) });
     writtenAt = Date.now();
     version = written.properties.version as string;
-    rotation = { id, state: 'written' };
     say(
       `stored the current password as "${previousPasswordSecret}" and a new one as "${passwordSecret}" (rotation ${id})`,
+    );
+  } else if (rotation.allOrganizations && !invocation.allOrganizations) {
+    throw usageError(
+      `rotation ${rotation.id} was started with --all-organizations: carry it on with --all-organizations, ` +
+        'so that no organization keeps the previous password when it is disabled',
     );
   } else {
     say(`carrying on rotation ${rotation.id} (${rotation.state})`);
@@ -152,23 +186,21 @@ async function rotate(
   }
 
   if (rotation.state !== 'finished') {
-    const client = new ServiceHooksClient(
-      invocation.orgUrl,
-      patCredential(fixedSecret(invocation.token)),
-      'AZURE_DEVOPS_PAT and --org',
+    const credentials = { username: invocation.username, password };
+    const { code, notDone } = await inEachOrganization(
+      invocation.organizations,
+      { ...output, labelled: invocation.allOrganizations },
+      (client, organizationSay) => giveNewPassword(invocation, credentials, client, organizationSay),
     );
-    const projects = await client.findProjects(invocation.projects);
-    const plan = await planPasswordChange(
-      invocation.webhookUrl,
-      { username: invocation.username, password },
-      projects,
-      await client.listWebHookSubscriptions(),
-    );
-    for (const change of plan.changes) {
-      await change.apply?.(client);
-      say(`${change.outcome} ${change.eventType} ${change.project.name}`);
+    if (code !== 0) {
+      const where = invocation.allOrganizations
+        ? `not done in ${notDone.length} of ${invocation.organizations.length} organizations (${notDone.join(', ')}); `
+        : '';
+      throw new StoppedError(
+        `${where}the previous password stays valid: run the command again to carry on`,
+        code,
+      );
     }
-    if (plan.changes.length === 0) say('no ado-reviewer subscriptions found');
   }
 
   if (rotation.state === 'written') {
@@ -188,6 +220,27 @@ async function rotate(
     rotation = await tagVersion({ ...rotation, state: 'finished' });
     say(`disabled the previous password ("${previousPasswordSecret}"); rotation ${rotation.id} is finished`);
   }
+}
+
+/** One organization's subscriptions given the new password; those already carrying it are left as they are. */
+async function giveNewPassword(
+  invocation: RotateInvocation,
+  credentials: { username: string; password: string },
+  client: ServiceHooksClient,
+  say: OrganizationOutput,
+): Promise<void> {
+  const projects = await client.findProjects(invocation.projects);
+  const plan = await planPasswordChange(
+    invocation.webhookUrl,
+    credentials,
+    projects,
+    await client.listWebHookSubscriptions(),
+  );
+  for (const change of plan.changes) {
+    await change.apply?.(client);
+    say.out(`${change.outcome} ${change.eventType} ${change.project.name}`);
+  }
+  if (plan.changes.length === 0) say.out('no ado-reviewer subscriptions found');
 }
 
 /** Disables the previous password's versions of this rotation (a resumed run may have written it twice). */

@@ -1,26 +1,41 @@
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { organizationKey } from '../azure-devops/repositoryUrl';
+import { blankAsUnset, optionalString } from '../config/fields';
 import { webhookEndpoint } from '../service-hooks/subscriptionPlanner';
-import { describeZodIssues } from '../validation/describeZodIssues';
-import { serviceUrl, subscriptionTargetFields, withOneProjectSelection } from './setupHooksOptions';
+import { readCommandLine } from './commandLine';
+import { hooksOrganizations, organizationsOfCommandLine } from './hooksOrganizations';
+import {
+  serviceUrl,
+  subscriptionTarget,
+  subscriptionTargetFields,
+  withOneProjectSelection,
+  type SubscriptionTarget,
+} from './setupHooksOptions';
 
 /** The arguments and environment of `ado-reviewer rotate-webhook-password`, validated. */
 
 export const ROTATE_USAGE =
-  'usage: ado-reviewer rotate-webhook-password --org <org URL> (--project <name>... | --all-projects)\n' +
-  '         --url <app URL> --vault <name or URI> [--app-url <URL to probe>] [--username <name>]\n' +
-  '         [--grace <minutes>] [--finish] [--timeout <seconds>] [--password-stdin]\n' +
-  '         [--password-secret <name>] [--previous-password-secret <name>]\n' +
+  'usage: ado-reviewer rotate-webhook-password (--org <org URL> | --all-organizations)\n' +
+  '         (--project <name>... | --all-projects) --url <app URL> --vault <name or URI>\n' +
+  '         [--app-url <URL to probe>] [--username <name>] [--grace <minutes>] [--finish] [--timeout <seconds>]\n' +
+  '         [--password-stdin] [--password-secret <name>] [--previous-password-secret <name>]\n' +
   '  Rotates the webhook password without a refused delivery: stores the current password as the previous one\n' +
   '  and a new one (32 random characters, or the first line of stdin with --password-stdin) as the password in\n' +
   '  Key Vault, waits until the app accepts it (an authenticated delivery of an event type the app ignores, sent\n' +
   '  to --app-url, default --url), gives every subscription setup-hooks made the new password, and after the\n' +
   '  grace period (default 60 minutes; --finish: now) disables the previous password. Run it again after a\n' +
   '  failure or an interruption: it carries on where it stopped. It never prints a password.\n' +
-  '  Environment: AZURE_DEVOPS_PAT (or AZURE_DEVOPS_BOT_TOKEN) as for setup-hooks; WEBHOOK_USERNAME (or\n' +
-  '  --username); WEBHOOK_PASSWORD_SECRET_NAME and WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME (or the options;\n' +
-  '  default webhook-password and webhook-previous-password); KEY_VAULT_URI (or --vault); Azure sign-in\n' +
-  '  (az login, or AZURE_CLIENT_ID for a managed identity) with Key Vault Secrets Officer on the vault.\n';
+  "  --all-organizations: the subscriptions of every organization of the app's settings, each signed in with its\n" +
+  "  own credential (lines start with the organization's URL). The app has one webhook password, so use it when the\n" +
+  '  app serves several organizations: the previous password is disabled only once every organization is done; one\n' +
+  '  that fails (refused, unreachable) is reported, the others are still done, and the run exits 1 with the previous\n' +
+  '  password still valid. A rotation started with --all-organizations carries on only with it.\n' +
+  '  Sign-in: as setup-hooks: AZURE_DEVOPS_PAT (or AZURE_DEVOPS_BOT_TOKEN) for --org; without it, an --org of the\n' +
+  "  app's settings (AZURE_DEVOPS_ORGANIZATIONS or AZURE_DEVOPS_ORG_URL) uses its configured credential.\n" +
+  '  Environment: WEBHOOK_USERNAME (or --username); WEBHOOK_PASSWORD_SECRET_NAME and\n' +
+  '  WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME (or the options; default webhook-password and webhook-previous-password);\n' +
+  '  KEY_VAULT_URI (or --vault); Azure sign-in (az login, or AZURE_CLIENT_ID for a managed identity) with Key Vault\n' +
+  '  Secrets Officer on the vault.\n';
 
 /** A vault name (3-24 letters, digits and dashes) or its https URI. */
 const vaultUri = z
@@ -35,11 +50,6 @@ const secretName = z
   .string()
   .trim()
   .regex(/^[0-9A-Za-z-]{1,127}$/, 'must be a Key Vault secret name');
-const setting = z
-  .string()
-  .trim()
-  .optional()
-  .transform((value) => (value === '' ? undefined : value));
 const count = (what: string) =>
   z.coerce
     .number({ error: `must be a number of ${what}` })
@@ -62,19 +72,17 @@ const optionsSchema = withOneProjectSelection(
 );
 
 const environmentSchema = z.object({
-  AZURE_DEVOPS_PAT: setting,
-  AZURE_DEVOPS_BOT_TOKEN: setting,
-  WEBHOOK_USERNAME: setting,
-  WEBHOOK_PASSWORD_SECRET_NAME: setting,
-  WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME: setting,
-  KEY_VAULT_URI: setting,
+  AZURE_DEVOPS_PAT: optionalString,
+  AZURE_DEVOPS_BOT_TOKEN: optionalString,
+  WEBHOOK_USERNAME: optionalString,
+  WEBHOOK_PASSWORD_SECRET_NAME: optionalString,
+  WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME: optionalString,
+  KEY_VAULT_URI: optionalString,
 });
 
-export interface RotateInvocation {
-  orgUrl: string;
-  projects: string[] | 'all';
-  /** Where the subscriptions deliver (as setup-hooks), and where the probe goes. */
-  webhookUrl: URL;
+/** --all-organizations is also recorded with the rotation, which then carries on only with it. */
+export interface RotateInvocation extends SubscriptionTarget {
+  /** Where the probe goes. */
   probeUrl: URL;
   vaultUri: string;
   username: string;
@@ -84,81 +92,93 @@ export interface RotateInvocation {
   finish: boolean;
   timeoutMs: number;
   passwordFromStdin: boolean;
-  token: string;
+  /** Said before anything is done, such as organizations --org leaves out. */
+  warnings: string[];
 }
 
 export type ParsedRotateInvocation =
   { help: true } | { invocation: RotateInvocation } | { problems: string[] };
 
 export function parseRotateInvocation(args: string[], env: NodeJS.ProcessEnv): ParsedRotateInvocation {
-  let flags: Record<string, unknown>;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        org: { type: 'string' },
-        project: { type: 'string', multiple: true },
-        'all-projects': { type: 'boolean' },
-        url: { type: 'string' },
-        'app-url': { type: 'string' },
-        vault: { type: 'string' },
-        username: { type: 'string' },
-        grace: { type: 'string' },
-        finish: { type: 'boolean' },
-        timeout: { type: 'string' },
-        'password-stdin': { type: 'boolean' },
-        'password-secret': { type: 'string' },
-        'previous-password-secret': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (error) {
-    return { problems: [error instanceof Error ? error.message : String(error)] };
-  }
-  if (flags.help) return { help: true };
-  const environment = environmentSchema.safeParse(env);
-  const defaults = environment.data;
-  const options = optionsSchema.safeParse({
-    ...flags,
-    vault: flags.vault ?? defaults?.KEY_VAULT_URI,
-    'password-secret':
-      flags['password-secret'] ?? defaults?.WEBHOOK_PASSWORD_SECRET_NAME ?? 'webhook-password',
-    'previous-password-secret':
-      flags['previous-password-secret'] ??
-      defaults?.WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME ??
-      'webhook-previous-password',
+  const present = blankAsUnset(env);
+  const line = readCommandLine(args, env, {
+    flags: {
+      org: { type: 'string' },
+      'all-organizations': { type: 'boolean' },
+      project: { type: 'string', multiple: true },
+      'all-projects': { type: 'boolean' },
+      url: { type: 'string' },
+      'app-url': { type: 'string' },
+      vault: { type: 'string' },
+      username: { type: 'string' },
+      grace: { type: 'string' },
+      finish: { type: 'boolean' },
+      timeout: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      'password-secret': { type: 'string' },
+      'previous-password-secret': { type: 'string' },
+    },
+    // The options that default to a setting.
+    rewrite: (flags) => ({
+      ...flags,
+      vault: flags.vault ?? present.KEY_VAULT_URI,
+      'password-secret':
+        flags['password-secret'] ?? present.WEBHOOK_PASSWORD_SECRET_NAME ?? 'webhook-password',
+      'previous-password-secret':
+        flags['previous-password-secret'] ??
+        present.WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME ??
+        'webhook-previous-password',
+    }),
+    options: optionsSchema,
+    environment: environmentSchema,
   });
-  const problems = [
-    ...(options.error ? describeZodIssues(options.error, { pathPrefix: '--' }) : []),
-    ...(environment.error ? describeZodIssues(environment.error) : []),
+  if ('help' in line) return line;
+  const { options, environment, problems } = line;
+  const target = organizationsOfCommandLine(options, ['--org'], environment, env);
+  problems.push(...target.problems);
+  const { organizations } = target;
+  const warnings = [
+    ...target.warnings,
+    ...(options?.org === undefined ? [] : othersLeftOut(options.org, env)),
   ];
-  const token = defaults?.AZURE_DEVOPS_PAT ?? defaults?.AZURE_DEVOPS_BOT_TOKEN;
-  if (environment.success && token === undefined)
-    problems.push('AZURE_DEVOPS_PAT (or AZURE_DEVOPS_BOT_TOKEN): is required');
-  const username = options.data?.username ?? defaults?.WEBHOOK_USERNAME;
-  if (environment.success && username === undefined)
-    problems.push('WEBHOOK_USERNAME (or --username): is required');
-  if (!options.success || token === undefined || username === undefined || problems.length > 0)
+  const username = options?.username ?? environment?.WEBHOOK_USERNAME;
+  if (environment && username === undefined) problems.push('WEBHOOK_USERNAME (or --username): is required');
+  if (options && options['password-secret'] === options['previous-password-secret'])
+    problems.push('--password-secret and --previous-password-secret: must differ');
+  if (!options || organizations === undefined || username === undefined || problems.length > 0)
     return { problems };
-  const data = options.data;
-  if (data['password-secret'] === data['previous-password-secret'])
-    return { problems: ['--password-secret and --previous-password-secret: must differ'] };
   return {
     invocation: {
-      orgUrl: data.org,
-      projects: data['all-projects'] ? 'all' : [...new Set(data.project)],
-      webhookUrl: webhookEndpoint(data.url),
-      probeUrl: webhookEndpoint(data['app-url'] ?? data.url),
-      vaultUri: data.vault,
+      ...subscriptionTarget(options, organizations),
+      probeUrl: webhookEndpoint(options['app-url'] ?? options.url),
+      vaultUri: options.vault,
       username,
-      passwordSecret: data['password-secret'],
-      previousPasswordSecret: data['previous-password-secret'],
-      graceMs: data.grace * 60_000,
-      finish: data.finish,
-      timeoutMs: data.timeout * 1000,
-      passwordFromStdin: data['password-stdin'],
-      token,
+      passwordSecret: options['password-secret'],
+      previousPasswordSecret: options['previous-password-secret'],
+      graceMs: options.grace * 60_000,
+      finish: options.finish,
+      timeoutMs: options.timeout * 1000,
+      passwordFromStdin: options['password-stdin'],
+      warnings,
     },
   };
+}
+
+/**
+ * The app has one webhook password: rotated from one organization, the subscriptions of the app's other
+ * organizations keep the previous one, and are refused once it is disabled.
+ */
+function othersLeftOut(orgUrl: string, env: NodeJS.ProcessEnv): string[] {
+  const settings = hooksOrganizations('all', {}, env);
+  if ('problems' in settings) return [];
+  const others = settings.organizations
+    .map(({ organization }) => organization)
+    .filter((organization) => organization.key !== organizationKey(orgUrl));
+  return others.length === 0
+    ? []
+    : [
+        `the app's settings name other organizations too (${others.map((other) => other.url).join(', ')}): ` +
+          'their subscriptions keep the previous password and are refused once it is disabled; ' +
+          '--all-organizations updates every one',
+      ];
 }

@@ -3,7 +3,7 @@ import { parseRepositoryUrl } from '../azure-devops/repositoryUrl';
 import { optionalString } from '../config/fields';
 import { webhookEndpoint, type WebhookCredentials } from '../service-hooks/subscriptionPlanner';
 import { readCommandLine } from './commandLine';
-import { hooksOrganizations, type HooksOrganization } from './hooksOrganizations';
+import { organizationsOfCommandLine, type HooksOrganization } from './hooksOrganizations';
 
 /** The arguments and environment of `ado-reviewer setup-hooks` / `remove-hooks`, validated. */
 
@@ -61,9 +61,13 @@ export const serviceUrl = z
   )
   .transform((url) => url.href.replace(/\/+$/, ''));
 
-/** The organization and projects whose subscriptions a command changes, and the app URL they deliver to. */
+/**
+ * The organizations and projects whose subscriptions a command changes, and the app URL they deliver to. Exactly one
+ * of --org and --all-organizations, which organizationsOfOptions (hooksOrganizations.ts) checks and resolves.
+ */
 export const subscriptionTargetFields = {
-  org: serviceUrl,
+  org: serviceUrl.optional(),
+  'all-organizations': z.boolean().default(false),
   project: z.array(z.string().trim().min(1, 'must not be empty')).default([]),
   'all-projects': z.boolean().default(false),
   url: serviceUrl,
@@ -81,9 +85,6 @@ export function withOneProjectSelection<
 const optionsSchema = withOneProjectSelection(
   z.object({
     ...subscriptionTargetFields,
-    // Absent with --all-organizations.
-    org: serviceUrl.optional(),
-    'all-organizations': z.boolean().default(false),
     username: z.string().trim().min(1, 'must not be empty').optional(),
     'dry-run': z.boolean().default(false),
   }),
@@ -96,14 +97,31 @@ const environmentSchema = z.object({
   WEBHOOK_PASSWORD: optionalString,
 });
 
-export interface HooksInvocation {
-  /** One for --org or --repo-url; every organization of the app's settings for --all-organizations. */
+/** What subscriptionTargetFields name, resolved. */
+export interface SubscriptionTarget {
+  /** One for --org (or --repo-url); every organization of the app's settings for --all-organizations. */
   organizations: HooksOrganization[];
   /** --all-organizations: each line names its organization. */
   allOrganizations: boolean;
   /** Project names, or every project of the organization. */
   projects: string[] | 'all';
+  /** The app's webhook endpoint the subscriptions deliver to. */
   webhookUrl: URL;
+}
+
+export function subscriptionTarget(
+  options: { 'all-organizations': boolean; 'all-projects': boolean; project: string[]; url: string },
+  organizations: HooksOrganization[],
+): SubscriptionTarget {
+  return {
+    organizations,
+    allOrganizations: options['all-organizations'],
+    projects: options['all-projects'] ? 'all' : [...new Set(options.project)],
+    webhookUrl: webhookEndpoint(options.url),
+  };
+}
+
+export interface HooksInvocation extends SubscriptionTarget {
   dryRun: boolean;
   /** Only for setup-hooks. */
   credentials?: WebhookCredentials;
@@ -150,23 +168,12 @@ export function parseHooksInvocation(
   });
   if ('help' in line) return line;
   const { options, environment, problems } = line;
-  let organizations: HooksOrganization[] | undefined;
-  let warnings: string[] = [];
-  if (options && environment) {
-    const { org } = options;
-    const all = options['all-organizations'];
-    if (all === (org !== undefined))
-      problems.push(
-        all
-          ? '--all-organizations: give either it or --org/--repo-url'
-          : '--org: is required (or --repo-url, or --all-organizations)',
-      );
-    else {
-      const resolved = hooksOrganizations(org === undefined ? 'all' : { orgUrl: org }, environment, env);
-      if ('problems' in resolved) problems.push(...resolved.problems);
-      else ({ organizations, warnings } = resolved);
-    }
-  }
+  const {
+    organizations,
+    warnings,
+    problems: targetProblems,
+  } = organizationsOfCommandLine(options, ['--org', '--repo-url'], environment, env);
+  problems.push(...targetProblems);
   let credentials: WebhookCredentials | undefined;
   if (command === 'setup-hooks' && environment) {
     const username = options?.username ?? environment.WEBHOOK_USERNAME;
@@ -179,10 +186,7 @@ export function parseHooksInvocation(
   if (!options || organizations === undefined || problems.length > 0) return { problems };
   return {
     invocation: {
-      organizations,
-      allOrganizations: options['all-organizations'],
-      projects: options['all-projects'] ? 'all' : [...new Set(options.project)],
-      webhookUrl: webhookEndpoint(options.url),
+      ...subscriptionTarget(options, organizations),
       dryRun: options['dry-run'],
       credentials,
       warnings,

@@ -6,13 +6,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startAzureDevOpsServer, type AzureDevOpsTestServer } from '../../dev/azure-devops/azureDevOpsServer';
 import { startEntraTokenServer } from '../../dev/identity/entraTokenServer';
-import {
-  startManagedIdentityServer,
-  type ManagedIdentityServer,
-} from '../../dev/identity/managedIdentityServer';
-import { AZURE_DEVOPS_SCOPE } from '../../shared/azure-devops/azureDevOpsCredential';
 import { runRemoveHooksCommand, runSetupHooksCommand } from '../../shared/cli/setupHooksCommand';
 import { capturedOutput } from '../support/capturedOutput';
+import { AZURE_DEVOPS_RESOURCE, useTwoOrganizations } from './twoOrganizations';
 
 /**
  * setup-hooks / remove-hooks across the organizations of the app's settings (AZURE_DEVOPS_ORGANIZATIONS): two Azure
@@ -28,52 +24,12 @@ const EVENT_TYPES = [
   'git.pullrequest.updated',
   'ms.vss-code.git-pullrequest-comment-event',
 ];
-const RESOURCE = AZURE_DEVOPS_SCOPE.replace(/\/\.default$/, '');
-
-let identity: ManagedIdentityServer;
-let contoso: AzureDevOpsTestServer;
-let fabrikam: AzureDevOpsTestServer;
-
-beforeAll(async () => {
-  // MSAL reads these once per process: set before the first managed-identity credential is built.
-  identity = await startManagedIdentityServer();
-  process.env.IDENTITY_ENDPOINT = identity.endpoint;
-  process.env.IDENTITY_HEADER = identity.header;
-});
-
-afterAll(async () => {
-  await identity?.close();
-  delete process.env.IDENTITY_ENDPOINT;
-  delete process.env.IDENTITY_HEADER;
-});
-
-beforeEach(async () => {
-  contoso = await startAzureDevOpsServer({ organization: 'contoso' });
-  fabrikam = await startAzureDevOpsServer({
-    organization: 'fabrikam',
-    acceptsBearerToken: (token) => identity.isValid(token, RESOURCE),
-  });
-  contoso.createProject('Web');
-  contoso.createProject('Shared');
-  fabrikam.createProject('Shared');
-});
-
-afterEach(async () => {
-  await contoso.close();
-  await fabrikam.close();
-});
+const orgs = useTwoOrganizations({ contoso: ['Web', 'Shared'], fabrikam: ['Shared'] });
 
 const basic = (token: string) => `Basic ${Buffer.from(`:${token}`).toString('base64')}`;
 
-const settings = (contosoPat = contoso.token, extra: object[] = []) =>
-  JSON.stringify([
-    { url: contoso.orgUrl, auth: 'pat', token: contosoPat },
-    { url: fabrikam.orgUrl, auth: 'managed-identity' },
-    ...extra,
-  ]);
-
 const environment = (overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
-  AZURE_DEVOPS_ORGANIZATIONS: settings(),
+  AZURE_DEVOPS_ORGANIZATIONS: orgs.settings(),
   WEBHOOK_USERNAME: 'ado-hooks',
   WEBHOOK_PASSWORD: PASSWORD,
   ...overrides,
@@ -84,7 +40,8 @@ async function run(command: typeof runSetupHooksCommand, args: string[], env = e
   const [stdout, stderr] = [capturedOutput(), capturedOutput()];
   const code = await command(args, { env, out: stdout.stream, err: stderr.stream });
   const [out, err] = [stdout.text(), stderr.text()];
-  for (const secret of [PASSWORD, contoso.token, fabrikam.token]) expect(out + err).not.toContain(secret);
+  for (const secret of [PASSWORD, orgs.contoso.token, orgs.fabrikam.token])
+    expect(out + err).not.toContain(secret);
   return { code, out, err, lines: out.split('\n').filter((line) => line !== '') };
 }
 
@@ -96,41 +53,30 @@ const lines = (server: AzureDevOpsTestServer, outcome: string, projects: string[
 const hookWrites = (server: AzureDevOpsTestServer) =>
   server.writes.filter((write) => write.path.includes('/_apis/hooks/'));
 
-/** Each server saw only its own organization's credential: contoso its PAT, fabrikam managed-identity tokens. */
-function expectOwnCredentialsOnly() {
-  expect(contoso.authorizations.length).toBeGreaterThan(0);
-  expect(contoso.authorizations.every((header) => header === basic(contoso.token))).toBe(true);
-  expect(fabrikam.authorizations.length).toBeGreaterThan(0);
-  for (const header of fabrikam.authorizations) {
-    expect(header).toMatch(/^Bearer /);
-    expect(identity.isValid(header.slice('Bearer '.length), RESOURCE)).toBe(true);
-  }
-}
-
 describe('setup-hooks --all-organizations', () => {
   it('creates the subscriptions in every organization, each signed in with its own credential; again: unchanged', async () => {
     const result = await run(runSetupHooksCommand, everywhere);
 
     expect(result.code).toBe(0);
     expect(result.lines).toEqual([
-      ...lines(contoso, 'created', ['Web', 'Shared']),
-      ...lines(fabrikam, 'created', ['Shared']),
+      ...lines(orgs.contoso, 'created', ['Web', 'Shared']),
+      ...lines(orgs.fabrikam, 'created', ['Shared']),
     ]);
-    expect(contoso.serviceHookSubscriptions()).toHaveLength(6);
-    expect(fabrikam.serviceHookSubscriptions()).toHaveLength(3);
-    expectOwnCredentialsOnly();
-    expect(identity.requests.at(-1)).toMatchObject({ resource: RESOURCE, status: 200 });
+    expect(orgs.contoso.serviceHookSubscriptions()).toHaveLength(6);
+    expect(orgs.fabrikam.serviceHookSubscriptions()).toHaveLength(3);
+    orgs.expectOwnCredentialsOnly();
+    expect(orgs.identity.requests.at(-1)).toMatchObject({ resource: AZURE_DEVOPS_RESOURCE, status: 200 });
 
-    const writes = [hookWrites(contoso).length, hookWrites(fabrikam).length];
+    const writes = [hookWrites(orgs.contoso).length, hookWrites(orgs.fabrikam).length];
     const again = await run(runSetupHooksCommand, everywhere);
 
     expect(again.code).toBe(0);
     expect(again.lines).toEqual([
-      ...lines(contoso, 'unchanged', ['Web', 'Shared']),
-      ...lines(fabrikam, 'unchanged', ['Shared']),
+      ...lines(orgs.contoso, 'unchanged', ['Web', 'Shared']),
+      ...lines(orgs.fabrikam, 'unchanged', ['Shared']),
     ]);
-    expect([hookWrites(contoso).length, hookWrites(fabrikam).length]).toEqual(writes);
-    expectOwnCredentialsOnly();
+    expect([hookWrites(orgs.contoso).length, hookWrites(orgs.fabrikam).length]).toEqual(writes);
+    orgs.expectOwnCredentialsOnly();
   }, 30_000);
 
   it('prints what it would do with --dry-run and writes nothing anywhere', async () => {
@@ -138,11 +84,11 @@ describe('setup-hooks --all-organizations', () => {
 
     expect(result.code).toBe(0);
     expect(result.lines).toEqual([
-      ...lines(contoso, 'would create', ['Web', 'Shared']),
-      ...lines(fabrikam, 'would create', ['Shared']),
+      ...lines(orgs.contoso, 'would create', ['Web', 'Shared']),
+      ...lines(orgs.fabrikam, 'would create', ['Shared']),
     ]);
-    expect(contoso.writes).toEqual([]);
-    expect(fabrikam.writes).toEqual([]);
+    expect(orgs.contoso.writes).toEqual([]);
+    expect(orgs.fabrikam.writes).toEqual([]);
   }, 30_000);
 
   it('sets up the other organizations when one refuses its credential, and exits 1 naming it and why', async () => {
@@ -150,18 +96,18 @@ describe('setup-hooks --all-organizations', () => {
     const result = await run(
       runSetupHooksCommand,
       everywhere,
-      environment({ AZURE_DEVOPS_ORGANIZATIONS: settings(wrongPat) }),
+      environment({ AZURE_DEVOPS_ORGANIZATIONS: orgs.settings(wrongPat) }),
     );
 
     expect(result.code).toBe(1);
-    expect(result.lines).toEqual(lines(fabrikam, 'created', ['Shared']));
-    expect(fabrikam.serviceHookSubscriptions()).toHaveLength(3);
-    expect(contoso.serviceHookSubscriptions()).toEqual([]);
+    expect(result.lines).toEqual(lines(orgs.fabrikam, 'created', ['Shared']));
+    expect(orgs.fabrikam.serviceHookSubscriptions()).toHaveLength(3);
+    expect(orgs.contoso.serviceHookSubscriptions()).toEqual([]);
     expect(result.err).toContain(
-      `ado-reviewer setup-hooks: ${contoso.orgUrl}: GET /contoso/_apis/projects: the PAT was not accepted ` +
+      `ado-reviewer setup-hooks: ${orgs.contoso.orgUrl}: GET /contoso/_apis/projects: the PAT was not accepted ` +
         '(HTTP 401); check AZURE_DEVOPS_ORGANIZATIONS[0]',
     );
-    expect(result.err).toContain(`not done in 1 of 2 organizations: ${contoso.orgUrl}\n`);
+    expect(result.err).toContain(`not done in 1 of 2 organizations: ${orgs.contoso.orgUrl}\n`);
     expect(result.err).not.toContain(wrongPat);
   }, 30_000);
 
@@ -174,7 +120,7 @@ describe('setup-hooks --all-organizations', () => {
     });
     const gone = `http://127.0.0.1:${closedPort}/gone`;
     const env = environment({
-      AZURE_DEVOPS_ORGANIZATIONS: settings(contoso.token, [
+      AZURE_DEVOPS_ORGANIZATIONS: orgs.settings(orgs.contoso.token, [
         { url: gone, auth: 'pat', token: 'gone-pat-7c1d' },
       ]),
     });
@@ -183,8 +129,8 @@ describe('setup-hooks --all-organizations', () => {
 
     expect(result.code).toBe(1);
     expect(result.lines).toEqual([
-      ...lines(contoso, 'created', ['Web', 'Shared']),
-      ...lines(fabrikam, 'created', ['Shared']),
+      ...lines(orgs.contoso, 'created', ['Web', 'Shared']),
+      ...lines(orgs.fabrikam, 'created', ['Shared']),
     ]);
     expect(result.err).toContain(`ado-reviewer setup-hooks: ${gone}: GET /gone/_apis/projects: `);
     expect(result.err).toContain('ECONNREFUSED');
@@ -192,7 +138,7 @@ describe('setup-hooks --all-organizations', () => {
   }, 30_000);
 
   it('tries once more when Azure DevOps refuses a managed-identity token', async () => {
-    fabrikam.faults.inject({
+    orgs.fabrikam.faults.inject({
       matches: ({ method, path }) => method === 'GET' && path.endsWith('/_apis/hooks/subscriptions'),
       times: 1,
       status: 401,
@@ -201,12 +147,12 @@ describe('setup-hooks --all-organizations', () => {
     const result = await run(runSetupHooksCommand, everywhere);
 
     expect(result.code).toBe(0);
-    expect(fabrikam.serviceHookSubscriptions()).toHaveLength(3);
-    const listed = fabrikam.faults.requests.filter(
+    expect(orgs.fabrikam.serviceHookSubscriptions()).toHaveLength(3);
+    const listed = orgs.fabrikam.faults.requests.filter(
       (request) => request.method === 'GET' && request.url.includes('/_apis/hooks/subscriptions?'),
     );
     expect(listed.map((request) => request.status)).toEqual([401, 200]);
-    expectOwnCredentialsOnly();
+    orgs.expectOwnCredentialsOnly();
   }, 30_000);
 
   it('leaves an organization without a named project as it is (exit 2) and sets up the others', async () => {
@@ -219,11 +165,11 @@ describe('setup-hooks --all-organizations', () => {
     ]);
 
     expect(result.code).toBe(2);
-    expect(result.lines).toEqual(lines(contoso, 'created', ['Web']));
+    expect(result.lines).toEqual(lines(orgs.contoso, 'created', ['Web']));
     expect(result.err).toContain(
-      `ado-reviewer setup-hooks: ${fabrikam.orgUrl}: project "Web" not found in ${fabrikam.orgUrl}`,
+      `ado-reviewer setup-hooks: ${orgs.fabrikam.orgUrl}: project "Web" not found in ${orgs.fabrikam.orgUrl}`,
     );
-    expect(hookWrites(fabrikam)).toEqual([]);
+    expect(hookWrites(orgs.fabrikam)).toEqual([]);
 
     const shared = await run(runSetupHooksCommand, [
       '--all-organizations',
@@ -234,25 +180,25 @@ describe('setup-hooks --all-organizations', () => {
     ]);
     expect(shared.code).toBe(0);
     expect(shared.lines).toEqual([
-      ...lines(contoso, 'created', ['Shared']),
-      ...lines(fabrikam, 'created', ['Shared']),
+      ...lines(orgs.contoso, 'created', ['Shared']),
+      ...lines(orgs.fabrikam, 'created', ['Shared']),
     ]);
   }, 30_000);
 
   it('takes the classic single organization (AZURE_DEVOPS_ORG_URL and its bot token) as the list', async () => {
     const env = environment({
       AZURE_DEVOPS_ORGANIZATIONS: undefined,
-      AZURE_DEVOPS_ORG_URL: contoso.orgUrl,
-      AZURE_DEVOPS_BOT_TOKEN: contoso.token,
+      AZURE_DEVOPS_ORG_URL: orgs.contoso.orgUrl,
+      AZURE_DEVOPS_BOT_TOKEN: orgs.contoso.token,
       AZURE_DEVOPS_PAT: 'an-admin-pat-not-used',
     });
 
     const result = await run(runSetupHooksCommand, everywhere, env);
 
     expect(result.code).toBe(0);
-    expect(result.lines).toEqual(lines(contoso, 'created', ['Web', 'Shared']));
+    expect(result.lines).toEqual(lines(orgs.contoso, 'created', ['Web', 'Shared']));
     expect(result.err).toContain('warning: AZURE_DEVOPS_PAT is not used with --all-organizations');
-    expect(contoso.authorizations.every((header) => header === basic(contoso.token))).toBe(true);
+    expect(orgs.contoso.authorizations.every((header) => header === basic(orgs.contoso.token))).toBe(true);
   }, 30_000);
 });
 
@@ -262,34 +208,34 @@ describe('remove-hooks --all-organizations', () => {
 
     const dryRun = await run(runRemoveHooksCommand, [...everywhere, '--dry-run']);
     expect(dryRun.lines).toEqual([
-      ...lines(contoso, 'would delete', ['Web', 'Shared']),
-      ...lines(fabrikam, 'would delete', ['Shared']),
+      ...lines(orgs.contoso, 'would delete', ['Web', 'Shared']),
+      ...lines(orgs.fabrikam, 'would delete', ['Shared']),
     ]);
-    expect(fabrikam.serviceHookSubscriptions()).toHaveLength(3);
+    expect(orgs.fabrikam.serviceHookSubscriptions()).toHaveLength(3);
 
     const env = environment({ WEBHOOK_USERNAME: undefined, WEBHOOK_PASSWORD: undefined });
     const result = await run(runRemoveHooksCommand, everywhere, env);
 
     expect(result.code).toBe(0);
     expect(result.lines).toEqual([
-      ...lines(contoso, 'deleted', ['Web', 'Shared']),
-      ...lines(fabrikam, 'deleted', ['Shared']),
+      ...lines(orgs.contoso, 'deleted', ['Web', 'Shared']),
+      ...lines(orgs.fabrikam, 'deleted', ['Shared']),
     ]);
-    expect(contoso.serviceHookSubscriptions()).toEqual([]);
-    expect(fabrikam.serviceHookSubscriptions()).toEqual([]);
-    expectOwnCredentialsOnly();
+    expect(orgs.contoso.serviceHookSubscriptions()).toEqual([]);
+    expect(orgs.fabrikam.serviceHookSubscriptions()).toEqual([]);
+    orgs.expectOwnCredentialsOnly();
   }, 30_000);
 });
 
 describe('--org naming an organization of the settings', () => {
   it("uses that organization's configured credential when no AZURE_DEVOPS_PAT is given", async () => {
-    const args = ['--org', fabrikam.orgUrl, '--project', 'Shared', '--url', APP_URL];
+    const args = ['--org', orgs.fabrikam.orgUrl, '--project', 'Shared', '--url', APP_URL];
     const result = await run(runSetupHooksCommand, args);
 
     expect(result.code).toBe(0);
     expect(result.lines).toEqual(EVENT_TYPES.map((eventType) => `created ${eventType} Shared`));
-    expect(fabrikam.authorizations.every((header) => header.startsWith('Bearer '))).toBe(true);
-    expect(contoso.authorizations).toEqual([]);
+    expect(orgs.fabrikam.authorizations.every((header) => header.startsWith('Bearer '))).toBe(true);
+    expect(orgs.contoso.authorizations).toEqual([]);
 
     const removed = await run(runRemoveHooksCommand, args);
     expect(removed.lines).toEqual(EVENT_TYPES.map((eventType) => `deleted ${eventType} Shared`));
@@ -298,15 +244,15 @@ describe('--org naming an organization of the settings', () => {
   it('uses AZURE_DEVOPS_PAT when it is given, as without the settings', async () => {
     const result = await run(
       runSetupHooksCommand,
-      ['--org', contoso.orgUrl, '--project', 'Web', '--url', APP_URL],
+      ['--org', orgs.contoso.orgUrl, '--project', 'Web', '--url', APP_URL],
       environment({
-        AZURE_DEVOPS_ORGANIZATIONS: settings('a-stale-configured-pat'),
-        AZURE_DEVOPS_PAT: contoso.token,
+        AZURE_DEVOPS_ORGANIZATIONS: orgs.settings('a-stale-configured-pat'),
+        AZURE_DEVOPS_PAT: orgs.contoso.token,
       }),
     );
 
     expect(result.code).toBe(0);
-    expect(contoso.authorizations.every((header) => header === basic(contoso.token))).toBe(true);
+    expect(orgs.contoso.authorizations.every((header) => header === basic(orgs.contoso.token))).toBe(true);
   }, 30_000);
 });
 
@@ -332,7 +278,7 @@ describe('bad invocations exit 2', () => {
     expect(result.code).toBe(2);
     expect(result.err).toContain('--all-organizations: AZURE_DEVOPS_ORGANIZATIONS');
     expect(result.err).toContain('must be an https URL');
-    expect(contoso.authorizations).toEqual([]);
+    expect(orgs.contoso.authorizations).toEqual([]);
   });
 
   it('an --org the settings do not name needs a PAT', async () => {
@@ -358,14 +304,14 @@ describe('all three sign-in modes', () => {
     const entra = await startEntraTokenServer({ tenantId, clientId, clientSecret });
     const principal = await startAzureDevOpsServer({
       organization: 'principal',
-      acceptsBearerToken: (token) => entra.isValid(token, RESOURCE),
+      acceptsBearerToken: (token) => entra.isValid(token, AZURE_DEVOPS_RESOURCE),
     });
     principal.createProject('Tools');
     const caDirectory = await mkdtemp(path.join(tmpdir(), 'hooks-entra-ca-'));
     try {
       const caFile = path.join(caDirectory, 'ca.pem');
       await writeFile(caFile, entra.caCertificate);
-      const organizations = settings(contoso.token, [
+      const organizations = orgs.settings(orgs.contoso.token, [
         {
           url: principal.orgUrl,
           auth: 'service-principal',
@@ -393,8 +339,8 @@ describe('all three sign-in modes', () => {
             PATH: process.env.PATH,
             NODE_NO_WARNINGS: '1',
             NODE_EXTRA_CA_CERTS: caFile,
-            IDENTITY_ENDPOINT: identity.endpoint,
-            IDENTITY_HEADER: identity.header,
+            IDENTITY_ENDPOINT: orgs.identity.endpoint,
+            IDENTITY_HEADER: orgs.identity.header,
             AZURE_DEVOPS_ORGANIZATIONS: organizations,
             WEBHOOK_USERNAME: 'ado-hooks',
             WEBHOOK_PASSWORD: PASSWORD,
@@ -404,18 +350,18 @@ describe('all three sign-in modes', () => {
 
       expect(stderr).toBe('');
       expect(stdout.split('\n').filter(Boolean)).toEqual([
-        ...lines(contoso, 'created', ['Web', 'Shared']),
-        ...lines(fabrikam, 'created', ['Shared']),
+        ...lines(orgs.contoso, 'created', ['Web', 'Shared']),
+        ...lines(orgs.fabrikam, 'created', ['Shared']),
         ...lines(principal, 'created', ['Tools']),
       ]);
       expect(stdout).not.toContain(clientSecret);
       expect(principal.serviceHookSubscriptions()).toHaveLength(3);
-      expectOwnCredentialsOnly();
+      orgs.expectOwnCredentialsOnly();
       expect(principal.authorizations.length).toBeGreaterThan(0);
       for (const header of principal.authorizations) {
         expect(header).toMatch(/^Bearer /);
-        expect(entra.isValid(header.slice('Bearer '.length), RESOURCE)).toBe(true);
-        expect(identity.isValid(header.slice('Bearer '.length))).toBe(false);
+        expect(entra.isValid(header.slice('Bearer '.length), AZURE_DEVOPS_RESOURCE)).toBe(true);
+        expect(orgs.identity.isValid(header.slice('Bearer '.length))).toBe(false);
       }
       expect(entra.requests).toContainEqual(
         expect.objectContaining({ tenant: tenantId, clientId, status: 200 }),

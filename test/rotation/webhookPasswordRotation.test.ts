@@ -12,6 +12,7 @@ import {
   REREAD_INTERVAL_MS,
   type SecretStore,
 } from '../../shared/secrets/secretStore';
+import { useTwoOrganizations } from '../cli/twoOrganizations';
 import { capturedOutput } from '../support/capturedOutput';
 
 /** What a command writes to its two streams. */
@@ -31,7 +32,8 @@ import {
  * The webhook password rotated while deliveries flow, through the stand-in host, the local Key Vault (real SDK)
  * and the Azure DevOps test server: no delivery is refused when the sender switches the moment Key Vault holds the
  * new password, wrong passwords cost Key Vault almost nothing, a disabled previous password stops working within
- * the re-read interval, and `rotate-webhook-password` does the whole rotation, carrying on after an interruption.
+ * the re-read interval, and `rotate-webhook-password` does the whole rotation, carrying on after an interruption —
+ * also across two organizations signed in to with their own credentials (a PAT, the local managed identity).
  */
 
 const PASSWORD_SECRET = 'webhook-password';
@@ -171,13 +173,15 @@ describe('deliveries during a rotation', () => {
   });
 });
 
+/** The command's ports over the local Key Vault. */
+const ports = {
+  secretClient: (uri: string) => new SecretClient(uri, vault.credential, vault.clientOptions),
+  stdin: process.stdin,
+  sleep,
+};
+const current = async () => (await ports.secretClient(vault.vaultUri).getSecret(PASSWORD_SECRET)).value;
+
 describe('ado-reviewer rotate-webhook-password', () => {
-  const ports = {
-    secretClient: (uri: string) => new SecretClient(uri, vault.credential, vault.clientOptions),
-    stdin: process.stdin,
-    sleep,
-  };
-  const current = async () => (await ports.secretClient(vault.vaultUri).getSecret(PASSWORD_SECRET)).value;
   const subscriptionPasswords = () =>
     devops
       .serviceHookSubscriptions()
@@ -239,5 +243,200 @@ describe('ado-reviewer rotate-webhook-password', () => {
     expect(await post(fresh)).toBe(202);
     await sleep(REREAD_INTERVAL_MS);
     expect(await post(old)).toBe(401);
+  }, 60_000);
+});
+
+describe('ado-reviewer rotate-webhook-password --all-organizations', () => {
+  const orgs = useTwoOrganizations({ contoso: ['Web'], fabrikam: ['Shared'] });
+
+  /** The app's settings (contoso with its PAT, or `contosoPat`; fabrikam with the managed identity). */
+  const environment = (contosoPat?: string): NodeJS.ProcessEnv => ({
+    AZURE_DEVOPS_ORGANIZATIONS: orgs.settings(contosoPat),
+    WEBHOOK_USERNAME: USER,
+  });
+  const appUrl = () => `${host.url}/rotation`;
+  const target = (...organizations: string[]) => [
+    ...organizations,
+    '--all-projects',
+    '--url',
+    appUrl(),
+    '--vault',
+    vault.vaultUri,
+    '--finish',
+  ];
+  const passwords = (server: AzureDevOpsTestServer) =>
+    server
+      .serviceHookSubscriptions()
+      .map((subscription) => (subscription.consumerInputs as Record<string, string>).basicAuthPassword);
+  const latestPrevious = () => vault.versions(PREVIOUS_SECRET).at(-1);
+  const rotationTags = () => vault.versions(PASSWORD_SECRET).at(-1)?.tags ?? {};
+  const leaked: string[] = [];
+
+  /** Runs the command; its output may hold no password, PAT or token, checked once the test knows them all. */
+  async function rotateWith(args: string[], env: NodeJS.ProcessEnv) {
+    const output = commandOutput();
+    const code = await runRotateWebhookPasswordCommand(args, { env, ...output.io }, ports);
+    leaked.push(output.out(), output.err());
+    return { code, out: output.out(), err: output.err() };
+  }
+
+  function expectNothingSecretPrinted(secrets: string[]) {
+    const tokens = orgs.fabrikam.authorizations.map((header) => header.replace(/^Bearer /, ''));
+    for (const text of leaked.splice(0))
+      for (const secret of [...secrets, orgs.contoso.token, ...tokens]) expect(text).not.toContain(secret);
+  }
+
+  /** Both organizations' subscriptions made by setup-hooks with the current password, which it returns. */
+  async function hooksEverywhere(): Promise<string> {
+    const old = (await current()) as string;
+    const setup = commandOutput();
+    const args = ['--all-organizations', '--all-projects', '--url', appUrl()];
+    expect(
+      await runSetupHooksCommand(args, { env: { ...environment(), WEBHOOK_PASSWORD: old }, ...setup.io }),
+    ).toBe(0);
+    expect([passwords(orgs.contoso), passwords(orgs.fabrikam)]).toEqual([
+      [old, old, old],
+      [old, old, old],
+    ]);
+    return old;
+  }
+
+  /** Whether the previous password was still enabled in Key Vault as each subscription update reached `server`. */
+  function previousEnabledAtEachUpdate(server: AzureDevOpsTestServer): boolean[] {
+    const seen: boolean[] = [];
+    server.faults.inject({
+      matches: ({ method, path }) => {
+        if (method === 'PUT' && path.includes('/_apis/hooks/subscriptions/'))
+          seen.push(latestPrevious()?.enabled === true);
+        return false;
+      },
+    });
+    return seen;
+  }
+
+  const lines = (server: AzureDevOpsTestServer, outcome: string, project: string) =>
+    ['git.pullrequest.created', 'git.pullrequest.updated', 'ms.vss-code.git-pullrequest-comment-event'].map(
+      (eventType) => `${server.orgUrl}: ${outcome} ${eventType} ${project}`,
+    );
+  const changeLines = (out: string) => out.split('\n').filter((line) => / (updated|unchanged) /.test(line));
+
+  it("gives both organizations' subscriptions the new password, each with its own credential, then disables the previous one", async () => {
+    const old = await hooksEverywhere();
+    const seen = [previousEnabledAtEachUpdate(orgs.contoso), previousEnabledAtEachUpdate(orgs.fabrikam)];
+    const sent = [orgs.contoso.authorizations.length, orgs.fabrikam.authorizations.length];
+
+    const run = await rotateWith(target('--all-organizations'), environment());
+
+    expect(run.code).toBe(0);
+    const fresh = (await current()) as string;
+    expect(fresh).not.toBe(old);
+    expect([passwords(orgs.contoso), passwords(orgs.fabrikam)]).toEqual([
+      [fresh, fresh, fresh],
+      [fresh, fresh, fresh],
+    ]);
+    expect(changeLines(run.out)).toEqual([
+      ...lines(orgs.contoso, 'updated', 'Web'),
+      ...lines(orgs.fabrikam, 'updated', 'Shared'),
+    ]);
+    // Every update in either organization happened while the previous password was still valid.
+    expect(seen).toEqual([
+      [true, true, true],
+      [true, true, true],
+    ]);
+    expect(latestPrevious()?.enabled).toBe(false);
+    expect(rotationTags()).toMatchObject({
+      'ado-reviewer-rotation-state': 'finished',
+      'ado-reviewer-rotation-organizations': 'all',
+    });
+    // The rotation itself signed in to each, and each server only ever saw its own organization's credential.
+    expect(orgs.contoso.authorizations.length).toBeGreaterThan(sent[0]);
+    expect(orgs.fabrikam.authorizations.length).toBeGreaterThan(sent[1]);
+    orgs.expectOwnCredentialsOnly();
+    expectNothingSecretPrinted([old, fresh]);
+    expect(await post(fresh)).toBe(202);
+  }, 60_000);
+
+  it('keeps the previous password when one organization refuses its credential, names it, and a re-run after the fix finishes', async () => {
+    const old = await hooksEverywhere();
+    const wrongPat = 'not-the-contoso-pat-0f3b';
+
+    const failed = await rotateWith(target('--all-organizations'), environment(wrongPat));
+
+    expect(failed.code).toBe(1);
+    const fresh = (await current()) as string;
+    expect(fresh).not.toBe(old);
+    expect(failed.err).toContain(
+      `ado-reviewer rotate-webhook-password: ${orgs.contoso.orgUrl}: GET /contoso/_apis/projects: the PAT was not ` +
+        'accepted (HTTP 401); check AZURE_DEVOPS_ORGANIZATIONS[0]',
+    );
+    expect(failed.err).toContain(
+      `not done in 1 of 2 organizations (${orgs.contoso.orgUrl}); the previous password stays valid: run the command ` +
+        'again to carry on',
+    );
+    // The other organization is done; the refusing one still sends the previous password, which stays valid.
+    expect([passwords(orgs.contoso), passwords(orgs.fabrikam)]).toEqual([
+      [old, old, old],
+      [fresh, fresh, fresh],
+    ]);
+    expect(latestPrevious()?.enabled).toBe(true);
+    expect(rotationTags()['ado-reviewer-rotation-state']).toBe('written');
+    expect(await post(old)).toBe(202);
+
+    // A rotation of every organization cannot be finished from one of them.
+    const narrow = await rotateWith(target('--org', orgs.fabrikam.orgUrl), environment());
+    expect(narrow.code).toBe(2);
+    expect(narrow.err).toContain(
+      `rotation ${rotationTags()['ado-reviewer-rotation']} was started with --all-organizations`,
+    );
+    expect(latestPrevious()?.enabled).toBe(true);
+
+    const resumed = await rotateWith(target('--all-organizations'), environment());
+
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toContain(
+      `carrying on rotation ${rotationTags()['ado-reviewer-rotation']} (written)`,
+    );
+    expect(await current()).toBe(fresh);
+    expect(changeLines(resumed.out)).toEqual([
+      ...lines(orgs.contoso, 'updated', 'Web'),
+      ...lines(orgs.fabrikam, 'unchanged', 'Shared'),
+    ]);
+    expect([passwords(orgs.contoso), passwords(orgs.fabrikam)]).toEqual([
+      [fresh, fresh, fresh],
+      [fresh, fresh, fresh],
+    ]);
+    expect(latestPrevious()?.enabled).toBe(false);
+    expect(rotationTags()['ado-reviewer-rotation-state']).toBe('finished');
+    expectNothingSecretPrinted([old, fresh, wrongPat]);
+  }, 60_000);
+
+  it('takes either --org or --all-organizations, not both', async () => {
+    const run = await rotateWith(target('--all-organizations', '--org', orgs.contoso.orgUrl), environment());
+
+    expect(run.code).toBe(2);
+    expect(run.err).toContain(
+      'ado-reviewer rotate-webhook-password: --all-organizations: give either it or --org\n',
+    );
+    expect(orgs.contoso.authorizations).toEqual([]);
+  });
+
+  it("rotates an --org of the settings with its configured credential, warning that the others' subscriptions are left", async () => {
+    const old = await hooksEverywhere();
+    const sentToContoso = orgs.contoso.authorizations.length;
+
+    const run = await rotateWith(target('--org', orgs.fabrikam.orgUrl), environment());
+
+    expect(run.code).toBe(0);
+    const fresh = (await current()) as string;
+    expect(passwords(orgs.fabrikam)).toEqual([fresh, fresh, fresh]);
+    expect(run.out).toContain('updated git.pullrequest.created Shared\n');
+    expect(run.out).not.toContain(`${orgs.fabrikam.orgUrl}: `);
+    expect(orgs.fabrikam.authorizations.every((header) => header.startsWith('Bearer '))).toBe(true);
+    expect(orgs.contoso.authorizations.length).toBe(sentToContoso);
+    expect(run.err).toContain(
+      `warning: the app's settings name other organizations too (${orgs.contoso.orgUrl}): their subscriptions keep ` +
+        'the previous password',
+    );
+    expectNothingSecretPrinted([old, fresh]);
   }, 60_000);
 });
