@@ -4,6 +4,16 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { startAzurite, type Azurite } from '../../dev/azurite/azurite';
 import { startFunctionsHost, type FunctionsHost } from '../../dev/host/functionsHost';
+import {
+  basic,
+  createdSample,
+  goodHeaders,
+  HEADER_SECRET,
+  PASSWORD,
+  PREVIOUS_PASSWORD,
+  USER,
+  webhookEnvironment,
+} from '../hardening/webhookHarness';
 
 /**
  * The webhook and health functions as Azure Functions runs them: real registrations under the stand-in host, real
@@ -11,21 +21,12 @@ import { startFunctionsHost, type FunctionsHost } from '../../dev/host/functions
  */
 
 const samples = path.join(__dirname, '../fixtures/service-hooks');
-const ORG = 'https://dev.azure.com/ttchong';
-const USER = 'azure-devops';
-const PASSWORD = 'hook-password-7f3a';
-const PREVIOUS_PASSWORD = 'hook-password-old-19c2';
-const HEADER_SECRET = 'header-secret-55d1';
 
 let azurite: Azurite;
 let host: FunctionsHost;
 let queue: QueueClient;
 
 const sample = (file: string) => readFileSync(path.join(samples, file), 'utf8');
-const createdSample = sample('zulip__git.pullrequest.created__opened.json');
-const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-const goodHeaders = { authorization: basic(USER, PASSWORD), 'x-ado-reviewer-secret': HEADER_SECRET };
 
 function withRepositoryUrl(url: string): string {
   const delivery = JSON.parse(createdSample);
@@ -59,22 +60,17 @@ async function drainQueue(): Promise<unknown[]> {
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  Object.assign(process.env, {
-    AZURE_DEVOPS_ORG_URL: ORG,
-    AZURE_DEVOPS_BOT_TOKEN: 'pat-never-logged',
-    OPENAI_API_KEYS: 'sk-never-logged',
-    WEBHOOK_USERNAME: USER,
-    WEBHOOK_PASSWORD: PASSWORD,
-    WEBHOOK_PREVIOUS_PASSWORD: PREVIOUS_PASSWORD,
-    WEBHOOK_HEADER_NAME: 'X-Ado-Reviewer-Secret',
-    WEBHOOK_HEADER_SECRET: HEADER_SECRET,
-    AzureWebJobsStorage: azurite.connectionString,
-    REVIEW_QUEUE_NAME: 'webhook-test-jobs',
-    // The samples' organization is the real dev.azure.com: the authenticated /health checks it, and nothing here may
-    // leave the machine. Through a proxy on a closed loopback port, that check can only answer unreachable.
-    HTTPS_PROXY: 'http://127.0.0.1:9',
-    NO_PROXY: '127.0.0.1',
-  });
+  Object.assign(
+    process.env,
+    webhookEnvironment({
+      AzureWebJobsStorage: azurite.connectionString,
+      REVIEW_QUEUE_NAME: 'webhook-test-jobs',
+      // The samples' organization is the real dev.azure.com: the authenticated /health checks it, and nothing here
+      // may leave the machine. Through a proxy on a closed loopback port, that check can only answer unreachable.
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+      NO_PROXY: '127.0.0.1',
+    }),
+  );
   host = await startFunctionsHost({
     appRoot: path.join(__dirname, '../..'),
     entryModules: [require.resolve('../../functions/webhook'), require.resolve('../../functions/health')],
