@@ -12,7 +12,7 @@ import {
   PASSWORD,
   PREVIOUS_PASSWORD,
   USER,
-  webhookEnvironment,
+  useKeyVaultWebhookSettings,
   webhookRequest,
 } from './webhookHarness';
 
@@ -35,20 +35,11 @@ const handle = createWebhookHandler({ createQueue: () => queue, secretStore: () 
 beforeAll(async () => {
   vault = await startKeyVaultServer();
   store = secretStoreOver(vault);
-  const {
-    WEBHOOK_PASSWORD: _password,
-    WEBHOOK_PREVIOUS_PASSWORD: _previous,
-    WEBHOOK_HEADER_SECRET: _header,
-    ...literal
-  } = webhookEnvironment({
-    KEY_VAULT_URI: vault.vaultUri,
-    WEBHOOK_PASSWORD_SECRET_NAME: 'webhook-password',
-    WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME: 'webhook-previous-password',
-    WEBHOOK_HEADER_SECRET_SECRET_NAME: 'webhook-header-secret',
+  useKeyVaultWebhookSettings(vault.vaultUri, {
+    password: 'webhook-password',
+    previousPassword: 'webhook-previous-password',
+    headerSecret: 'webhook-header-secret',
   });
-  for (const name of ['WEBHOOK_PASSWORD', 'WEBHOOK_PREVIOUS_PASSWORD', 'WEBHOOK_HEADER_SECRET'])
-    delete process.env[name];
-  Object.assign(process.env, literal);
   vault.setSecret('webhook-password', PASSWORD);
   vault.setSecret('webhook-previous-password', PREVIOUS_PASSWORD);
   vault.setSecret('webhook-header-secret', HEADER_SECRET);

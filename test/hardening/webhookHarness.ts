@@ -46,6 +46,32 @@ export function webhookEnvironment(extra: Record<string, string> = {}): Record<s
   };
 }
 
+/**
+ * The webhook's settings (webhookEnvironment) in process.env, its credentials read from the Key Vault at `vaultUri`
+ * under the given secret names instead of given literally: the literal ones are taken out of the environment, and
+ * with no header secret, the header's name too.
+ */
+export function useKeyVaultWebhookSettings(
+  vaultUri: string,
+  secretNames: { password: string; previousPassword: string; headerSecret?: string },
+): void {
+  const environment = webhookEnvironment({
+    KEY_VAULT_URI: vaultUri,
+    WEBHOOK_PASSWORD_SECRET_NAME: secretNames.password,
+    WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME: secretNames.previousPassword,
+    ...(secretNames.headerSecret === undefined
+      ? {}
+      : { WEBHOOK_HEADER_SECRET_SECRET_NAME: secretNames.headerSecret }),
+  });
+  const literal = ['WEBHOOK_PASSWORD', 'WEBHOOK_PREVIOUS_PASSWORD', 'WEBHOOK_HEADER_SECRET'];
+  if (secretNames.headerSecret === undefined) literal.push('WEBHOOK_HEADER_NAME');
+  for (const name of literal) {
+    delete environment[name];
+    delete process.env[name];
+  }
+  Object.assign(process.env, environment);
+}
+
 export function webhookRequest(body: string | Uint8Array, headers: Record<string, string>): HttpRequest {
   return new HttpRequest({
     method: 'POST',

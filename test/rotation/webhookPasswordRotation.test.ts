@@ -7,13 +7,10 @@ import { projectRoot } from '../../dev/sandbox/sandbox';
 import { createWebhookHandler } from '../../functions/webhook';
 import { runRotateWebhookPasswordCommand } from '../../shared/cli/rotateWebhookPasswordCommand';
 import { runSetupHooksCommand } from '../../shared/cli/setupHooksCommand';
-import {
-  createKeyVaultSecretStore,
-  REREAD_INTERVAL_MS,
-  type SecretStore,
-} from '../../shared/secrets/secretStore';
+import { REREAD_INTERVAL_MS, type SecretStore } from '../../shared/secrets/secretStore';
 import { useTwoOrganizations } from '../cli/twoOrganizations';
 import { capturedOutput } from '../support/capturedOutput';
+import { secretStoreOver } from '../support/keyVaultSecretStore';
 
 /** What a command writes to its two streams. */
 function commandOutput() {
@@ -25,7 +22,7 @@ import {
   createdSample,
   InMemoryJobQueue,
   USER,
-  webhookEnvironment,
+  useKeyVaultWebhookSettings,
 } from '../hardening/webhookHarness';
 
 /**
@@ -49,30 +46,11 @@ let endpoint: string;
 
 beforeAll(async () => {
   vault = await startKeyVaultServer();
-  store = createKeyVaultSecretStore({
-    vaultUri: vault.vaultUri,
-    credential: vault.credential,
-    clientOptions: vault.clientOptions,
+  store = secretStoreOver(vault);
+  useKeyVaultWebhookSettings(vault.vaultUri, {
+    password: PASSWORD_SECRET,
+    previousPassword: PREVIOUS_SECRET,
   });
-  const {
-    WEBHOOK_PASSWORD: _password,
-    WEBHOOK_PREVIOUS_PASSWORD: _previous,
-    WEBHOOK_HEADER_SECRET: _header,
-    WEBHOOK_HEADER_NAME: _headerName,
-    ...environment
-  } = webhookEnvironment({
-    KEY_VAULT_URI: vault.vaultUri,
-    WEBHOOK_PASSWORD_SECRET_NAME: PASSWORD_SECRET,
-    WEBHOOK_PREVIOUS_PASSWORD_SECRET_NAME: PREVIOUS_SECRET,
-  });
-  for (const name of [
-    'WEBHOOK_PASSWORD',
-    'WEBHOOK_PREVIOUS_PASSWORD',
-    'WEBHOOK_HEADER_SECRET',
-    'WEBHOOK_HEADER_NAME',
-  ])
-    delete process.env[name];
-  Object.assign(process.env, environment);
   vault.setSecret(PASSWORD_SECRET, FIRST);
   // The app's handler over this test's vault, served by the stand-in host next to the app's own functions.
   app.http('rotationWebhook', {
