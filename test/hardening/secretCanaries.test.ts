@@ -2,13 +2,7 @@ import { answerMention } from '../../shared/review/answerMention';
 import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
 import { answerWith } from '../support/reviewAnswers';
 import { setUpReview } from './reviewHardeningFixture';
-import {
-  canariesWith,
-  LLM_KEY,
-  OAUTH_SECRET,
-  settingsFileWith,
-  WEBHOOK_PASSWORD,
-} from '../support/secretCanaries';
+import { canariesWith, LLM_KEY, OAUTH_SECRET, WEBHOOK_PASSWORD } from '../support/secretCanaries';
 
 /**
  * Secrets planted where a review reads — a PAT, an LLM key, the webhook password and an OAuth client secret, in a
@@ -16,8 +10,7 @@ import {
  */
 
 const PAT = `${'q'.repeat(52)}AZDO${'x'.repeat(24)}JQQJ`.slice(0, 76) + 'AZDOab12';
-const CANARIES = canariesWith(PAT);
-const DIFF = settingsFileWith(PAT);
+const { canaries: CANARIES, settingsFile: DIFF } = canariesWith(PAT);
 
 const hits = (texts: string[]) => texts.filter((text) => CANARIES.some((canary) => text.includes(canary)));
 

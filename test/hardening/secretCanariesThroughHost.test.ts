@@ -9,13 +9,7 @@ import {
   type Json,
   type Sandbox,
 } from '../../dev/sandbox/sandbox';
-import {
-  canariesWith,
-  LLM_KEY,
-  OAUTH_SECRET,
-  settingsFileWith,
-  WEBHOOK_PASSWORD,
-} from '../support/secretCanaries';
+import { canariesWith, LLM_KEY, OAUTH_SECRET, WEBHOOK_PASSWORD } from '../support/secretCanaries';
 
 /**
  * The in-memory canary scan (secretCanaries.test.ts), through the stand-in host against Azurite, the Azure DevOps
@@ -29,12 +23,11 @@ import {
 // Shapes secretScan.ts recognises, so that the copies in the diff, description and mention are masked in prompts:
 // a 52-character base32 PAT, an `sk-proj-` key, a `…Password: "…"` value and an Entra client secret.
 const PAT = `patcanary${'q7z'.repeat(15)}ab2c`.slice(0, 52);
-const CANARIES = canariesWith(PAT);
+const { canaries: CANARIES, settingsFile: SETTINGS_FILE } = canariesWith(PAT);
 const GATEWAY_CLIENT = 'ado-reviewer';
 const GATEWAY_SCOPE = 'api://llm-gateway/.default';
 const STATE_CONTAINER = 'ado-reviewer-state';
 
-const SETTINGS_FILE = settingsFileWith(PAT);
 const DESCRIPTION =
   `Wires the checkout settings. token=${PAT} apiKey=${LLM_KEY} ` +
   `password=${WEBHOOK_PASSWORD} clientSecret=${OAUTH_SECRET}`;

@@ -10,12 +10,10 @@ export const WEBHOOK_PASSWORD = 'Canary-Webhook-Passw0rd-7f3a9c';
 /** An Entra client secret. */
 export const OAUTH_SECRET = 'abc8Q~CanaryClientSecret0123456789abcdefg';
 
-/** Every canary, with the scan's PAT. */
-export const canariesWith = (pat: string) => [pat, LLM_KEY, WEBHOOK_PASSWORD, OAUTH_SECRET];
-
-/** A source file holding every canary, as a diff would add it. */
-export const settingsFileWith = (pat: string) =>
-  [
+/** Every canary with the scan's PAT, and a source file holding them all, as a diff would add it. */
+export const canariesWith = (pat: string) => ({
+  canaries: [pat, LLM_KEY, WEBHOOK_PASSWORD, OAUTH_SECRET],
+  settingsFile: [
     'export const settings = {',
     `  token: "${pat}",`,
     `  openAiKey: process.env.KEY ?? "${LLM_KEY}",`,
@@ -23,4 +21,5 @@ export const settingsFileWith = (pat: string) =>
     `  clientSecret: "${OAUTH_SECRET}",`,
     '};',
     '',
-  ].join('\n');
+  ].join('\n'),
+});
