@@ -6,20 +6,23 @@ import { decodeFileContent } from '../diff/fileContent';
 import { splitLines } from '../diff/lineDiff';
 import { formatUnifiedDiff } from '../diff/unifiedFormat';
 import { createLocalGitPlatform, type LocalReview } from '../git/localGitPlatform';
-import { ModelOutputError, type ChatModel } from '../llm/chatModel';
+import { localReviewContext } from '../git/localReviewContext';
+import { previewLocalReview, type LocalReviewPreview } from '../git/localReviewPreview';
+import { ModelOutputError, modelTiers, type ModelTier } from '../llm/chatModel';
 import { createChatModel } from '../llm/createChatModel';
+import { createUsageLedger } from '../llm/usageLedger';
 import { createSecretReader } from '../secrets/readSecret';
 import type { ReviewedFile } from '../review/collectChanges';
-import { findingFingerprint } from '../review/comments';
-import { askForReview, buildPlan, prepareReview } from '../review/planReview';
-import type { PreparedReview } from '../review/preparedReview';
-import { changeSides } from '../review/platform';
-import type { Finding } from '../review/prompt';
+import { PROPERTY } from '../review/comments';
+import { planReview } from '../review/planReview';
+import { changeSides, type FileChange } from '../review/platform';
+import type { ReviewPlan } from '../review/reviewStore';
 import { describeZodIssues } from '../validation/describeZodIssues';
 
 /**
  * `ado-reviewer review-local --base <ref> [--head <ref>]`: the app's review of a pull request, run on a local branch
- * (its changes since the merge base with `--base`), with the findings printed instead of posted.
+ * (its changes since the merge base with `--base`): the same pipeline (planReview) with the repository's
+ * `.ado-reviewer.yaml`, and the findings and what the pipeline reports printed instead of posted.
  */
 
 type Io = {
@@ -33,12 +36,19 @@ export const REVIEW_LOCAL_USAGE =
   'usage: ado-reviewer review-local --base <ref> [--head <ref>] [--dry-run] [--max-files <n>]\n' +
   '  Reviews the changes of <head> (default HEAD) since its merge base with <base>, in the git repository of the\n' +
   '  current directory, as the app reviews a pull request, and prints the findings instead of posting them.\n' +
-  '  --dry-run      print the hunks and the prompt size; no model is called\n' +
+  '  The .ado-reviewer.yaml is read at <base>, as a pull request reads it at its target branch (path filters,\n' +
+  '  path instructions, language, tone); a local branch has no learnings and no linked work items.\n' +
+  '  --dry-run      no model is called: print each changed file with its hunks, or why it is not reviewed or set\n' +
+  '                 aside without a model (lockfile, minified, linguist-generated or -vendored), its diff tokens,\n' +
+  '                 the chunks the rest would be packed into before light triage (which may set more aside; one\n' +
+  '                 chunk is one review call, without triage) and the budget figures\n' +
   '  --max-files    review at most this many files (default: REVIEW_MAX_FILES, else 300)\n' +
   '  Environment, as the app reads it: the model settings of LLM_PROVIDER (openai: OPENAI_API_KEYS, required\n' +
   '  without --dry-run, comma-separated; azure-openai: AZURE_OPENAI_ENDPOINT and AZURE_*_DEPLOYMENT_NAME;\n' +
-  '  bedrock-anthropic: AWS_*; see the README), secrets given literally, LLM_TIMEOUT (ms), and\n' +
-  '  REVIEW_MAX_FILES, REVIEW_MAX_FILE_BYTES, REVIEW_MAX_PROMPT_CHARS.\n';
+  '  bedrock-anthropic: AWS_*; see the README), secrets given literally, LLM_TIMEOUT (ms), LLM_MAX_OUTPUT_TOKENS,\n' +
+  '  REVIEW_MAX_FILES, REVIEW_MAX_FILE_BYTES, REVIEW_TOKEN_BUDGET, REVIEW_CONCURRENCY, REVIEW_CHUNK_TOKENS,\n' +
+  '  REVIEW_HEAVY_CHUNK_TOKENS, LLM_CONTEXT_TOKENS_*, LLM_PRICES, REVIEW_MAX_FINDINGS, REVIEW_SECRET_FILES and\n' +
+  '  REVIEW_ORGANIZATION_CONFIG (or YAML_CONFIG).\n';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Arguments
@@ -96,6 +106,10 @@ function parseOptions(args: string[]): Options | 'help' | { problem: string } {
 // The command
 // ---------------------------------------------------------------------------------------------------------------
 
+/** Each tier's first model, whose tokenizer and price the review counts with (as the queue job does). */
+const firstModels = (settings: LocalReviewConfig): Partial<Record<ModelTier, string>> =>
+  Object.fromEntries(modelTiers.map((tier) => [tier, settings.llm.tiers[tier][0]?.name]));
+
 export async function runReviewLocalCommand(args: string[], io: Io): Promise<number> {
   const options = parseOptions(args);
   if (options === 'help') {
@@ -116,6 +130,14 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
     io.err.write(`ado-reviewer review-local: invalid configuration: ${error.problems.join('; ')}\n`);
     return 2;
   }
+  // One line, and never a key, whatever a provider's message quotes.
+  const secrets = literalSecretValues(settings.llm);
+  const oneLine = (message: string) =>
+    secrets
+      .reduce((text, secret) => text.split(secret).join('***'), message)
+      .replace(/\s*\n\s*/g, ' ')
+      .trim();
+  const warn = (message: string) => io.err.write(`warning: ${oneLine(message)}\n`);
 
   try {
     const local = await createLocalGitPlatform(io.cwd, options.base, options.head);
@@ -123,40 +145,55 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
       `Reviewing ${options.head} (${local.iteration.sourceCommitId.slice(0, 8)}) against ${options.base}: ` +
         `changes since their merge base ${local.iteration.commonCommitId.slice(0, 8)}\n`,
     );
-    const { limits } = settings;
-    const prepared = await prepareLocalReview(local, limits);
-    if (options['dry-run']) await printDryRun(local, prepared, limits, io.out);
-    else {
-      const model = await createChatModel(settings.llm, { readSecret: createSecretReader(undefined) });
-      await runReview(prepared, model, io);
+    const reviewContext = await localReviewContext(local, settings.organizationConfigYaml, { warn });
+    for (const problem of reviewContext.configProblems) warn(problem);
+    const common = {
+      limits: settings.limits,
+      safety: settings.safety,
+      models: firstModels(settings),
+      maxOutputTokens: settings.llm.maxOutputTokens,
+      reviewContext,
+    };
+    if (options['dry-run']) {
+      await printDryRun(local, await previewLocalReview(local, common), settings, io.out);
+    } else {
+      const usage = createUsageLedger();
+      const model = await createChatModel(settings.llm, {
+        readSecret: createSecretReader(undefined),
+        onUsage: usage.record,
+      });
+      io.err.write(
+        `Reviewing through the pipeline: REVIEW_TOKEN_BUDGET ${settings.limits.tokenBudget}, ` +
+          `REVIEW_CHUNK_TOKENS ${settings.limits.chunkTokens}, REVIEW_CONCURRENCY ${settings.limits.concurrency}\n`,
+      );
+      const plan = await planReview(
+        local.ref,
+        // The pipeline's info lines are the app's structured log (its cost event): printed below as text instead.
+        { ...common, platform: local.platform, model, usage, log: { info: () => undefined, warn } },
+        local.pullRequest,
+        local.iteration,
+        undefined,
+      );
+      const changes = await local.platform.listIterationChanges(local.ref, local.iteration.id);
+      io.out.write(renderPlan(plan, changes));
+      if (plan.withheld !== undefined)
+        warn(`the model's output was withheld: it held the prompt's canary (ref ${plan.withheld})`);
     }
     return 0;
   } catch (error) {
-    // One line, and never a key, whatever the provider's message quotes.
     let message = error instanceof Error ? error.message : String(error);
     if (error instanceof OpenAI.APIError || error instanceof ModelOutputError)
       message = `the model request failed: ${message}`;
-    for (const secret of literalSecretValues(settings.llm)) message = message.split(secret).join('***');
-    io.err.write(`ado-reviewer review-local: ${message.replace(/\s*\n\s*/g, ' ').trim()}\n`);
+    io.err.write(`ado-reviewer review-local: ${oneLine(message)}\n`);
     return 1;
   }
 }
 
-/** What the app would show the model for this branch: the same preparation as for a pull request. */
-function prepareLocalReview(
-  local: LocalReview,
-  limits: LocalReviewConfig['limits'],
-): Promise<PreparedReview> {
-  return prepareReview(
-    local.ref,
-    { platform: local.platform, limits },
-    local.pullRequest,
-    local.iteration,
-    undefined,
-  );
-}
-
 const repositoryPath = (path: string) => path.replace(/^\/+/, '');
+
+// ---------------------------------------------------------------------------------------------------------------
+// --dry-run
+// ---------------------------------------------------------------------------------------------------------------
 
 /** A reviewed file's hunks as `git diff -U0` prints them; both sides are read again for the markers around them. */
 async function unifiedHunks(local: LocalReview, file: ReviewedFile): Promise<string> {
@@ -179,88 +216,135 @@ async function unifiedHunks(local: LocalReview, file: ReviewedFile): Promise<str
   });
 }
 
-function notReviewedLines({ collected, prompt }: PreparedReview): string[] {
-  return [
-    ...collected.skipped.map((file) => `  ${repositoryPath(file.path)}: ${file.reason}`),
-    ...prompt.omittedPaths.map((path) => `  ${repositoryPath(path)}: did not fit in the review prompt`),
-  ];
-}
+const reasonLines = (entries: Iterable<readonly [string, string]>) =>
+  [...entries].map(([path, reason]) => `  ${repositoryPath(path)}: ${reason}`);
 
 async function printDryRun(
   local: LocalReview,
-  prepared: PreparedReview,
-  limits: LocalReviewConfig['limits'],
+  preview: LocalReviewPreview,
+  settings: LocalReviewConfig,
   out: NodeJS.WritableStream,
 ): Promise<void> {
-  const { changes, collected, prompt } = prepared;
-  const reviewed = new Map(collected.files.map((file) => [file.change.path, file]));
-  const skipped = new Map(collected.skipped.map((file) => [file.path, file.reason]));
-  for (const change of changes) {
+  const { prepared, setAside, tokens, chunks, tooLarge } = preview;
+  const reviewed = new Map(prepared.collected.files.map((file) => [file.change.path, file]));
+  const skipped = new Map(prepared.collected.skipped.map((file) => [file.path, file.reason]));
+  for (const change of prepared.changes) {
+    if (change.isFolder) continue;
     const from = change.originalPath === undefined ? '' : ` from ${repositoryPath(change.originalPath)}`;
     out.write(`=== ${repositoryPath(change.path)} (${change.changeFlags.join(', ')}${from})\n`);
     const file = reviewed.get(change.path);
-    if (file === undefined) {
-      out.write(
-        `${skipped.has(change.path) ? `not reviewed: ${skipped.get(change.path)}` : 'no text changes'}\n\n`,
-      );
+    const reason = skipped.get(change.path);
+    if (file === undefined || file.hunks.length === 0) {
+      out.write(`${reason === undefined ? 'no text changes' : `not reviewed: ${reason}`}\n\n`);
       continue;
     }
-    if (!prompt.shownPaths.has(change.path)) out.write('not reviewed: did not fit in the review prompt\n');
+    const aside = setAside.get(change.path);
+    if (aside !== undefined) out.write(`set aside without a model: ${aside}\n`);
     out.write(`${await unifiedHunks(local, file)}\n`);
   }
-  const notReviewed = notReviewedLines(prepared);
-  out.write(
-    [
-      `Prompt: ${prompt.system.length + prompt.user.length} characters ` +
-        `(system ${prompt.system.length}, user ${prompt.user.length}; REVIEW_MAX_PROMPT_CHARS ${limits.maxPromptChars})`,
-      `Files shown: ${prompt.shownPaths.size}, omitted: ${prompt.omittedPaths.length}, ` +
-        `skipped: ${collected.skipped.length}`,
-      ...(notReviewed.length > 0 ? ['Not reviewed:', ...notReviewed] : []),
-    ].join('\n') + '\n',
-  );
+
+  const { limits } = settings;
+  const total = [...tokens.values()].reduce((sum, count) => sum + count, 0);
+  const counted = preview.exactTokens ? "the reviewing model's tokenizer" : '3.5 characters a token';
+  const notReviewed = [...prepared.collected.skipped, ...tooLarge]
+    .sort((a, b) => (a.path < b.path ? -1 : 1))
+    .map((file) => [file.path, file.reason] as const);
+  const budgetSource =
+    limits.deprecatedPromptChars === undefined
+      ? ''
+      : ` (from the deprecated REVIEW_MAX_PROMPT_CHARS ${limits.deprecatedPromptChars})`;
+  const lines = [
+    `Changed files: ${prepared.changedFiles}; to the model: ${tokens.size} (${total} diff tokens, ${counted}); ` +
+      `set aside without a model: ${setAside.size}; not reviewed: ${notReviewed.length}`,
+    chunks.length <= 1
+      ? `Chunks: ${chunks.length}: one review call, without triage`
+      : `Chunks: ${chunks.length}, before light triage (the light tier first triages and summarises these ` +
+        `${tokens.size} files in batches; what it calls trivial is not reviewed), then one light summary call`,
+    ...chunks.map(
+      (chunk) =>
+        `  chunk ${chunk.index + 1} (${chunk.tier}, ${chunk.tokens} tokens): ` +
+        chunk.parts.map((part) => `${repositoryPath(part.file.change.path)} (${part.tokens})`).join(', '),
+    ),
+    ...(setAside.size > 0 ? ['Set aside without a model:', ...reasonLines(setAside)] : []),
+    ...(notReviewed.length > 0 ? ['Not reviewed:', ...reasonLines(notReviewed)] : []),
+    `Budget: REVIEW_TOKEN_BUDGET ${limits.tokenBudget}${budgetSource}, REVIEW_CHUNK_TOKENS ${limits.chunkTokens}, ` +
+      `REVIEW_HEAVY_CHUNK_TOKENS ${limits.heavyChunkTokens}, REVIEW_CONCURRENCY ${limits.concurrency}`,
+  ];
+  out.write(`${lines.join('\n')}\n`);
 }
 
-/** `path:line  severity  comment`; a finding on removed lines names the old file's path and lines. */
-function findingLine(
-  finding: Finding,
-  path: string,
-  side: 'right' | 'left',
-  startLine: number,
-  endLine: number,
-): string {
-  const lines = startLine === endLine ? `${startLine}` : `${startLine}-${endLine}`;
-  const where = `${repositoryPath(path)}:${lines}${side === 'left' ? ' (removed)' : ''}`;
-  return `${where}  ${finding.severity}  ${finding.comment.trim().replace(/\s*\n\s*/g, ' ')}`;
-}
+// ---------------------------------------------------------------------------------------------------------------
+// The review's output
+// ---------------------------------------------------------------------------------------------------------------
 
-async function runReview(prepared: PreparedReview, chatModel: ChatModel, io: Io): Promise<void> {
-  io.err.write(
-    `Asking the model about ${prepared.prompt.shownPaths.size} files (${prepared.prompt.user.length} chars)\n`,
-  );
-  const { plan, anchored } = buildPlan(prepared, await askForReview(chatModel, prepared.prompt));
-  const planned = new Set(plan.threads.map((thread) => thread.fingerprint));
-  const inline = anchored.inline.filter((item) => planned.delete(findingFingerprint(item)));
+const calls = (count: number) => `${count} model call${count === 1 ? '' : 's'}`;
 
+const indented = (text: string) =>
+  text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => (line === '' ? '' : `    ${line}`));
+
+/**
+ * The plan as text: the summary section as it would be posted (its "Other findings" are those not on changed
+ * lines), each inline finding with the comment it would post, the files not reviewed or set aside and why, whether
+ * the review is partial, and the cost per tier.
+ */
+function renderPlan(plan: ReviewPlan, changes: FileChange[]): string {
+  const originalPaths = new Map(changes.map((change) => [change.path, change.originalPath]));
   const out: string[] = [
     '== Summary',
     '',
     plan.summarySection,
     '',
-    `== Inline findings (${inline.length})`,
+    `== Inline findings (${plan.threads.length})`,
     '',
   ];
-  for (const { finding, file, side, startLine, endLine } of inline) {
-    const path = side === 'left' ? (file.change.originalPath ?? file.change.path) : file.change.path;
-    out.push(findingLine(finding, path, side, startLine, endLine));
-    // As in the posted comment: a suggestion replaces new lines, so there is none for removed ones.
-    if (side === 'right' && finding.suggestion !== null && finding.suggestion.trim() !== '') {
-      for (const line of finding.suggestion.replace(/\n$/, '').split('\n')) out.push(`    ${line}`);
+  for (const thread of plan.threads) {
+    const position = thread.position;
+    if (position === undefined) continue;
+    // A finding on removed lines names the old file's path and lines.
+    const removed = position.side === 'left';
+    const path = removed ? (originalPaths.get(position.filePath) ?? position.filePath) : position.filePath;
+    const lines =
+      position.startLine === position.endLine
+        ? `${position.startLine}`
+        : `${position.startLine}-${position.endLine}`;
+    out.push(
+      `${repositoryPath(path)}:${lines}${removed ? ' (removed)' : ''}  ${thread.properties[PROPERTY.severity]}`,
+      ...indented(thread.content),
+    );
+  }
+  const files = plan.fileSummaries ?? [];
+  const listed = (status: 'not-reviewed' | 'trivial') =>
+    reasonLines(
+      files.filter((file) => file.status === status).map((file) => [file.path, file.reason ?? ''] as const),
+    );
+  const notReviewed = listed('not-reviewed');
+  const trivial = listed('trivial');
+  out.push('', `== Not reviewed (${notReviewed.length})`, '', ...notReviewed);
+  out.push('', `== Trivial, not sent for review (${trivial.length})`, '', ...trivial);
+  if (plan.partial !== undefined) {
+    out.push(
+      '',
+      `Partial review: ${plan.partial.notReviewed} file${plan.partial.notReviewed === 1 ? '' : 's'} not reviewed ` +
+        `(${plan.partial.reasons.join('; ')})`,
+    );
+  }
+  if (plan.cost !== undefined) {
+    const { cost } = plan;
+    const usd = (value: number | undefined) =>
+      value === undefined ? 'unknown price' : `$${value.toFixed(4)}`;
+    out.push('', `== Cost (${calls(cost.calls.length)}, ≈ ${usd(cost.totalCostUsd)})`, '');
+    for (const [tier, entry] of Object.entries(cost.byTier)) {
+      out.push(
+        `  ${tier}: ${calls(entry.calls)}, ${entry.inputTokens} tokens in, ${entry.outputTokens} out, ` +
+          `≈ ${usd(entry.costUsd)}`,
+      );
     }
+    out.push(
+      cost.reported ? '  (tokens as the provider reported them)' : '  (tokens counted by ado-reviewer)',
+    );
   }
-  out.push('', `== Findings not on changed lines (${anchored.folded.length})`, '');
-  for (const { finding, reason } of anchored.folded) {
-    const [start, end] = [finding.startLine, finding.endLine].sort((a, b) => a - b);
-    out.push(`${findingLine(finding, finding.path, finding.side, start, end)}  (${reason})`);
-  }
-  io.out.write(out.join('\n') + '\n');
+  return `${out.join('\n')}\n`;
 }

@@ -106,7 +106,7 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
 /** Sections of the dry-run output, by the path in their `=== path (…)` header. */
 function sections(out: string): Map<string, string> {
   const result = new Map<string, string>();
-  const files = out.slice(0, out.search(/^Prompt: /m));
+  const files = out.slice(0, out.search(/^Changed files: /m));
   for (const section of files.split(/^=== /m).slice(1)) {
     const header = section.slice(0, section.indexOf('\n'));
     result.set(header.replace(/ \([^)]*\)$/, ''), section);
@@ -223,11 +223,17 @@ describe('review-local --dry-run', () => {
 
     expect(out).not.toContain('main-only.txt');
     expect(out).not.toContain('MAIN_');
-    expect(out).toMatch(/^Prompt: \d+ characters \(system \d+, user \d+; REVIEW_MAX_PROMPT_CHARS 120000\)$/m);
-    expect(out).toContain('Files shown: 6, omitted: 0, skipped: 3');
+    expect(out).toMatch(
+      /^Changed files: 10; to the model: 6 \(\d+ diff tokens, [^)]*\); set aside without a model: 0; not reviewed: 3$/m,
+    );
+    // Six small files fit one chunk: one review call, as for a pull request of this size.
+    expect(out).toMatch(
+      /^Chunks: 1: one review call, without triage\n {2}chunk 1 \(reasoning, \d+ tokens\): /m,
+    );
+    expect(out).toMatch(/^Budget: REVIEW_TOKEN_BUDGET 3000000, REVIEW_CHUNK_TOKENS 24000, /m);
   });
 
-  it('counts files over --max-files and prompt-size limits as not reviewed', async () => {
+  it('counts files over --max-files as not reviewed, and reads REVIEW_MAX_PROMPT_CHARS as the deprecated budget', async () => {
     const { code, out } = await run(
       ['--base', 'main', '--head', 'feature', '--dry-run', '--max-files', '2'],
       {
@@ -236,10 +242,13 @@ describe('review-local --dry-run', () => {
     );
     expect(code).toBe(0);
     expect(out).toMatch(/: over the limit of 2 files per review$/m);
-    expect(out).toMatch(/^Files shown: \d, omitted: \d, skipped: \d+$/m);
-    const shown = Number(/^Files shown: (\d)/m.exec(out)?.[1]);
-    const omitted = Number(/omitted: (\d)/.exec(out)?.[1]);
-    expect(shown + omitted).toBeLessThanOrEqual(2);
+    const toModel = Number(/; to the model: (\d+) /.exec(out)?.[1]);
+    expect(toModel).toBeGreaterThan(0);
+    expect(toModel).toBeLessThanOrEqual(2);
+    // 3 × 1200 / 3.5 characters a token, rounded up: the budget the app derives from the deprecated setting.
+    expect(out).toMatch(
+      /^Budget: REVIEW_TOKEN_BUDGET 1029 \(from the deprecated REVIEW_MAX_PROMPT_CHARS 1200\), /m,
+    );
   });
 });
 
@@ -296,18 +305,27 @@ describe('review-local with a model', () => {
     expect(prompt).not.toContain('MAIN_');
     expect(prompt).not.toContain('main-only.txt');
 
+    // Changed: the summary is the pipeline's, as it would be posted; its "Other findings" are the findings not on
+    // changed lines (the pipeline reports no separate list), and each inline finding shows the comment it would post.
     const inlineStart = out.indexOf('== Inline findings (1)');
-    const foldedStart = out.indexOf('== Findings not on changed lines (1)');
-    expect(out.indexOf('Simplifies the ratio function.')).toBeGreaterThan(-1);
-    expect(out.indexOf('Simplifies the ratio function.')).toBeLessThan(inlineStart);
-    expect(inlineStart).toBeLessThan(foldedStart);
-    const inline = out.slice(inlineStart, foldedStart);
+    const notReviewedStart = out.indexOf('== Not reviewed (3)');
+    const summary = out.slice(0, inlineStart);
+    expect(summary).toContain('Simplifies the ratio function.');
+    expect(summary).toContain(
+      '### Other findings\n\n- **🟠 Medium** `/src/calc.ts` lines 11–11 (not on lines this pull request changed): ' +
+        'The signature allows NaN.',
+    );
+    expect(inlineStart).toBeLessThan(notReviewedStart);
+    const inline = out.slice(inlineStart, notReviewedStart);
     expect(inline).toContain(
-      'src/calc.ts:3  high  Divides by zero when b is 0.\n      return b === 0 ? 0 : a / b;\n',
+      'src/calc.ts:3  high\n    **🔴 High** — Divides by zero when b is 0.\n\n' +
+        '    ```suggestion\n      return b === 0 ? 0 : a / b;\n    ```\n',
     );
     expect(inline).not.toContain('NaN');
-    expect(out.slice(foldedStart)).toContain(
-      `src/calc.ts:${UNCHANGED_LINE}  medium  The signature allows NaN.  (not on lines this pull request changed)`,
+    expect(out.slice(notReviewedStart)).toContain('  assets/logo.png: binary file\n');
+    expect(out).toContain('== Trivial, not sent for review (1)\n\n  new-name.txt: no text change\n');
+    expect(out).toMatch(
+      /^== Cost \(1 model call, ≈ [^)]+\)\n\n {2}reasoning: 1 model call, \d+ tokens in, \d+ out/m,
     );
   });
 
