@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createAzureDevOpsPlatform } from '../../shared/azure-devops/azureDevOpsPlatform';
 import { getConfig } from '../../shared/config';
-import type { ModelTier } from '../../shared/llm/chatModel';
+import { firstModels } from '../../shared/config/llmSettings';
 import { createChatModel } from '../../shared/llm/createChatModel';
 import { createUsageLedger } from '../../shared/llm/usageLedger';
 import type { PullRequestRef } from '../../shared/review/platform';
@@ -142,9 +142,7 @@ async function reviewInChild(ref: PullRequestRef): Promise<ReviewReport> {
     readSecret: createSecretReader(undefined),
     onUsage: usage.record,
   });
-  const models = Object.fromEntries(
-    (['light', 'reasoning', 'heavy'] as ModelTier[]).map((tier) => [tier, config.llm.tiers[tier][0].name]),
-  );
+  const models = firstModels(config.llm.tiers);
 
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;

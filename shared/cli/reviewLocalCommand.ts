@@ -2,13 +2,14 @@ import { parseArgs } from 'node:util';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { ConfigError, literalSecretValues, parseLocalReviewConfig, type LocalReviewConfig } from '../config';
+import { firstModels } from '../config/llmSettings';
 import { decodeFileContent } from '../diff/fileContent';
 import { splitLines } from '../diff/lineDiff';
 import { formatUnifiedDiff } from '../diff/unifiedFormat';
 import { createLocalGitPlatform, type LocalReview } from '../git/localGitPlatform';
 import { localReviewContext } from '../git/localReviewContext';
 import { previewLocalReview, type LocalReviewPreview } from '../git/localReviewPreview';
-import { ModelOutputError, modelTiers, type ModelTier } from '../llm/chatModel';
+import { ModelOutputError } from '../llm/chatModel';
 import { createChatModel } from '../llm/createChatModel';
 import { createUsageLedger } from '../llm/usageLedger';
 import { createSecretReader } from '../secrets/readSecret';
@@ -106,10 +107,6 @@ function parseOptions(args: string[]): Options | 'help' | { problem: string } {
 // The command
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Each tier's first model, whose tokenizer and price the review counts with (as the queue job does). */
-const firstModels = (settings: LocalReviewConfig): Partial<Record<ModelTier, string>> =>
-  Object.fromEntries(modelTiers.map((tier) => [tier, settings.llm.tiers[tier][0]?.name]));
-
 export async function runReviewLocalCommand(args: string[], io: Io): Promise<number> {
   const options = parseOptions(args);
   if (options === 'help') {
@@ -150,7 +147,7 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
     const common = {
       limits: settings.limits,
       safety: settings.safety,
-      models: firstModels(settings),
+      models: firstModels(settings.llm.tiers),
       maxOutputTokens: settings.llm.maxOutputTokens,
       reviewContext,
     };

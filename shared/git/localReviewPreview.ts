@@ -4,8 +4,14 @@ import type { ModelTier } from '../llm/chatModel';
 import { tokenCounterFor } from '../llm/tokenCounter';
 import type { ReviewedFile, SkippedFile } from '../review/collectChanges';
 import { packChunks, type ReviewChunk } from '../review/pipeline/chunking';
-import { GITATTRIBUTES_PATH, parseGitAttributes, trivialReason } from '../review/pipeline/trivialFiles';
-import { collectPullRequest, type PreparedReview, type ReviewSafety } from '../review/preparedReview';
+import { roomForPrompt } from '../review/pipeline/stageContext';
+import { readGitAttributes, trivialReason } from '../review/pipeline/trivialFiles';
+import {
+  collectionLimits,
+  collectPullRequest,
+  type PreparedReview,
+  type ReviewSafety,
+} from '../review/preparedReview';
 import { renderFile } from '../review/prompt';
 import type { ReviewContext } from '../review/team/reviewContext';
 import type { LocalReview } from './localGitPlatform';
@@ -18,7 +24,7 @@ import type { LocalReview } from './localGitPlatform';
  * bound on what is reviewed, and one chunk means one review call without triage.
  */
 export interface LocalReviewPreview {
-  prepared: Omit<PreparedReview, 'prompt'>;
+  prepared: PreparedReview;
   /** Files set aside without a model, and why. */
   setAside: Map<string, string>;
   /** Diff tokens of each file that goes to the model, counted for the reviewing tier's model. */
@@ -44,13 +50,12 @@ export async function previewLocalReview(
 ): Promise<LocalReviewPreview> {
   const { platform, ref, pullRequest, iteration } = local;
   const { limits } = settings;
-  const [prepared, attributes] = await Promise.all([
+  const [prepared, rules] = await Promise.all([
     collectPullRequest(
       ref,
       {
         platform,
-        // As planReview collects: up to two characters per budget token, more than any review could show.
-        limits: { ...limits, maxPromptChars: 2 * limits.tokenBudget },
+        limits: collectionLimits(limits),
         safety: settings.safety,
         reviewContext: settings.reviewContext,
       },
@@ -58,11 +63,8 @@ export async function previewLocalReview(
       iteration,
       undefined,
     ),
-    // The target's linguist rules at the merge base, where the pipeline reads them.
-    platform.getFileContent(ref, GITATTRIBUTES_PATH, iteration.commonCommitId, 64 * 1024),
+    readGitAttributes(platform, ref, iteration.commonCommitId),
   ]);
-  const rules =
-    attributes?.kind === 'content' ? parseGitAttributes(Buffer.from(attributes.bytes).toString('utf8')) : [];
 
   const setAside = new Map<string, string>();
   const toModel: ReviewedFile[] = [];
@@ -75,12 +77,10 @@ export async function previewLocalReview(
   const counter = tokenCounterFor(settings.models.reasoning ?? '');
   const count = (text: string) => counter.count(text);
   const tokens = new Map(toModel.map((file) => [file.change.path, count(renderFile(file))]));
-  const heavyContext = limits.contextTokens.heavy;
   const { chunks, tooLarge } = packChunks(toModel, count, {
     chunkTokens: limits.chunkTokens,
     heavyChunkTokens: limits.heavyChunkTokens,
-    // The prompt's room in the heavy tier's context once the answer's share is kept free.
-    maxChunkTokens: heavyContext - Math.min(settings.maxOutputTokens, heavyContext / 2),
+    maxChunkTokens: roomForPrompt(limits.contextTokens.heavy, settings.maxOutputTokens),
   });
   return { prepared, setAside, tokens, exactTokens: counter.exact, chunks, tooLarge };
 }

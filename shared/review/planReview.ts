@@ -1,7 +1,6 @@
-import { DEFAULT_TOKEN_BUDGET } from '../config/reviewBudgetSettings';
 import type { PullRequestDetails, PullRequestIteration, PullRequestRef } from './platform';
 import { runReviewPipeline } from './pipeline/runPipeline';
-import { collectPullRequest, type PlanDependencies } from './preparedReview';
+import { collectionLimits, collectPullRequest, type PlanDependencies } from './preparedReview';
 import type { ReviewPlan } from './reviewStore';
 
 /**
@@ -24,12 +23,7 @@ export async function planReview(
         `(now ${deps.limits.tokenBudget} tokens, derived from REVIEW_MAX_PROMPT_CHARS ${deps.limits.deprecatedPromptChars})`,
     );
   }
-  // Diff text is collected up to what the budget could ever show, not REVIEW_MAX_PROMPT_CHARS: triage and review
-  // both read it, at about 3.5 characters a token, so two characters per budget token is more than it can use.
-  const collectLimits = {
-    ...deps.limits,
-    maxPromptChars: 2 * (deps.limits.tokenBudget ?? DEFAULT_TOKEN_BUDGET),
-  };
+  const collectLimits = collectionLimits(deps.limits);
   return runReviewPipeline(
     ref,
     deps,

@@ -1,5 +1,5 @@
 import { DEFAULT_SECRET_FILE_PATTERNS } from '../config/reviewSafetySettings';
-import type { ReviewBudget } from '../config/reviewBudgetSettings';
+import { DEFAULT_TOKEN_BUDGET, type ReviewBudget } from '../config/reviewBudgetSettings';
 import type { ChatModel, ModelTier } from '../llm/chatModel';
 import type { UsageLedger } from '../llm/usageLedger';
 import {
@@ -16,7 +16,6 @@ import type {
   PullRequestReader,
   PullRequestRef,
 } from './platform';
-import type { RenderedPrompt } from './prompt';
 import { isSecretFile } from './secretScan';
 import type { ReviewContext } from './team/reviewContext';
 
@@ -62,7 +61,7 @@ export interface PlanDependencies {
   reviewContext?: ReviewContext;
 }
 
-/** What one review is about: the changes, their diffs, and the prompt that shows them. */
+/** What one review is about: the changes, their diffs and the app's own checks. */
 export interface PreparedReview {
   iteration: PullRequestIteration;
   base: PullRequestIteration | undefined;
@@ -71,7 +70,6 @@ export interface PreparedReview {
   /** Changed files in the comparison (folders excluded), reviewed or not. */
   changedFiles: number;
   collected: CollectedChanges;
-  prompt: RenderedPrompt;
   /** The app's own findings about the pull request's text (injection attempts, credentials). */
   checks: InputChecks;
 }
@@ -106,6 +104,15 @@ export function reviewedIteration({
 }
 
 /**
+ * What a review collects: diff text up to what the budget could ever show, not REVIEW_MAX_PROMPT_CHARS. Triage and
+ * review both read it, at about 3.5 characters a token, so two characters per budget token is more than it can use.
+ */
+export const collectionLimits = (limits: PlanDependencies['limits']): PlanDependencies['limits'] => ({
+  ...limits,
+  maxPromptChars: 2 * (limits.tokenBudget ?? DEFAULT_TOKEN_BUDGET),
+});
+
+/**
  * Diffs the iteration (against the merge base, or the last reviewed iteration): what the review is about.
  * `onFile` sees each diffed file as soon as it and the files before it are collected, in the changes' order.
  */
@@ -116,7 +123,7 @@ export async function collectPullRequest(
   iteration: PullRequestIteration,
   base: PullRequestIteration | undefined,
   onFile?: (file: ReviewedFile) => void,
-): Promise<Omit<PreparedReview, 'prompt'>> {
+): Promise<PreparedReview> {
   const changes = await deps.platform.listIterationChanges(ref, iteration.id, base?.id);
   const patterns = (deps.safety ?? DEFAULT_SAFETY).secretFilePatterns;
   // Not even fetched: what is not read cannot reach the model. Excluded files are listed, so none silently vanishes.

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { DiffHunk } from '../diff/lineDiff';
-import type { CollectedChanges, ReviewedFile } from './collectChanges';
+import type { ReviewedFile } from './collectChanges';
 import { changeSides, type PullRequestDetails } from './platform';
 import { maskCredentials } from './secretScan';
-import { boundaryRule, canaryRule, createBoundary, newCanary, type Boundary } from './untrustedBoundary';
+import { boundaryRule, canaryRule, type Boundary } from './untrustedBoundary';
 
 export const severities = ['high', 'medium', 'low'] as const;
 
@@ -142,47 +142,3 @@ export const intentFields = (pullRequest: PullRequestDetails) => [
   pullRequest.targetRefName,
   pullRequest.description,
 ];
-
-export interface RenderedPrompt {
-  system: string;
-  user: string;
-  /** Files whose hunks fit in the prompt; only these may receive findings. */
-  shownPaths: Set<string>;
-  /** Files left out because the prompt reached its size limit. */
-  omittedPaths: string[];
-  /** In the system prompt only: if the model's output holds it, the prompt leaked and the output is withheld. */
-  canary: string;
-}
-
-/** Builds the review prompt, adding whole files until the character budget is spent; every part is fenced. */
-export function renderReviewPrompt(
-  pullRequest: PullRequestDetails,
-  changes: CollectedChanges,
-  maxChars: number,
-): RenderedPrompt {
-  const rendered = changes.files.map((file) => ({ path: file.change.path, text: renderFile(file) }));
-  const boundary = createBoundary([...intentFields(pullRequest), ...rendered.map((file) => file.text)]);
-  const intro = [renderIntent(pullRequest, boundary), '', 'Changed files:'].join('\n');
-  const parts = [intro];
-  let size = intro.length;
-  const shownPaths = new Set<string>();
-  const omittedPaths: string[] = [];
-  for (const file of rendered) {
-    const fenced = boundary.fence('file', file.text);
-    if (size + fenced.length > maxChars) {
-      omittedPaths.push(file.path);
-      continue;
-    }
-    parts.push(fenced);
-    size += fenced.length;
-    shownPaths.add(file.path);
-  }
-  const canary = newCanary();
-  return {
-    system: reviewSystemPrompt(boundary, canary),
-    user: parts.join('\n\n'),
-    shownPaths,
-    omittedPaths,
-    canary,
-  };
-}

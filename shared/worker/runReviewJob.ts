@@ -1,8 +1,8 @@
 import { credentialFor } from '../azure-devops/azureDevOpsCredential';
 import { createAzureDevOpsPlatform } from '../azure-devops/azureDevOpsPlatform';
 import { getConfig, type AppConfig } from '../config';
+import { firstModels } from '../config/llmSettings';
 import { organizationOfJob, type AzureDevOpsOrganization } from '../config/azureDevOpsSettings';
-import { modelTiers, type ModelTier } from '../llm/chatModel';
 import { createChatModel } from '../llm/createChatModel';
 import { createUsageLedger, type UsageLedger } from '../llm/usageLedger';
 import { DEFAULT_RETRY_POLICY } from '../llm/retryPolicy';
@@ -74,13 +74,6 @@ async function modelFor(config: AppConfig, usage: UsageLedger) {
   });
 }
 
-/** Each tier's first model, whose tokenizer and price the review counts with. */
-const firstModels = (config: AppConfig) =>
-  Object.fromEntries(modelTiers.map((tier) => [tier, config.llm.tiers[tier][0]?.name])) as Record<
-    ModelTier,
-    string | undefined
-  >;
-
 /** How soon a job that handed over runs again: long enough for its lock to be released. */
 const HAND_OVER_DELAY_SECONDS = 1;
 
@@ -131,7 +124,7 @@ async function runParsedJob(job: ReviewJob, context: JobContext): Promise<void> 
     platform,
     model: await modelFor(config, usage),
     usage,
-    models: firstModels(config),
+    models: firstModels(config.llm.tiers),
     maxOutputTokens: config.llm.maxOutputTokens,
     store,
     log: context.log,

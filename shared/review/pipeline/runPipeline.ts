@@ -8,12 +8,7 @@ import { renderIterationSection, type SummaryConfiguration } from '../comments';
 import { DeadlineReachedError } from '../jobDeadline';
 import { FAILURE_MESSAGES, ModelCallError, newCorrelationId } from '../failureMessages';
 import { boundFindings, planThreads, WITHHELD_ANSWER } from '../findingThreads';
-import type {
-  PullRequestDetails,
-  PullRequestIteration,
-  PullRequestReader,
-  PullRequestRef,
-} from '../platform';
+import type { PullRequestDetails, PullRequestIteration, PullRequestRef } from '../platform';
 import {
   reviewedIteration,
   sectionIteration,
@@ -31,7 +26,7 @@ import { promptRoom, type StageContext } from './stageContext';
 import { summarizeReview } from './summary';
 import { guidanceTexts, teamGuidanceOf } from './teamGuidance';
 import { StreamingTriage } from './triage';
-import { GITATTRIBUTES_PATH, parseGitAttributes, trivialReason, type AttributeRule } from './trivialFiles';
+import { readGitAttributes, trivialReason, type AttributeRule } from './trivialFiles';
 
 /**
  * The review pipeline, stage by stage (each in its own file): deterministic triage, light triage and summaries,
@@ -65,12 +60,6 @@ const summaryConfiguration = ({ repositoryConfig }: ReviewContext): SummaryConfi
   problems: repositoryConfig.problems,
 });
 
-/** The target branch's linguist rules, read at the merge base (one request; none when there is no file). */
-async function readGitAttributes(platform: PullRequestReader, ref: PullRequestRef, commitId: string) {
-  const content = await platform.getFileContent(ref, GITATTRIBUTES_PATH, commitId, 64 * 1024);
-  return content?.kind === 'content' ? parseGitAttributes(Buffer.from(content.bytes).toString('utf8')) : [];
-}
-
 /**
  * The review of one iteration. `collect` reads and diffs its files, handing each on as it is done: deterministic
  * triage looks at it at once, and light triage starts as soon as the files so far are more than one chunk holds,
@@ -83,7 +72,7 @@ export async function runReviewPipeline(
   deps: PlanDependencies,
   pullRequest: PullRequestDetails,
   iteration: PullRequestIteration,
-  collect: (onFile: (file: ReviewedFile) => void) => Promise<Omit<PreparedReview, 'prompt'>>,
+  collect: (onFile: (file: ReviewedFile) => void) => Promise<PreparedReview>,
   previous: ReviewPlan | undefined,
 ): Promise<ReviewPlan> {
   const now = () => (deps.now ?? (() => new Date()))().getTime();

@@ -16,9 +16,13 @@ export interface StageContext {
   isFatal: (error: unknown) => boolean;
 }
 
+/** Room for the prompt in a context of `contextTokens` once the answer's share is kept free. */
+export const roomForPrompt = (contextTokens: number, maxOutputTokens: number) =>
+  contextTokens - Math.min(maxOutputTokens, contextTokens / 2);
+
 /** Room for the prompt in a tier's context once the answer's share is kept free. */
 export const promptRoom = (context: StageContext, tier: ModelTier) =>
-  context.contextTokens[tier] - Math.min(context.maxOutputTokens, context.contextTokens[tier] / 2);
+  roomForPrompt(context.contextTokens[tier], context.maxOutputTokens);
 
 /** The call under the shared limit, tried twice unless the error is fatal; undefined when both tries failed. */
 export async function callWithRetry<T>(

@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
 import type { ReviewedFile } from '../collectChanges';
+import type { PullRequestReader, PullRequestRef } from '../platform';
 
 /**
  * Files the review can call trivial without asking a model: generated or vendored by the target branch's
@@ -87,4 +88,14 @@ export function trivialReason(file: ReviewedFile, rules: AttributeRule[]): strin
     return 'whitespace or formatting only';
   }
   return undefined;
+}
+
+/** The target branch's linguist rules, read at the merge base (one request; none when there is no file). */
+export async function readGitAttributes(
+  platform: PullRequestReader,
+  ref: PullRequestRef,
+  commitId: string,
+): Promise<AttributeRule[]> {
+  const content = await platform.getFileContent(ref, GITATTRIBUTES_PATH, commitId, 64 * 1024);
+  return content?.kind === 'content' ? parseGitAttributes(Buffer.from(content.bytes).toString('utf8')) : [];
 }
