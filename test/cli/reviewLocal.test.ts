@@ -1,37 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { runReviewLocalCommand } from '../../shared/cli/reviewLocalCommand';
 import { createLocalGitPlatform } from '../../shared/git/localGitPlatform';
 import { startLlmServer, type LlmTestServer, type Responder } from '../../dev/llm/llmServer';
 import { capturedOutput } from '../support/capturedOutput';
+import { gitEnv, scratchGitRepository, type ScratchGitRepository } from '../support/scratchGitRepository';
 
 const API_KEY = 'sk-local-review-test-key-0123456789';
 
-/** The test's own git runs, kept apart from the machine's git configuration. */
-const gitEnv: NodeJS.ProcessEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Dev',
-  GIT_AUTHOR_EMAIL: 'dev@example.com',
-  GIT_COMMITTER_NAME: 'Dev',
-  GIT_COMMITTER_EMAIL: 'dev@example.com',
-};
-
-let repo: string;
-const git = (...args: string[]) =>
-  execFileSync('git', args, { cwd: repo, env: gitEnv }).toString('utf8').trim();
-const write = (file: string, content: string | Buffer) => {
-  mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
-  writeFileSync(path.join(repo, file), content);
-};
-const commitAll = (message: string) => {
-  git('add', '-A');
-  git('commit', '-q', '-m', message);
-  return git('rev-parse', 'HEAD');
-};
+let repo: ScratchGitRepository;
 
 const numbered = (prefix: string, count: number) =>
   Array.from({ length: count }, (_, index) => `${prefix} line ${index + 1}`).join('\n') + '\n';
@@ -59,45 +37,49 @@ const NON_ASCII = 'données/été.txt';
 let branchPoint: string;
 
 beforeAll(() => {
-  repo = mkdtempSync(path.join(tmpdir(), 'review-local-'));
-  git('init', '-q', '--initial-branch=main');
-  write('src/calc.ts', CALC_BEFORE);
-  write('old-name.txt', numbered('renamed', 6));
-  write('lib/orig.ts', numbered('moved', 10));
-  write('remove-me.txt', 'gone soon\nreally\n');
-  write('docs/read me.md', '# Read me\n\nFirst version.\n');
-  write('keep.txt', 'unchanged\n');
-  branchPoint = commitAll('Base');
+  repo = scratchGitRepository('review-local-');
+  repo.write('src/calc.ts', CALC_BEFORE);
+  repo.write('old-name.txt', numbered('renamed', 6));
+  repo.write('lib/orig.ts', numbered('moved', 10));
+  repo.write('remove-me.txt', 'gone soon\nreally\n');
+  repo.write('docs/read me.md', '# Read me\n\nFirst version.\n');
+  repo.write('keep.txt', 'unchanged\n');
+  branchPoint = repo.commitAll('Base');
 
-  git('checkout', '-q', '-b', 'feature');
-  write('src/calc.ts', CALC_AFTER);
-  write('src/new-file.ts', 'export const added = true;\nexport const more = 2;\n');
-  unlinkSync(path.join(repo, 'remove-me.txt'));
-  git('mv', 'old-name.txt', 'new-name.txt');
-  git('mv', 'lib/orig.ts', 'lib/moved.ts');
-  write('lib/moved.ts', numbered('moved', 10).replace('moved line 4\n', 'moved line four\n'));
-  write('assets/logo.png', BINARY);
-  write('docs/read me.md', '# Read me\n\nSecond version.\nWith a new line.\n');
-  write(NON_ASCII, 'bonjour\n');
-  symlinkSync('keep.txt', path.join(repo, 'link-to-keep'));
-  git('add', '-A');
+  repo.git('checkout', '-q', '-b', 'feature');
+  repo.write('src/calc.ts', CALC_AFTER);
+  repo.write('src/new-file.ts', 'export const added = true;\nexport const more = 2;\n');
+  unlinkSync(path.join(repo.dir, 'remove-me.txt'));
+  repo.git('mv', 'old-name.txt', 'new-name.txt');
+  repo.git('mv', 'lib/orig.ts', 'lib/moved.ts');
+  repo.write('lib/moved.ts', numbered('moved', 10).replace('moved line 4\n', 'moved line four\n'));
+  repo.write('assets/logo.png', BINARY);
+  repo.write('docs/read me.md', '# Read me\n\nSecond version.\nWith a new line.\n');
+  repo.write(NON_ASCII, 'bonjour\n');
+  symlinkSync('keep.txt', path.join(repo.dir, 'link-to-keep'));
+  repo.git('add', '-A');
   // A submodule's gitlink, without a checkout of it (so after `add -A`, which would drop it).
-  git('update-index', '--add', '--cacheinfo', `160000,${branchPoint},vendor/lib`);
-  git('commit', '-q', '-m', 'Simplify ratio\n\nDrops the unused scale factor.\nSecond body line.');
+  repo.git('update-index', '--add', '--cacheinfo', `160000,${branchPoint},vendor/lib`);
+  repo.git('commit', '-q', '-m', 'Simplify ratio\n\nDrops the unused scale factor.\nSecond body line.');
 
   // The target branch moves on after the branch point: none of this is the feature's work.
-  git('checkout', '-q', 'main');
-  write('main-only.txt', 'MAIN_ONLY_MARKER\n');
-  write('keep.txt', 'MAIN_EDIT_MARKER\n');
-  commitAll('Work on main after the branch point');
-  git('checkout', '-q', 'feature');
+  repo.git('checkout', '-q', 'main');
+  repo.write('main-only.txt', 'MAIN_ONLY_MARKER\n');
+  repo.write('keep.txt', 'MAIN_EDIT_MARKER\n');
+  repo.commitAll('Work on main after the branch point');
+  repo.git('checkout', '-q', 'feature');
 });
 
-afterAll(() => rmSync(repo, { recursive: true, force: true }));
+afterAll(() => repo.remove());
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   const [stdout, stderr] = [capturedOutput(), capturedOutput()];
-  const code = await runReviewLocalCommand(args, { env, out: stdout.stream, err: stderr.stream, cwd: repo });
+  const code = await runReviewLocalCommand(args, {
+    env,
+    out: stdout.stream,
+    err: stderr.stream,
+    cwd: repo.dir,
+  });
   const [out, err] = [stdout.text(), stderr.text()];
   expect(out + err).not.toContain(API_KEY);
   return { code, out, err };
@@ -116,11 +98,11 @@ function sections(out: string): Map<string, string> {
 
 describe('the local git platform', () => {
   it('reports changes since the merge base as Azure DevOps does, and reads blobs byte for byte', async () => {
-    const local = await createLocalGitPlatform(repo, 'main', 'feature');
+    const local = await createLocalGitPlatform(repo.dir, 'main', 'feature');
     expect(local.iteration).toEqual({
       id: 1,
-      sourceCommitId: git('rev-parse', 'feature'),
-      targetCommitId: git('rev-parse', 'main'),
+      sourceCommitId: repo.git('rev-parse', 'feature'),
+      targetCommitId: repo.git('rev-parse', 'main'),
       commonCommitId: branchPoint,
       reason: 'create',
     });
@@ -192,7 +174,7 @@ describe('review-local --dry-run', () => {
     const gitDiff = execFileSync(
       'git',
       ['-c', 'core.quotePath=true', 'diff', '-U0', '-M', '--no-color', `${branchPoint}`, 'feature'],
-      { cwd: repo, env: gitEnv },
+      { cwd: repo.dir, env: gitEnv },
     ).toString('utf8');
     const gitBodies = gitDiff
       .split(/^diff --git /m)

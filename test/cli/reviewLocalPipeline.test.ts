@@ -1,12 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLlmServer, type ChatRequest, type LlmTestServer } from '../../dev/llm/llmServer';
 import { scriptedReview } from '../../dev/llm/scriptedReviewer';
 import { runReviewLocalCommand } from '../../shared/cli/reviewLocalCommand';
 import { capturedOutput } from '../support/capturedOutput';
 import { userPromptOf } from '../support/chatRequests';
+import { scratchGitRepository, type ScratchGitRepository } from '../support/scratchGitRepository';
 
 /**
  * review-local over the review pipeline, against a real git repository and the LLM stand-in over loopback HTTP: a
@@ -16,27 +14,7 @@ import { userPromptOf } from '../support/chatRequests';
 
 const API_KEY = 'sk-local-pipeline-test-key-0123456789';
 
-const gitEnv: NodeJS.ProcessEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Dev',
-  GIT_AUTHOR_EMAIL: 'dev@example.com',
-  GIT_COMMITTER_NAME: 'Dev',
-  GIT_COMMITTER_EMAIL: 'dev@example.com',
-};
-
-let repo: string;
-const git = (...args: string[]) =>
-  execFileSync('git', args, { cwd: repo, env: gitEnv }).toString('utf8').trim();
-const write = (file: string, content: string) => {
-  mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
-  writeFileSync(path.join(repo, file), content);
-};
-const commitAll = (message: string) => {
-  git('add', '-A');
-  git('commit', '-q', '-m', message);
-};
+let repo: ScratchGitRepository;
 
 /** A module whose line 4 logs: the scripted reviewer flags every added `console.log(` line. */
 const moduleSource = (name: string) =>
@@ -53,25 +31,24 @@ const LOCKFILE = 'package-lock.json';
 const CHUNKED = { REVIEW_CHUNK_TOKENS: '600' };
 
 beforeAll(() => {
-  repo = mkdtempSync(path.join(tmpdir(), 'review-local-pipeline-'));
-  git('init', '-q', '--initial-branch=main');
+  repo = scratchGitRepository('review-local-pipeline-');
   // The target branch's configuration, as a pull request into main is reviewed with.
-  write(
+  repo.write(
     '.ado-reviewer.yaml',
     ['language: de-DE', 'reviews:', '  path_filters:', '    - "!generated-docs/**"', ''].join('\n'),
   );
-  write('README.md', '# Project\n');
-  commitAll('Base');
+  repo.write('README.md', '# Project\n');
+  repo.commitAll('Base');
 
-  git('checkout', '-q', '-b', 'feature');
-  for (const file of MODULES) write(file, moduleSource(path.basename(file, '.ts')));
-  write(FILTERED, `export const marker = '${FILTERED_MARKER}';\nconsole.log('${FILTERED_MARKER}');\n`);
-  write(LOCKFILE, '{\n  "lockfileVersion": 3,\n  "LOCKFILE_MARKER": true\n}\n');
-  write('README.md', '# Project\n\nNow with modules.\n');
-  commitAll('Add the modules');
+  repo.git('checkout', '-q', '-b', 'feature');
+  for (const file of MODULES) repo.write(file, moduleSource(path.basename(file, '.ts')));
+  repo.write(FILTERED, `export const marker = '${FILTERED_MARKER}';\nconsole.log('${FILTERED_MARKER}');\n`);
+  repo.write(LOCKFILE, '{\n  "lockfileVersion": 3,\n  "LOCKFILE_MARKER": true\n}\n');
+  repo.write('README.md', '# Project\n\nNow with modules.\n');
+  repo.commitAll('Add the modules');
 });
 
-afterAll(() => rmSync(repo, { recursive: true, force: true }));
+afterAll(() => repo.remove());
 
 let server: LlmTestServer;
 beforeAll(async () => {
@@ -90,7 +67,12 @@ const modelEnv = () => ({
 async function run(args: string[], env: NodeJS.ProcessEnv) {
   const [stdout, stderr] = [capturedOutput(), capturedOutput()];
   const before = server.requests.length;
-  const code = await runReviewLocalCommand(args, { env, out: stdout.stream, err: stderr.stream, cwd: repo });
+  const code = await runReviewLocalCommand(args, {
+    env,
+    out: stdout.stream,
+    err: stderr.stream,
+    cwd: repo.dir,
+  });
   const [out, err] = [stdout.text(), stderr.text()];
   expect(out + err).not.toContain(API_KEY);
   return { code, out, err, requests: server.requests.slice(before) };
