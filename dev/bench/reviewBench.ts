@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createAzureDevOpsPlatform } from '../../shared/azure-devops/azureDevOpsPlatform';
 import { getConfig } from '../../shared/config';
-import { firstModels } from '../../shared/config/llmSettings';
+import { firstModels } from '../../shared/llm/chatModel';
 import { createChatModel } from '../../shared/llm/createChatModel';
 import { createUsageLedger } from '../../shared/llm/usageLedger';
 import type { PullRequestRef } from '../../shared/review/platform';

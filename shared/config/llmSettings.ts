@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modelTiers, type ModelTier } from '../llm/chatModel';
+import type { ModelTier } from '../llm/chatModel';
 import {
   credentialUrl,
   optionalString,
@@ -150,10 +150,6 @@ export interface ModelChoice {
 
 /** Per tier, the models a call tries in turn. */
 export type TierMap = Record<ModelTier, ModelChoice[]>;
-
-/** Each tier's first model, whose tokenizer and price a review counts with. */
-export const firstModels = (tiers: TierMap): Partial<Record<ModelTier, string>> =>
-  Object.fromEntries(modelTiers.map((tier) => [tier, tiers[tier][0]?.name]));
 
 /** On OpenAI the family shows in the model name (gpt-5-chat is the gpt-5 that is not a reasoning model). */
 export const isReasoningModelName = (model: string) => /^(o\d|gpt-5(?!.*-chat))/i.test(model);

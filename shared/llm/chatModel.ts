@@ -7,6 +7,12 @@ import type { z } from 'zod';
 export const modelTiers = ['light', 'reasoning', 'heavy'] as const;
 export type ModelTier = (typeof modelTiers)[number];
 
+/** Each tier's first model (of the configured order), whose tokenizer and price a review counts with. */
+export const firstModels = (
+  tiers: Record<ModelTier, readonly { name: string }[]>,
+): Partial<Record<ModelTier, string>> =>
+  Object.fromEntries(modelTiers.map((tier) => [tier, tiers[tier][0]?.name]));
+
 export interface StructuredRequest<T> {
   system: string;
   user: string;

@@ -1,8 +1,8 @@
 import { credentialFor } from '../azure-devops/azureDevOpsCredential';
 import { createAzureDevOpsPlatform } from '../azure-devops/azureDevOpsPlatform';
 import { getConfig, type AppConfig } from '../config';
-import { firstModels } from '../config/llmSettings';
 import { organizationOfJob, type AzureDevOpsOrganization } from '../config/azureDevOpsSettings';
+import { firstModels } from '../llm/chatModel';
 import { createChatModel } from '../llm/createChatModel';
 import { createUsageLedger, type UsageLedger } from '../llm/usageLedger';
 import { DEFAULT_RETRY_POLICY } from '../llm/retryPolicy';
