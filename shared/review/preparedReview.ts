@@ -32,16 +32,16 @@ export interface ReviewSafety {
   orgUrl?: string;
 }
 
-export const DEFAULT_SAFETY: ReviewSafety = {
+const DEFAULT_SAFETY: ReviewSafety = {
   maxFindings: 50,
   secretFilePatterns: DEFAULT_SECRET_FILE_PATTERNS,
 };
 
 /** Why a file that usually holds credentials was not sent. */
-export const MAY_HOLD_SECRETS = 'not sent: may hold secrets';
+const MAY_HOLD_SECRETS = 'not sent: may hold secrets';
 
 /** Why a file `reviews.path_filters` excludes was not reviewed. */
-export const PATH_FILTERED = 'path filter (reviews.path_filters)';
+const PATH_FILTERED = 'path filter (reviews.path_filters)';
 
 export interface PlanDependencies {
   platform: PullRequestReader;

@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { symlinkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { runReviewLocalCommand } from '../../shared/cli/reviewLocalCommand';
+import { runReviewLocal } from '../support/runReviewLocal';
 import { createLocalGitPlatform } from '../../shared/git/localGitPlatform';
 import { startLlmServer, type LlmTestServer, type Responder } from '../../dev/llm/llmServer';
-import { capturedOutput } from '../support/capturedOutput';
 import { gitEnv, scratchGitRepository, type ScratchGitRepository } from '../support/scratchGitRepository';
 
 const API_KEY = 'sk-local-review-test-key-0123456789';
@@ -73,16 +72,9 @@ beforeAll(() => {
 afterAll(() => repo.remove());
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const [stdout, stderr] = [capturedOutput(), capturedOutput()];
-  const code = await runReviewLocalCommand(args, {
-    env,
-    out: stdout.stream,
-    err: stderr.stream,
-    cwd: repo.dir,
-  });
-  const [out, err] = [stdout.text(), stderr.text()];
-  expect(out + err).not.toContain(API_KEY);
-  return { code, out, err };
+  const result = await runReviewLocal(repo.dir, args, env);
+  expect(result.out + result.err).not.toContain(API_KEY);
+  return result;
 }
 
 /** Sections of the dry-run output, by the path in their `=== path (…)` header. */

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { startLlmServer, type ChatRequest, type LlmTestServer } from '../../dev/llm/llmServer';
 import { scriptedReview } from '../../dev/llm/scriptedReviewer';
-import { runReviewLocalCommand } from '../../shared/cli/reviewLocalCommand';
-import { capturedOutput } from '../support/capturedOutput';
+import { runReviewLocal } from '../support/runReviewLocal';
 import { userPromptOf } from '../support/chatRequests';
 import { scratchGitRepository, type ScratchGitRepository } from '../support/scratchGitRepository';
 
@@ -65,17 +64,10 @@ const modelEnv = () => ({
 });
 
 async function run(args: string[], env: NodeJS.ProcessEnv) {
-  const [stdout, stderr] = [capturedOutput(), capturedOutput()];
   const before = server.requests.length;
-  const code = await runReviewLocalCommand(args, {
-    env,
-    out: stdout.stream,
-    err: stderr.stream,
-    cwd: repo.dir,
-  });
-  const [out, err] = [stdout.text(), stderr.text()];
-  expect(out + err).not.toContain(API_KEY);
-  return { code, out, err, requests: server.requests.slice(before) };
+  const result = await runReviewLocal(repo.dir, args, env);
+  expect(result.out + result.err).not.toContain(API_KEY);
+  return { ...result, requests: server.requests.slice(before) };
 }
 
 const ofSchema = (requests: ChatRequest[], name: string) =>

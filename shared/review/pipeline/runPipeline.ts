@@ -84,16 +84,7 @@ export async function runReviewPipeline(
     let counter = counters.get(tier);
     if (counter === undefined) {
       const tokenCounter = tokenCounterFor(deps.models?.[tier] ?? '');
-      // A file's text is counted as it arrives and again when chunks are packed: once is enough.
-      const counted = new Map<string, number>();
-      counter = (of: string) => {
-        let tokens = counted.get(of);
-        if (tokens === undefined) {
-          tokens = tokenCounter.count(of);
-          counted.set(of, tokens);
-        }
-        return tokens;
-      };
+      counter = (of: string) => tokenCounter.count(of);
       counters.set(tier, counter);
     }
     return counter(text);
@@ -108,7 +99,16 @@ export async function runReviewPipeline(
     isFatal: isHandOver,
   };
   const spent = () => meter.calls.reduce((sum, call) => sum + call.inputTokens + call.outputTokens, 0);
-  const chunkCount = (text: string) => count('reasoning', text);
+  // A file's text is counted as it arrives and again when chunks are packed: once is enough.
+  const chunkTokens = new Map<string, number>();
+  const chunkCount = (text: string) => {
+    let tokens = chunkTokens.get(text);
+    if (tokens === undefined) {
+      tokens = count('reasoning', text);
+      chunkTokens.set(text, tokens);
+    }
+    return tokens;
+  };
 
   const summaries = new Map<string, FileSummary>();
   const entry = (path: string, status: FileSummary['status'], summary: string, reason?: string) =>

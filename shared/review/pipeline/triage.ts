@@ -50,18 +50,18 @@ export interface TriageBatch {
 }
 
 /** Output tokens a file's triage is expected to use, for the budget (the real figures replace it once answered). */
-export const EXPECTED_OUTPUT_PER_FILE = 150;
+const EXPECTED_OUTPUT_PER_FILE = 150;
 
 /** Files per light call at most: more, and the summaries get thin. */
 const FILES_PER_BATCH = 12;
 /** Diff tokens per light call at most; a larger file is shown up to it (enough to summarise it). */
-export const TRIAGE_BATCH_TOKENS = 8_000;
+const TRIAGE_BATCH_TOKENS = 8_000;
 
 /**
  * Packs files, given one at a time in order, into batches of at most FILES_PER_BATCH files and the batch token
  * limit; `add` returns the batch the file closed, if any.
  */
-export class TriageBatcher {
+class TriageBatcher {
   private readonly limit: number;
   private current: TriageBatch = { files: [], texts: [], tokens: 0 };
 
