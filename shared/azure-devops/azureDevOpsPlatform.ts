@@ -20,7 +20,7 @@ import {
   writeProperties,
 } from './gitShapes';
 import { readItemContent } from './itemContent';
-import type { FileChange, PullRequestPlatform } from '../review/platform';
+import type { FileChange, PullRequestPlatform } from '../review/domain/platform';
 
 /** The most changes Azure DevOps returns per page (`$top` max); fewer round trips for large PRs. */
 const CHANGES_PAGE_SIZE = 2000;

@@ -15,10 +15,10 @@ import type {
   ReviewThread,
   ThreadStatus,
   StatusState,
-} from '../review/platform';
+} from '../review/domain/platform';
 
 // The client library's Git shapes (enums, flag numbers, `{ $type, $value }` properties) translated to and from the
-// review's (../review/platform), so the platform's methods hold only the calls.
+// review's (../review/domain/platform), so the platform's methods hold only the calls.
 
 export const statusStates: Record<StatusState, GitStatusState> = {
   pending: GitStatusState.Pending,

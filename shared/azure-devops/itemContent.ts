@@ -4,7 +4,7 @@
  * read only up to the size limit, so a multi-gigabyte file pushed to a PR never sits in the worker's memory.
  */
 import type http from 'node:http';
-import type { FileContent } from '../review/platform';
+import type { FileContent } from '../review/domain/platform';
 import { AzureDevOpsHttpError, UnexpectedAnswerError } from './azureDevOpsRequests';
 
 /** What Azure DevOps sends for a raw item: bytes as asked, or text/plain when `$format=text`. */

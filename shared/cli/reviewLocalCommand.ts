@@ -12,11 +12,11 @@ import { firstModels, ModelOutputError } from '../llm/chatModel';
 import { createChatModel } from '../llm/createChatModel';
 import { createUsageLedger } from '../llm/usageLedger';
 import { createSecretReader } from '../secrets/readSecret';
-import type { ReviewedFile } from '../review/collectChanges';
-import { PROPERTY } from '../review/comments';
-import { planReview } from '../review/planReview';
-import { changeSides, type FileChange } from '../review/platform';
-import type { ReviewPlan } from '../review/reviewStore';
+import type { ReviewedFile } from '../review/pipeline/collectChanges';
+import { PROPERTY } from '../review/publish/comments';
+import { planReview } from '../review/pipeline/planReview';
+import { changeSides, type FileChange } from '../review/domain/platform';
+import type { ReviewPlan } from '../review/domain/reviewStore';
 import { describeZodIssues } from '../validation/describeZodIssues';
 
 /**

@@ -7,7 +7,7 @@ import type {
   PullRequestIteration,
   PullRequestReader,
   PullRequestRef,
-} from '../review/platform';
+} from '../review/domain/platform';
 
 /**
  * `PullRequestReader` over a local repository, through the `git` CLI: a branch reviewed as if it

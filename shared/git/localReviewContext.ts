@@ -1,5 +1,5 @@
 import type { RepositoryConfigAppDefaults } from '../repository-config';
-import { buildReviewContext, type ReviewContext } from '../review/team/reviewContext';
+import { buildReviewContext, type ReviewContext } from '../review/context/reviewContext';
 import type { LocalReview } from './localGitPlatform';
 
 /**

@@ -2,7 +2,7 @@ import type { ReviewBudget } from '../config/reviewBudgetSettings';
 import type { ReviewLimits } from '../config/reviewLimits';
 import type { ModelTier } from '../llm/chatModel';
 import { tokenCounterFor } from '../llm/tokenCounter';
-import type { ReviewedFile, SkippedFile } from '../review/collectChanges';
+import type { ReviewedFile, SkippedFile } from '../review/pipeline/collectChanges';
 import { packChunks, type ReviewChunk } from '../review/pipeline/chunking';
 import { roomForPrompt } from '../review/pipeline/stageContext';
 import { readGitAttributes, trivialReason } from '../review/pipeline/trivialFiles';
@@ -11,9 +11,9 @@ import {
   collectPullRequest,
   type PreparedReview,
   type ReviewSafety,
-} from '../review/preparedReview';
-import { renderFile } from '../review/prompt';
-import type { ReviewContext } from '../review/team/reviewContext';
+} from '../review/pipeline/preparedReview';
+import { renderFile } from '../review/pipeline/prompt';
+import type { ReviewContext } from '../review/context/reviewContext';
 import type { LocalReview } from './localGitPlatform';
 
 /**

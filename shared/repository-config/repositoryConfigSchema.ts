@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FailSeverity } from '../config';
-import type { Finding } from '../review/prompt';
+import type { Finding } from '../review/pipeline/prompt';
 
 /**
  * The shape of `.ado-reviewer.yaml`. Keys are named after CodeRabbit's `.coderabbit.yaml` where the meaning is the

@@ -1,5 +1,5 @@
-import type { PullRequestIteration } from './platform';
-import type { ReviewState } from './reviewStore';
+import type { PullRequestIteration } from './domain/platform';
+import type { ReviewState } from './domain/reviewStore';
 
 /** Iteration reasons after which the earlier iteration's commit is no longer an ancestor: review everything. */
 const HISTORY_REWRITES = /forcePush|rebase|retarget/i;

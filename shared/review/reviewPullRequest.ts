@@ -1,14 +1,14 @@
 import type { FailSeverity } from '../config';
 import type { ChatModel } from '../llm/chatModel';
-import { renderSummaryComment } from './comments';
-import { fencedPlatform } from './fencedPlatform';
+import { renderSummaryComment } from './publish/comments';
+import { fencedPlatform } from './publish/fencedPlatform';
 import { incrementalBase } from './incrementalBase';
 import {
   assertTimeForModelCall,
   DeadlineReachedError,
   modelWithinDeadline,
   type JobDeadline,
-} from './jobDeadline';
+} from './domain/jobDeadline';
 import {
   classifyFailure,
   failureDescription,
@@ -17,18 +17,18 @@ import {
   ModelCallError,
   newCorrelationId,
   ReviewFailedError,
-} from './failureMessages';
-import { evaluatePolicy } from './mergeGate';
-import { planReview } from './planReview';
-import type { PlanDependencies, ReviewSafety } from './preparedReview';
-import type { PullRequestPlatform, PullRequestRef, StatusState } from './platform';
-import { postFindings, upsertSummary } from './postReview';
-import { LockLostError, type ReviewLock, type ReviewState, type ReviewStore } from './reviewStore';
-import { automaticReviewBlocker, skipAutomaticReview } from './team/automaticReview';
-import { resolveFixedFindings } from './team/fixedFindings';
-import { buildReviewContext, type TeamReviewSettings } from './team/reviewContext';
-import { planMetrics, refFields, type ReviewMetricsSink } from './team/reviewMetrics';
-import { teamPlan } from './team/teamPlan';
+} from './domain/failures';
+import { evaluatePolicy } from './publish/mergeGate';
+import { planReview } from './pipeline/planReview';
+import type { PlanDependencies, ReviewSafety } from './pipeline/preparedReview';
+import type { PullRequestPlatform, PullRequestRef, StatusState } from './domain/platform';
+import { postFindings, upsertSummary } from './publish/postReview';
+import { LockLostError, type ReviewLock, type ReviewState, type ReviewStore } from './domain/reviewStore';
+import { automaticReviewBlocker, skipAutomaticReview } from './automaticReview';
+import { resolveFixedFindings } from './publish/fixedFindings';
+import { buildReviewContext, type TeamReviewSettings } from './context/reviewContext';
+import { planMetrics, refFields, type ReviewMetricsSink } from './reviewMetrics';
+import { teamPlan } from './publish/teamPlan';
 
 export interface ReviewPolicy {
   reviewDrafts: boolean;

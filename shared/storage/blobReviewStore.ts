@@ -14,8 +14,8 @@ import {
   type ReviewPlan,
   type ReviewState,
   type ReviewStore,
-} from '../review/reviewStore';
-import type { PullRequestRef } from '../review/platform';
+} from '../review/domain/reviewStore';
+import type { PullRequestRef } from '../review/domain/platform';
 
 /**
  * Blob leases last 15-60 s. The shortest, renewed every 5 s while the review runs and released at its end, so a

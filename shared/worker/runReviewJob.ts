@@ -12,8 +12,8 @@ import { createSecretReader } from '../secrets/readSecret';
 import { openRefreshingSecret, secretRereader } from '../secrets/refreshingSecret';
 import { getProcessSecretStore } from '../secrets/secretStore';
 import { createBlobReviewStore } from '../storage/blobReviewStore';
-import type { PullRequestPlatform } from '../review/platform';
-import { answerComment } from '../review/comment-commands/answerComment';
+import type { PullRequestPlatform } from '../review/domain/platform';
+import { answerComment } from '../review/conversation/answerComment';
 import {
   classifyFailure,
   failureDescription,
@@ -21,7 +21,7 @@ import {
   isFailureClass,
   newCorrelationId,
   ReviewFailedError,
-} from '../review/failureMessages';
+} from '../review/domain/failures';
 import { reviewPullRequest, type ReviewDependencies } from '../review/reviewPullRequest';
 
 export interface JobContext {

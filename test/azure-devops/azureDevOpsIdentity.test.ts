@@ -7,7 +7,7 @@ import { AZURE_DEVOPS_SCOPE, credentialFor } from '../../shared/azure-devops/azu
 import { createAzureDevOpsPlatform } from '../../shared/azure-devops/azureDevOpsPlatform';
 import { parseConfig } from '../../shared/config';
 import type { AzureDevOpsOrganization } from '../../shared/config/azureDevOpsSettings';
-import type { PullRequestRef } from '../../shared/review/platform';
+import type { PullRequestRef } from '../../shared/review/domain/platform';
 import { createTopicPullRequest } from '../support/topicPullRequest';
 
 /**

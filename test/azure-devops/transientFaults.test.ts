@@ -5,7 +5,7 @@ import {
   type AzureDevOpsPlatform,
 } from '../../shared/azure-devops/azureDevOpsPlatform';
 import type { RequestPolicyOptions } from '../../shared/azure-devops/azureDevOpsRequests';
-import type { PullRequestRef } from '../../shared/review/platform';
+import type { PullRequestRef } from '../../shared/review/domain/platform';
 import { createTopicPullRequest } from '../support/topicPullRequest';
 
 /**

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { diffTextsOffThread } from '../../shared/diff/diffOffThread';
 import { diffTexts } from '../../shared/diff/lineDiff';
-import { collectChanges } from '../../shared/review/collectChanges';
+import { collectChanges } from '../../shared/review/pipeline/collectChanges';
 import { InMemoryPlatform } from '../support/inMemoryPlatform';
 
 /**

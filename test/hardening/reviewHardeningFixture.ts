@@ -1,4 +1,4 @@
-import type { PullRequestDetails, PullRequestRef } from '../../shared/review/platform';
+import type { PullRequestDetails, PullRequestRef } from '../../shared/review/domain/platform';
 import type { ReviewDependencies } from '../../shared/review/reviewPullRequest';
 import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
 import { inMemoryReview, threadsOfKind } from '../support/inMemoryReview';

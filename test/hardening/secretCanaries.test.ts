@@ -1,4 +1,4 @@
-import { answerMention } from '../../shared/review/answerMention';
+import { answerMention } from '../../shared/review/conversation/answerMention';
 import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
 import { answerWith } from '../support/reviewAnswers';
 import { setUpReview } from './reviewHardeningFixture';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { reviewAnswerSchema } from '../../shared/review/prompt';
+import { reviewAnswerSchema } from '../../shared/review/pipeline/prompt';
 import { AZURE_REFUSED_KEYWORDS, strictJsonSchema } from '../../shared/llm/strictJsonSchema';
 
 const refused = new Set<string>(Object.values(AZURE_REFUSED_KEYWORDS).flat());

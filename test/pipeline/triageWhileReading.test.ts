@@ -1,7 +1,7 @@
 import type { StructuredRequest } from '../../shared/llm/chatModel';
-import type { FileContent, PullRequestRef } from '../../shared/review/platform';
-import { planReview } from '../../shared/review/planReview';
-import type { PlanDependencies } from '../../shared/review/preparedReview';
+import type { FileContent, PullRequestRef } from '../../shared/review/domain/platform';
+import { planReview } from '../../shared/review/pipeline/planReview';
+import type { PlanDependencies } from '../../shared/review/pipeline/preparedReview';
 import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
 import { ScriptedChatModel } from '../support/scriptedChatModel';
 

@@ -1,7 +1,7 @@
 import { diffTexts } from '../../shared/diff/lineDiff';
-import { anchorFindings } from '../../shared/review/anchorFindings';
-import type { ReviewedFile } from '../../shared/review/collectChanges';
-import type { Finding } from '../../shared/review/prompt';
+import { anchorFindings } from '../../shared/review/publish/anchorFindings';
+import type { ReviewedFile } from '../../shared/review/pipeline/collectChanges';
+import type { Finding } from '../../shared/review/pipeline/prompt';
 
 /**
  * Where findings land: on the lines Azure DevOps shows as changed (added on the right, removed on the left), moved

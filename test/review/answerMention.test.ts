@@ -2,7 +2,7 @@ import {
   answerMention,
   MAX_DISCUSSION_CHARS,
   type MentionDependencies,
-} from '../../shared/review/answerMention';
+} from '../../shared/review/conversation/answerMention';
 import { InMemoryPlatform } from '../support/inMemoryPlatform';
 import { ScriptedChatModel } from '../support/scriptedChatModel';
 

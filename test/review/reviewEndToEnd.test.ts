@@ -6,7 +6,7 @@ import {
   type Json,
   type Sandbox,
 } from '../../dev/sandbox/sandbox';
-import { FAILURE_MESSAGES } from '../../shared/review/failureMessages';
+import { FAILURE_MESSAGES } from '../../shared/review/domain/failures';
 import { userPromptOf as promptOf } from '../support/chatRequests';
 
 /**

@@ -1,5 +1,5 @@
 import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
-import { LockLostError } from '../../shared/review/reviewStore';
+import { LockLostError } from '../../shared/review/domain/reviewStore';
 import type { Files } from '../support/inMemoryPlatform';
 import { inMemoryReview, threadsOfKind } from '../support/inMemoryReview';
 import { flaggingReviewer } from '../support/reviewAnswers';

@@ -1,4 +1,4 @@
-import { PROPERTY } from '../../shared/review/comments';
+import { PROPERTY } from '../../shared/review/publish/comments';
 import { reviewPullRequest, type ReviewPolicy } from '../../shared/review/reviewPullRequest';
 import type { Files, InMemoryPlatform } from '../support/inMemoryPlatform';
 import { inMemoryReview, threadsOfKind } from '../support/inMemoryReview';

@@ -7,7 +7,7 @@ import { parseLocalReviewConfig, type LlmConfig } from '../../shared/config';
 import type { ChatModel } from '../../shared/llm/chatModel';
 import { createChatModel } from '../../shared/llm/createChatModel';
 import { DEFAULT_RETRY_POLICY } from '../../shared/llm/retryPolicy';
-import type { PullRequestRef } from '../../shared/review/platform';
+import type { PullRequestRef } from '../../shared/review/domain/platform';
 import { createSecretReader } from '../../shared/secrets/readSecret';
 import { openRefreshingSecret } from '../../shared/secrets/refreshingSecret';
 import type { SecretStore } from '../../shared/secrets/secretStore';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startAzurite, type Azurite } from '../../dev/azurite/azurite';
 import { HOST_FUNCTION_TIMEOUT_SECONDS } from '../../shared/config/jobBudgetSettings';
-import { LockLostError, type ReviewPlan, type ReviewStore } from '../../shared/review/reviewStore';
+import { LockLostError, type ReviewPlan, type ReviewStore } from '../../shared/review/domain/reviewStore';
 import { createBlobReviewStore } from '../../shared/storage/blobReviewStore';
 
 /**

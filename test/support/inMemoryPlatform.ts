@@ -13,7 +13,7 @@ import type {
   ThreadComment,
   ThreadDetails,
   ThreadStatus,
-} from '../../shared/review/platform';
+} from '../../shared/review/domain/platform';
 
 /**
  * A code host in memory, for unit tests of the review core: pull requests, their iterations, file contents by

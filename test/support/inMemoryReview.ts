@@ -1,5 +1,5 @@
-import type { PullRequestRef } from '../../shared/review/platform';
-import { PROPERTY } from '../../shared/review/comments';
+import type { PullRequestRef } from '../../shared/review/domain/platform';
+import { PROPERTY } from '../../shared/review/publish/comments';
 import type { ReviewDependencies, ReviewPolicy } from '../../shared/review/reviewPullRequest';
 import { InMemoryPlatform } from './inMemoryPlatform';
 import { InMemoryReviewStore } from './inMemoryReviewStore';

@@ -1,4 +1,4 @@
-import type { PullRequestRef } from '../../shared/review/platform';
+import type { PullRequestRef } from '../../shared/review/domain/platform';
 import {
   LockLostError,
   type Learning,
@@ -7,7 +7,7 @@ import {
   type ReviewPlan,
   type ReviewState,
   type ReviewStore,
-} from '../../shared/review/reviewStore';
+} from '../../shared/review/domain/reviewStore';
 
 const keyOf = (ref: PullRequestRef) => `${ref.projectId}/${ref.repositoryId}/${ref.pullRequestId}`;
 

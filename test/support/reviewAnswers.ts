@@ -1,6 +1,6 @@
 import { addedLines } from '../../dev/llm/scriptedReviewer';
 import type { StructuredRequest } from '../../shared/llm/chatModel';
-import type { ReviewAnswer } from '../../shared/review/prompt';
+import type { ReviewAnswer } from '../../shared/review/pipeline/prompt';
 
 /** What a scripted model answers to a review prompt: findings on lines, and the answer around them. */
 

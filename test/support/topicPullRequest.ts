@@ -2,7 +2,7 @@ import type {
   AzureDevOpsTestServer,
   CreateRepositoryRequest,
 } from '../../dev/azure-devops/azureDevOpsServer';
-import type { PullRequestRef } from '../../shared/review/platform';
+import type { PullRequestRef } from '../../shared/review/domain/platform';
 
 export interface TopicPullRequestRequest {
   project: string;

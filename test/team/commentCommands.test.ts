@@ -1,6 +1,6 @@
 import type { StructuredRequest } from '../../shared/llm/chatModel';
-import { PROPERTY } from '../../shared/review/comments';
-import { answerComment, type CommentDependencies } from '../../shared/review/comment-commands/answerComment';
+import { PROPERTY } from '../../shared/review/publish/comments';
+import { answerComment, type CommentDependencies } from '../../shared/review/conversation/answerComment';
 import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
 import { addedLines } from '../../dev/llm/scriptedReviewer';
 import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';

@@ -1,7 +1,7 @@
-import { PROPERTY } from '../../shared/review/comments';
+import { PROPERTY } from '../../shared/review/publish/comments';
 import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
-import { buildReviewContext } from '../../shared/review/team/reviewContext';
-import type { ReviewMetricsEvent } from '../../shared/review/team/reviewMetrics';
+import { buildReviewContext } from '../../shared/review/context/reviewContext';
+import type { ReviewMetricsEvent } from '../../shared/review/reviewMetrics';
 import type { Files, InMemoryPlatform } from '../support/inMemoryPlatform';
 import { inMemoryReview, threadsOfKind } from '../support/inMemoryReview';
 import { flaggingReviewer } from '../support/reviewAnswers';

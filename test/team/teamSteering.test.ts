@@ -1,5 +1,5 @@
 import type { StructuredRequest } from '../../shared/llm/chatModel';
-import { PROPERTY } from '../../shared/review/comments';
+import { PROPERTY } from '../../shared/review/publish/comments';
 import { reviewPullRequest, type ReviewDependencies } from '../../shared/review/reviewPullRequest';
 import type { Files, InMemoryPlatform } from '../support/inMemoryPlatform';
 import { inMemoryReview } from '../support/inMemoryReview';

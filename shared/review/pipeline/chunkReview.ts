@@ -1,12 +1,12 @@
-import type { PullRequestDetails } from '../platform';
+import type { PullRequestDetails } from '../domain/platform';
 import {
   intentFields,
   renderIntent,
   reviewAnswerSchema,
   reviewSystemPrompt,
   type ReviewAnswer,
-} from '../prompt';
-import { containsCanary, createBoundary, newCanary } from '../untrustedBoundary';
+} from './prompt';
+import { containsCanary, createBoundary, newCanary } from '../safety/untrustedBoundary';
 import type { ReviewChunk } from './chunking';
 import { callWithRetry, promptRoom, type StageContext } from './stageContext';
 import {

@@ -1,6 +1,6 @@
 import type { DiffHunk } from '../../diff/lineDiff';
-import type { ReviewedFile, SkippedFile } from '../collectChanges';
-import { renderFile } from '../prompt';
+import type { ReviewedFile, SkippedFile } from './collectChanges';
+import { renderFile } from './prompt';
 
 /**
  * Stage 2a: packs the files that need review into chunks of at most `chunkTokens` diff tokens, counted with the

@@ -1,7 +1,7 @@
 import type { ChatModel, ModelTier, ModelUsage } from '../../llm/chatModel';
 import { costOf } from '../../llm/priceTable';
 import type { PriceOverrides } from '../../config/reviewBudgetSettings';
-import type { CallCost, ReviewCost } from '../reviewStore';
+import type { CallCost, ReviewCost } from '../domain/reviewStore';
 
 /**
  * What a review's model calls cost: tokens in and out per call and per tier, an estimate in USD from the price

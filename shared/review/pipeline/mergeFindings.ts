@@ -1,4 +1,4 @@
-import { severities, type Finding } from '../prompt';
+import { severities, type Finding } from './prompt';
 
 /**
  * Stage 2c: the findings of every chunk as one list. Chunks overlap only where a file was split (and through the

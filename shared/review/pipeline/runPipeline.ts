@@ -2,22 +2,22 @@ import { ConcurrencyLimit, mapWithConcurrency } from '../../concurrency/concurre
 import { DEFAULT_TOKEN_BUDGET, type ReviewBudget } from '../../config/reviewBudgetSettings';
 import type { ModelTier } from '../../llm/chatModel';
 import { tokenCounterFor } from '../../llm/tokenCounter';
-import { anchorFindings } from '../anchorFindings';
-import { PROMPT_FULL, type ReviewedFile, type SkippedFile } from '../collectChanges';
-import { renderIterationSection, type SummaryConfiguration } from '../comments';
-import { DeadlineReachedError } from '../jobDeadline';
-import { FAILURE_MESSAGES, ModelCallError, newCorrelationId } from '../failureMessages';
-import { boundFindings, planThreads, WITHHELD_ANSWER } from '../findingThreads';
-import type { PullRequestDetails, PullRequestIteration, PullRequestRef } from '../platform';
+import { anchorFindings } from '../publish/anchorFindings';
+import { PROMPT_FULL, type ReviewedFile, type SkippedFile } from './collectChanges';
+import { renderIterationSection, type SummaryConfiguration } from '../publish/comments';
+import { DeadlineReachedError } from '../domain/jobDeadline';
+import { FAILURE_MESSAGES, ModelCallError, newCorrelationId } from '../domain/failures';
+import { boundFindings, planThreads, WITHHELD_ANSWER } from '../publish/findingThreads';
+import type { PullRequestDetails, PullRequestIteration, PullRequestRef } from '../domain/platform';
 import {
   reviewedIteration,
   sectionIteration,
   type PlanDependencies,
   type PreparedReview,
-} from '../preparedReview';
-import { intentFields, renderFile, type Finding } from '../prompt';
-import { LockLostError, type FileSummary, type ReviewPlan } from '../reviewStore';
-import type { ReviewContext } from '../team/reviewContext';
+} from './preparedReview';
+import { intentFields, renderFile, type Finding } from './prompt';
+import { LockLostError, type FileSummary, type ReviewPlan } from '../domain/reviewStore';
+import type { ReviewContext } from '../context/reviewContext';
 import { packChunks, TOO_LARGE_FOR_CONTEXT, type ReviewChunk } from './chunking';
 import { CROSS_FILE_TOKENS, reviewChunk, type ChunkOutcome } from './chunkReview';
 import { meterCalls, renderCostFooter, reviewCostOf } from './costAccounting';

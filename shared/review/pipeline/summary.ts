@@ -1,8 +1,14 @@
 import { z } from 'zod';
-import type { PullRequestDetails } from '../platform';
-import { intentFields, renderIntent, severities, type Finding } from '../prompt';
-import type { FileSummary } from '../reviewStore';
-import { boundaryRule, canaryRule, containsCanary, createBoundary, newCanary } from '../untrustedBoundary';
+import type { PullRequestDetails } from '../domain/platform';
+import { intentFields, renderIntent, severities, type Finding } from './prompt';
+import type { FileSummary } from '../domain/reviewStore';
+import {
+  boundaryRule,
+  canaryRule,
+  containsCanary,
+  createBoundary,
+  newCanary,
+} from '../safety/untrustedBoundary';
 import { callWithRetry, promptRoom, type StageContext } from './stageContext';
 import { guidanceRules, renderWorkItems, type TeamGuidance } from './teamGuidance';
 

@@ -1,7 +1,7 @@
 import { instructionsFor, REPOSITORY_CONFIG_FILE } from '../../repository-config';
-import { renderLearningsForPrompt } from '../team/learnings';
-import type { ReviewContext } from '../team/reviewContext';
-import type { Boundary } from '../untrustedBoundary';
+import { renderLearningsForPrompt } from '../context/learnings';
+import type { ReviewContext } from '../context/reviewContext';
+import type { Boundary } from '../safety/untrustedBoundary';
 
 /**
  * What the team told the reviewer (`.ado-reviewer.yaml`, learnings, linked work items), as the review's prompts

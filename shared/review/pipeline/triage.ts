@@ -1,8 +1,14 @@
 import { z } from 'zod';
-import type { ReviewedFile } from '../collectChanges';
-import type { PullRequestDetails } from '../platform';
-import { intentFields, renderFile, renderIntent } from '../prompt';
-import { boundaryRule, canaryRule, containsCanary, createBoundary, newCanary } from '../untrustedBoundary';
+import type { ReviewedFile } from './collectChanges';
+import type { PullRequestDetails } from '../domain/platform';
+import { intentFields, renderFile, renderIntent } from './prompt';
+import {
+  boundaryRule,
+  canaryRule,
+  containsCanary,
+  createBoundary,
+  newCanary,
+} from '../safety/untrustedBoundary';
 import { callWithRetry, promptRoom, type StageContext } from './stageContext';
 import { languageRule, type TeamGuidance } from './teamGuidance';
 

@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
-import type { ReviewedFile } from '../collectChanges';
-import type { PullRequestReader, PullRequestRef } from '../platform';
+import type { ReviewedFile } from './collectChanges';
+import type { PullRequestReader, PullRequestRef } from '../domain/platform';
 
 /**
  * Files the review can call trivial without asking a model: generated or vendored by the target branch's

@@ -1,5 +1,5 @@
-import type { PullRequestPlatform, PullRequestWriter } from './platform';
-import type { ReviewLock } from './reviewStore';
+import type { PullRequestPlatform, PullRequestWriter } from '../domain/platform';
+import type { ReviewLock } from '../domain/reviewStore';
 
 const WRITES = new Set<keyof PullRequestWriter>([
   'createThread',

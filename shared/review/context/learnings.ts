@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
-import type { Learning } from '../reviewStore';
-import { capText } from '../sanitizeModelText';
-import { maskCredentials } from '../secretScan';
+import type { Learning } from '../domain/reviewStore';
+import { capText } from '../safety/sanitizeModelText';
+import { maskCredentials } from '../safety/secretScan';
 
 /**
  * Learnings: what a team taught the reviewer in a repository (usually by dismissing a finding with a reason), kept

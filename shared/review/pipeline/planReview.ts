@@ -1,7 +1,7 @@
-import type { PullRequestDetails, PullRequestIteration, PullRequestRef } from './platform';
-import { runReviewPipeline } from './pipeline/runPipeline';
+import type { PullRequestDetails, PullRequestIteration, PullRequestRef } from '../domain/platform';
+import { runReviewPipeline } from './runPipeline';
 import { collectionLimits, collectPullRequest, type PlanDependencies } from './preparedReview';
-import type { ReviewPlan } from './reviewStore';
+import type { ReviewPlan } from '../domain/reviewStore';
 
 /**
  * Diffs the iteration and reviews it through the pipeline (pipeline/): deterministic triage, light triage and

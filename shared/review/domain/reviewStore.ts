@@ -1,5 +1,5 @@
-import type { ModelTier } from '../llm/chatModel';
-import type { FailureClass } from './failureMessages';
+import type { ModelTier } from '../../llm/chatModel';
+import type { FailureClass } from './failures';
 import type { NewThread, PullRequestRef } from './platform';
 
 /** What the app remembers about a pull request between jobs, wherever they run. */

@@ -1,15 +1,21 @@
 import { z } from 'zod';
 import type { ChatModel } from '../../llm/chatModel';
-import { codeExcerpt, discussionLines, teamSections, type TeamPromptContext } from '../answerMention';
-import { PROPERTY } from '../comments';
-import { FAILURE_MESSAGES, newCorrelationId } from '../failureMessages';
-import type { PullRequestPlatform, PullRequestRef, ReviewThread, ThreadDetails } from '../platform';
-import type { Learning } from '../reviewStore';
-import { capText, sanitizeMarkdown } from '../sanitizeModelText';
-import { maskCredentials } from '../secretScan';
-import { STATUS_SET_BY_APP } from '../team/findingThreadStatus';
-import { newLearning } from '../team/learnings';
-import { boundaryRule, canaryRule, containsCanary, createBoundary, newCanary } from '../untrustedBoundary';
+import { codeExcerpt, discussionLines, teamSections, type TeamPromptContext } from './answerMention';
+import { PROPERTY } from '../publish/comments';
+import { FAILURE_MESSAGES, newCorrelationId } from '../domain/failures';
+import type { PullRequestPlatform, PullRequestRef, ReviewThread, ThreadDetails } from '../domain/platform';
+import type { Learning } from '../domain/reviewStore';
+import { capText, sanitizeMarkdown } from '../safety/sanitizeModelText';
+import { maskCredentials } from '../safety/secretScan';
+import { STATUS_SET_BY_APP } from '../publish/findingThreadStatus';
+import { newLearning } from '../context/learnings';
+import {
+  boundaryRule,
+  canaryRule,
+  containsCanary,
+  createBoundary,
+  newCanary,
+} from '../safety/untrustedBoundary';
 
 /**
  * A reply in one of the app's finding threads, answered without a mention: from the finding, the code the thread is

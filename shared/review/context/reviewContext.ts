@@ -1,6 +1,11 @@
 import { isPathIncluded } from '../../repository-config';
-import type { LinkedWorkItem, PullRequestIteration, PullRequestReader, PullRequestRef } from '../platform';
-import type { Learning, ReviewStore } from '../reviewStore';
+import type {
+  LinkedWorkItem,
+  PullRequestIteration,
+  PullRequestReader,
+  PullRequestRef,
+} from '../domain/platform';
+import type { Learning, ReviewStore } from '../domain/reviewStore';
 import { learningsFor, renderLearningsForPrompt } from './learnings';
 import { fetchLinkedWorkItems, renderLinkedWorkItems } from './linkedWorkItems';
 import {
@@ -8,7 +13,7 @@ import {
   readRepositoryConfig,
   type RepositoryConfigReading,
   type TeamConfigSources,
-} from './repositoryConfigFile';
+} from '../../repository-config/readRepositoryConfig';
 
 /** The app settings teams are steered by (shared/config/teamSettings.ts), as a review uses them. */
 export interface TeamReviewSettings extends TeamConfigSources {

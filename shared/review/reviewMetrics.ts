@@ -1,6 +1,6 @@
-import { PROPERTY } from '../comments';
-import type { PullRequestRef } from '../platform';
-import type { ReviewPlan } from '../reviewStore';
+import { PROPERTY } from './publish/comments';
+import type { PullRequestRef } from './domain/platform';
+import type { ReviewPlan } from './domain/reviewStore';
 
 /**
  * One structured event per review pass (ENABLE_METRICS): JSON-able fields only, so the Functions host's logger sends

@@ -1,6 +1,6 @@
-import type { LinkedWorkItem, PullRequestReader, PullRequestRef } from '../platform';
-import { capText } from '../sanitizeModelText';
-import { maskCredentials } from '../secretScan';
+import type { LinkedWorkItem, PullRequestReader, PullRequestRef } from '../domain/platform';
+import { capText } from '../safety/sanitizeModelText';
+import { maskCredentials } from '../safety/secretScan';
 
 /**
  * The work items linked to a pull request, as the reviewer reads them: what the change is for, and what it must do.

@@ -1,8 +1,8 @@
 import type { InlineFinding } from './anchorFindings';
 import { findingFingerprint, PROPERTY, renderFindingComment } from './comments';
-import { severities, type Finding, type ReviewAnswer } from './prompt';
-import type { ReviewPlan } from './reviewStore';
-import type { LinkPolicy } from './sanitizeModelText';
+import { severities, type Finding, type ReviewAnswer } from '../pipeline/prompt';
+import type { ReviewPlan } from '../domain/reviewStore';
+import type { LinkPolicy } from '../safety/sanitizeModelText';
 
 /** How a plan turns findings into threads: bounded, most severe first, each once. */
 

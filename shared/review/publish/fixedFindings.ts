@@ -1,6 +1,11 @@
-import { PROPERTY } from '../comments';
-import type { PullRequestIteration, PullRequestPlatform, PullRequestRef, ReviewThread } from '../platform';
-import type { ReviewPlan } from '../reviewStore';
+import { PROPERTY } from './comments';
+import type {
+  PullRequestIteration,
+  PullRequestPlatform,
+  PullRequestRef,
+  ReviewThread,
+} from '../domain/platform';
+import type { ReviewPlan } from '../domain/reviewStore';
 import { isOpen, STATUS_SET_BY_APP, statusIsTheApps } from './findingThreadStatus';
 
 /** A finding of the new review this many lines from an old one, in the same file, counts as the same finding. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ChatModel } from '../llm/chatModel';
-import { maskCredentials } from './secretScan';
+import type { ChatModel } from '../../llm/chatModel';
+import { maskCredentials } from '../safety/secretScan';
 
 /**
  * Why a review failed, as the pull request may show it: a fixed sentence per class and a correlation id. Provider and

@@ -1,15 +1,15 @@
 import type { ChatModel } from '../../llm/chatModel';
-import { answerMention, commentToAnswer, hasOwnReply, type TeamPromptContext } from '../answerMention';
-import { parseCommentCommand } from '../commands';
-import { PROPERTY } from '../comments';
-import type { PullRequestPlatform, PullRequestRef } from '../platform';
+import { answerMention, commentToAnswer, hasOwnReply, type TeamPromptContext } from './answerMention';
+import { parseCommentCommand } from './commands';
+import { PROPERTY } from '../publish/comments';
+import type { PullRequestPlatform, PullRequestRef } from '../domain/platform';
 import type { ReviewOutcome, ReviewRequest } from '../reviewPullRequest';
-import type { ReviewStore } from '../reviewStore';
-import { learningsFor, renderLearningsForPrompt } from '../team/learnings';
-import { fetchLinkedWorkItems, renderLinkedWorkItems } from '../team/linkedWorkItems';
-import { readRepositoryConfig } from '../team/repositoryConfigFile';
-import type { TeamReviewSettings } from '../team/reviewContext';
-import { answerInFindingThread } from './conversation';
+import type { ReviewStore } from '../domain/reviewStore';
+import { learningsFor, renderLearningsForPrompt } from '../context/learnings';
+import { fetchLinkedWorkItems, renderLinkedWorkItems } from '../context/linkedWorkItems';
+import { readRepositoryConfig } from '../../repository-config/readRepositoryConfig';
+import type { TeamReviewSettings } from '../context/reviewContext';
+import { answerInFindingThread } from './findingConversation';
 import { runCommand } from './runCommand';
 
 /**

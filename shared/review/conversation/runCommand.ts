@@ -1,14 +1,14 @@
 import { stringify } from 'yaml';
 import type { ResolvedRepositoryConfig } from '../../repository-config';
-import { renderCommandHelp, type CommentCommand } from '../commands';
-import { PROPERTY, renderSummaryComment } from '../comments';
-import { fencedPlatform } from '../fencedPlatform';
-import type { PullRequestPlatform, PullRequestRef } from '../platform';
+import { renderCommandHelp, type CommentCommand } from './commands';
+import { PROPERTY, renderSummaryComment } from '../publish/comments';
+import { fencedPlatform } from '../publish/fencedPlatform';
+import type { PullRequestPlatform, PullRequestRef } from '../domain/platform';
 import type { ReviewOutcome, ReviewRequest } from '../reviewPullRequest';
-import type { Learning, ReviewLock, ReviewState, ReviewStore } from '../reviewStore';
-import { codeFence, codeSpan } from '../sanitizeModelText';
-import { isOpen, STATUS_SET_BY_APP } from '../team/findingThreadStatus';
-import { describeConfigProblems } from '../team/repositoryConfigFile';
+import type { Learning, ReviewLock, ReviewState, ReviewStore } from '../domain/reviewStore';
+import { codeFence, codeSpan } from '../safety/sanitizeModelText';
+import { isOpen, STATUS_SET_BY_APP } from '../publish/findingThreadStatus';
+import { describeConfigProblems } from '../../repository-config/readRepositoryConfig';
 
 /** What a command needs: the platform and store, a way to run a review, and the repository's configuration. */
 export interface CommandDependencies {

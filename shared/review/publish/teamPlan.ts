@@ -1,8 +1,8 @@
 import { reportedSeverities } from '../../repository-config';
-import { PROPERTY } from '../comments';
-import type { ReviewPlan } from '../reviewStore';
+import { PROPERTY } from './comments';
+import type { ReviewPlan } from '../domain/reviewStore';
 import { STATUS_SET_BY_APP } from './findingThreadStatus';
-import type { ReviewContext } from './reviewContext';
+import type { ReviewContext } from '../context/reviewContext';
 
 /**
  * The planner's plan as this repository posts it: findings of severities its profile does not report are left

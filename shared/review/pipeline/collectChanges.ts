@@ -1,14 +1,14 @@
-import { mapWithConcurrency } from '../concurrency/concurrencyLimit';
-import { diffTextsOffThread } from '../diff/diffOffThread';
-import type { DiffHunk } from '../diff/lineDiff';
-import { decodeFileContent } from '../diff/fileContent';
+import { mapWithConcurrency } from '../../concurrency/concurrencyLimit';
+import { diffTextsOffThread } from '../../diff/diffOffThread';
+import type { DiffHunk } from '../../diff/lineDiff';
+import { decodeFileContent } from '../../diff/fileContent';
 import {
   changeSides,
   type FileChange,
   type PullRequestIteration,
   type PullRequestReader,
   type PullRequestRef,
-} from './platform';
+} from '../domain/platform';
 
 export interface ReviewedFile {
   change: FileChange;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { REPOSITORY_CONFIG_FILE, type ConfigProblem } from '../repository-config';
+import { REPOSITORY_CONFIG_FILE, type ConfigProblem } from '../../repository-config';
 import type { FoldedFinding, InlineFinding } from './anchorFindings';
-import { PROMPT_FULL, type SkippedFile } from './collectChanges';
-import type { ReviewAnswer } from './prompt';
-import type { FileSummary, ReviewHistoryEntry } from './reviewStore';
+import { PROMPT_FULL, type SkippedFile } from '../pipeline/collectChanges';
+import type { ReviewAnswer } from '../pipeline/prompt';
+import type { FileSummary, ReviewHistoryEntry } from '../domain/reviewStore';
 import {
   capText,
   codeFence,
@@ -12,7 +12,7 @@ import {
   sanitizeMarkdown,
   truncateMarkdown,
   type LinkPolicy,
-} from './sanitizeModelText';
+} from '../safety/sanitizeModelText';
 
 /** Thread property keys: how the bot recognises its own threads (together with its identity, never by text). */
 export const PROPERTY = {

@@ -1,23 +1,23 @@
-import { DEFAULT_SECRET_FILE_PATTERNS } from '../config/reviewSafetySettings';
-import { DEFAULT_TOKEN_BUDGET, type ReviewBudget } from '../config/reviewBudgetSettings';
-import type { ChatModel, ModelTier } from '../llm/chatModel';
-import type { UsageLedger } from '../llm/usageLedger';
+import { DEFAULT_SECRET_FILE_PATTERNS } from '../../config/reviewSafetySettings';
+import { DEFAULT_TOKEN_BUDGET, type ReviewBudget } from '../../config/reviewBudgetSettings';
+import type { ChatModel, ModelTier } from '../../llm/chatModel';
+import type { UsageLedger } from '../../llm/usageLedger';
 import {
   collectChanges,
   type CollectedChanges,
   type CollectLimits,
   type ReviewedFile,
 } from './collectChanges';
-import { checkPullRequestInput, type InputChecks } from './inputChecks';
+import { checkPullRequestInput, type InputChecks } from '../safety/inputChecks';
 import type {
   FileChange,
   PullRequestDetails,
   PullRequestIteration,
   PullRequestReader,
   PullRequestRef,
-} from './platform';
-import { isSecretFile } from './secretScan';
-import type { ReviewContext } from './team/reviewContext';
+} from '../domain/platform';
+import { isSecretFile } from '../safety/secretScan';
+import type { ReviewContext } from '../context/reviewContext';
 
 /**
  * What a review is about and what it may use: the changed files of an iteration, collected and diffed, with the

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { DiffHunk } from '../diff/lineDiff';
+import type { DiffHunk } from '../../diff/lineDiff';
 import type { ReviewedFile } from './collectChanges';
-import { changeSides, type PullRequestDetails } from './platform';
-import { maskCredentials } from './secretScan';
-import { boundaryRule, canaryRule, type Boundary } from './untrustedBoundary';
+import { changeSides, type PullRequestDetails } from '../domain/platform';
+import { maskCredentials } from '../safety/secretScan';
+import { boundaryRule, canaryRule, type Boundary } from '../safety/untrustedBoundary';
 
 export const severities = ['high', 'medium', 'low'] as const;
 

@@ -1,7 +1,7 @@
-import type { ReviewedFile } from './collectChanges';
+import type { ReviewedFile } from '../pipeline/collectChanges';
 import { injectionFindingText, injectionSigns } from './injectionCheck';
-import type { PullRequestDetails } from './platform';
-import type { Finding } from './prompt';
+import type { PullRequestDetails } from '../domain/platform';
+import type { Finding } from '../pipeline/prompt';
 import { credentialKinds } from './secretScan';
 import { codeSpan } from './sanitizeModelText';
 

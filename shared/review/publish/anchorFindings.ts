@@ -1,6 +1,6 @@
-import type { DiffHunk } from '../diff/lineDiff';
-import type { ReviewedFile } from './collectChanges';
-import { CONTEXT_LINES, type Finding } from './prompt';
+import type { DiffHunk } from '../../diff/lineDiff';
+import type { ReviewedFile } from '../pipeline/collectChanges';
+import { CONTEXT_LINES, type Finding } from '../pipeline/prompt';
 
 export interface InlineFinding {
   finding: Finding;

@@ -1,8 +1,8 @@
-import { shouldAutoReview, type RepositoryConfig } from '../../repository-config';
-import { isIgnoredByDescription } from '../commands';
-import type { PullRequestDetails, PullRequestIteration, PullRequestRef } from '../platform';
-import type { PassOutcome, ReviewDependencies } from '../reviewPullRequest';
-import type { ReviewLock, ReviewState } from '../reviewStore';
+import { shouldAutoReview, type RepositoryConfig } from '../repository-config';
+import { isIgnoredByDescription } from './conversation/commands';
+import type { PullRequestDetails, PullRequestIteration, PullRequestRef } from './domain/platform';
+import type { PassOutcome, ReviewDependencies } from './reviewPullRequest';
+import type { ReviewLock, ReviewState } from './domain/reviewStore';
 import { refFields } from './reviewMetrics';
 
 /**

@@ -1,7 +1,7 @@
-import type { FailSeverity } from '../config';
+import type { FailSeverity } from '../../config';
 import { PROPERTY } from './comments';
-import type { PullRequestReader, PullRequestRef } from './platform';
-import { severities } from './prompt';
+import type { PullRequestReader, PullRequestRef } from '../domain/platform';
+import { severities } from '../pipeline/prompt';
 
 const severityRank = (severity: (typeof severities)[number]) =>
   severities.length - severities.indexOf(severity);

@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import type { ChatModel } from '../llm/chatModel';
-import { FAILURE_MESSAGES, newCorrelationId } from './failureMessages';
-import { injectionSigns } from './injectionCheck';
+import type { ChatModel } from '../../llm/chatModel';
+import { FAILURE_MESSAGES, newCorrelationId } from '../domain/failures';
+import { injectionSigns } from '../safety/injectionCheck';
 import type {
   PullRequestPlatform,
   PullRequestReader,
   PullRequestRef,
   ThreadComment,
   ThreadDetails,
-} from './platform';
-import { capText, sanitizeMarkdown } from './sanitizeModelText';
-import { maskCredentials } from './secretScan';
+} from '../domain/platform';
+import { capText, sanitizeMarkdown } from '../safety/sanitizeModelText';
+import { maskCredentials } from '../safety/secretScan';
 import {
   boundaryRule,
   canaryRule,
@@ -18,7 +18,7 @@ import {
   createBoundary,
   newCanary,
   type Boundary,
-} from './untrustedBoundary';
+} from '../safety/untrustedBoundary';
 
 export const threadReplySchema = z.object({
   reply: z.string().describe('The answer to post in the thread, in Markdown: direct, specific, brief.'),

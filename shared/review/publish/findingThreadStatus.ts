@@ -1,4 +1,4 @@
-import type { ReviewThread } from '../platform';
+import type { ReviewThread } from '../domain/platform';
 
 /**
  * The status the app last gave a thread, kept in the thread's properties. The app changes a thread's status only

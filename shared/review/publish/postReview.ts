@@ -1,6 +1,6 @@
 import { PROPERTY } from './comments';
-import type { PullRequestRef, PullRequestWriter, ReviewThread } from './platform';
-import type { ReviewPlan, ReviewState } from './reviewStore';
+import type { PullRequestRef, PullRequestWriter, ReviewThread } from '../domain/platform';
+import type { ReviewPlan, ReviewState } from '../domain/reviewStore';
 
 /** Posts the plan's threads that are not on the pull request yet (a redelivered job posts only what is missing). */
 export async function postFindings(

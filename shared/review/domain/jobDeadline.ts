@@ -1,4 +1,4 @@
-import type { ChatModel } from '../llm/chatModel';
+import type { ChatModel } from '../../llm/chatModel';
 
 /**
  * When a review job must have handed over by: the host kills an invocation at host.json's functionTimeout, so a job
