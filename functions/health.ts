@@ -1,5 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { llmEndpointHost, tryGetConfig, type AppConfig } from '../shared/config';
+import { errorMessage } from '../shared/errors/errorMessage';
 import { createJobQueue } from '../shared/queue/jobQueue';
 import { getProcessSecretStore } from '../shared/secrets/secretStore';
 import { authenticateDelivery, resolveWebhookCredentials } from '../shared/webhook/authenticateDelivery';
@@ -22,10 +23,7 @@ function modelTierMap({ llm }: AppConfig) {
  * organization takes the app's credential (organizationHealth.ts; cached, and not part of the status: a refused
  * or unreachable organization does not stop deliveries being accepted). Never values.
  */
-export async function handleHealth(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
+async function handleHealth(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const loaded = tryGetConfig();
   if ('error' in loaded) {
     context.error(`Health check: ${loaded.error.message}`);
@@ -35,7 +33,7 @@ export async function handleHealth(
   // Key Vault unreadable counts as unauthenticated here: the answer is then the short one.
   const credentials = await resolveWebhookCredentials(config.webhook, getProcessSecretStore()).catch(
     (error: unknown) => {
-      context.warn(`Health check: webhook credentials unavailable: ${(error as Error).message}`);
+      context.warn(`Health check: webhook credentials unavailable: ${errorMessage(error)}`);
       return undefined;
     },
   );
@@ -58,7 +56,7 @@ export async function handleHealth(
   try {
     await createJobQueue(config.storage, config.queue.name).checkReachable();
   } catch (error) {
-    context.warn(`Health check: review queue unreachable: ${(error as Error).message}`);
+    context.warn(`Health check: review queue unreachable: ${errorMessage(error)}`);
     queue = {
       name: config.queue.name,
       reachable: false,

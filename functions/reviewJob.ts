@@ -5,7 +5,7 @@ import { app, type InvocationContext } from '@azure/functions';
  * first job rather than at start-up, so the webhook and health functions in the same worker start fast.
  * Throwing makes the host retry the message and, after host.json's maxDequeueCount, move it to the poison queue.
  */
-export async function handleReviewJob(message: unknown, context: InvocationContext): Promise<void> {
+async function handleReviewJob(message: unknown, context: InvocationContext): Promise<void> {
   // The host's functionTimeout counts from here, module loading included.
   const startedAt = Date.now();
   const { runReviewJob } = await import('../shared/worker/runReviewJob');

@@ -1,11 +1,12 @@
 import { app, type InvocationContext } from '@azure/functions';
+import { errorMessage } from '../shared/errors/errorMessage';
 
 /**
  * Jobs the host moved to the poison queue: log their cause and show the failure on the pull request. Nothing here
  * may throw: a failed poison message would be retried and then moved to a `-poison-poison` queue nobody reads, so a
  * failure (Azure DevOps down, state unreadable, a malformed message) is logged once and the message is consumed.
  */
-export async function handlePoisonedReviewJob(message: unknown, context: InvocationContext): Promise<void> {
+async function handlePoisonedReviewJob(message: unknown, context: InvocationContext): Promise<void> {
   try {
     const { reportPoisonedJob } = await import('../shared/worker/runReviewJob');
     await reportPoisonedJob(message, {
@@ -13,9 +14,7 @@ export async function handlePoisonedReviewJob(message: unknown, context: Invocat
       log: context,
     });
   } catch (error) {
-    context.error(
-      `Could not report a poisoned review job (the message is dropped): ${(error as Error).message ?? String(error)}`,
-    );
+    context.error(`Could not report a poisoned review job (the message is dropped): ${errorMessage(error)}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { tryGetConfig, type AppConfig } from '../shared/config';
+import { errorDescription } from '../shared/errors/errorMessage';
 import { createJobQueue, type JobQueue } from '../shared/queue/jobQueue';
 import { getProcessSecretStore, type SecretStore } from '../shared/secrets/secretStore';
 import { acceptDelivery } from '../shared/webhook/acceptDelivery';
@@ -10,7 +11,7 @@ import { readBoundedBody } from '../shared/webhook/requestBody';
 // the request; with them `request.body` is the live stream and the handler decides how much of it to read.
 app.setup({ enableHttpStream: true });
 
-export interface WebhookPorts {
+interface WebhookPorts {
   /** Called once, with the first valid configuration. */
   createQueue(config: AppConfig): JobQueue;
   secretStore(): SecretStore | undefined;
@@ -53,14 +54,14 @@ export function createWebhookHandler(ports: WebhookPorts) {
       return { status: outcome.status, jsonBody: outcome.body };
     } catch (error) {
       // Anything unforeseen is still the app's fault, not the sender's: 503, which Azure DevOps retries, never 500.
-      context.error(`Webhook failed: ${(error as Error).name}: ${(error as Error).message}`);
+      context.error(`Webhook failed: ${errorDescription(error)}`);
       return { status: 503, jsonBody: { accepted: false, reason: 'temporarily unavailable; retry later' } };
     }
   };
 }
 
 /** Receives Azure DevOps service-hook deliveries and queues review jobs. */
-export const handleWebhook = createWebhookHandler({
+const handleWebhook = createWebhookHandler({
   createQueue: (config) => createJobQueue(config.storage, config.queue.name),
   secretStore: getProcessSecretStore,
 });

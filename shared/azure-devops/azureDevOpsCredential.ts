@@ -4,7 +4,9 @@ import type {
   AzureDevOpsAuthMode,
   AzureDevOpsOrganization,
 } from '../config/azureDevOpsSettings';
+import { errorMessage } from '../errors/errorMessage';
 import { getManagedIdentityCredential } from '../identity/azureCredential';
+import { loadOnFirstUse } from '../lazy/loadOnFirstUse';
 import { cachedBearerTokenSource, type BearerTokenSource } from '../llm/bearerToken';
 import { createSecretReader, readRequiredSecret } from '../secrets/readSecret';
 import { openRefreshingSecret, type RefreshingSecret } from '../secrets/refreshingSecret';
@@ -53,12 +55,9 @@ function bearer(
         return `Bearer ${await source.getToken()}`;
       } catch (error) {
         // @azure/identity's messages name the source and the service's answer, never a secret.
-        throw new Error(
-          `${setting}: could not get an Azure DevOps token (${mode}): ${(error as Error).message}`,
-          {
-            cause: error,
-          },
-        );
+        throw new Error(`${setting}: could not get an Azure DevOps token (${mode}): ${errorMessage(error)}`, {
+          cause: error,
+        });
       }
     },
     refused(authorization) {
@@ -78,6 +77,8 @@ function tokenSource(credential: () => Promise<TokenCredential>): BearerTokenSou
 
 type ServicePrincipal = Extract<AzureDevOpsAuth, { mode: 'service-principal' }>;
 
+const azureIdentity = loadOnFirstUse<typeof import('@azure/identity')>('@azure/identity');
+
 /**
  * The service principal's credential, rebuilt when its secret changes in Key Vault (a rotation). When the authority
  * host is overridden (a sovereign cloud, a private authority) it is trusted as given: no instance discovery, which
@@ -92,8 +93,7 @@ function servicePrincipalCredential(auth: ServicePrincipal, store: SecretStore |
         ? undefined
         : await readRequiredSecret(read, auth.clientSecret, setting);
     if (built !== undefined && built.secret === secret) return built.credential;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const identity = require('@azure/identity') as typeof import('@azure/identity');
+    const identity = azureIdentity();
     const options = {
       authorityHost: auth.authorityHost,
       disableInstanceDiscovery: auth.authorityHost !== undefined,

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors/errorMessage';
 import { getProxyFetch } from '../http/outboundProxy';
 import type { AzureDevOpsCredential } from './azureDevOpsCredential';
 
@@ -80,7 +81,7 @@ async function send(
   } catch (error) {
     // fetch's own message is "fetch failed": the cause says what (not always this realm's Error: Node's own).
     const { cause } = error as { cause?: { message?: unknown } };
-    const reason = typeof cause?.message === 'string' ? cause.message : (error as Error).message;
+    const reason = typeof cause?.message === 'string' ? cause.message : errorMessage(error);
     throw new Error(`${what}: ${reason}`);
   }
   const text = await response.text();

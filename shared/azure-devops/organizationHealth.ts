@@ -10,9 +10,9 @@ import { RequestTimeoutError, UnexpectedAnswerError } from './azureDevOpsRequest
  * it is asked. `refused`: the credential was not accepted (401/403, a sign-in page, or no token could be had);
  * `unreachable`: anything else (network, timeout, 5xx).
  */
-export type OrganizationHealth = 'ok' | 'refused' | 'unreachable';
+type OrganizationHealth = 'ok' | 'refused' | 'unreachable';
 
-export const ORGANIZATION_HEALTH_TTL_MS = 3 * 60_000;
+const ORGANIZATION_HEALTH_TTL_MS = 3 * 60_000;
 /** A health probe answers fast or not at all: far below a review's 30 s per attempt. */
 const PROBE_TIMEOUT_MS = 3_000;
 

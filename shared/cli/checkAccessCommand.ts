@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { credentialFor } from '../azure-devops/azureDevOpsCredential';
 import { openAzureDevOpsConnection } from '../azure-devops/azureDevOpsConnection';
 import { checkRepositoryAccess } from '../azure-devops/repositoryAccess';
-import { parseRepositoryUrl } from '../azure-devops/repositoryUrl';
+import { parseRepositoryUrl } from '../azure-devops-url/repositoryUrl';
 import { ConfigError } from '../config';
 import { parseAzureDevOpsConfig } from '../config/azureDevOpsSettings';
+import { errorMessage } from '../errors/errorMessage';
 import { getProcessSecretStore } from '../secrets/secretStore';
 import { findOrganization } from '../webhook/organization';
 
@@ -16,7 +17,7 @@ import { findOrganization } from '../webhook/organization';
 
 type Io = { env: NodeJS.ProcessEnv; out: NodeJS.WritableStream; err: NodeJS.WritableStream };
 
-export const CHECK_ACCESS_USAGE =
+const CHECK_ACCESS_USAGE =
   'usage: ado-reviewer check-access --repo-url <repository URL> [--pull-request <id>]\n' +
   "  Prints what the app's Azure DevOps identity (AZURE_DEVOPS_AUTH and its settings, or the entry of\n" +
   '  AZURE_DEVOPS_ORGANIZATIONS the URL lies under) can do on the repository: sign in, read pull requests, read\n' +
@@ -46,7 +47,7 @@ export async function runCheckAccessCommand(args: string[], io: Io): Promise<num
       },
     }).values;
   } catch (error) {
-    return fail((error as Error).message);
+    return fail(errorMessage(error));
   }
   if (flags.help) {
     io.out.write(CHECK_ACCESS_USAGE);

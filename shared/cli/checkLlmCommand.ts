@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, literalSecretValues, llmEndpointHost, parseLocalReviewConfig } from '../config';
-import { modelTiers, type ModelTier, type ModelUsage } from '../llm/chatModel';
+import { errorMessage } from '../errors/errorMessage';
+import type { ModelUsage } from '../llm/chatModel';
 import { createChatModel } from '../llm/createChatModel';
+import { modelTiers, type ModelTier } from '../model-tiers/modelTiers';
 import { getAzureCredential } from '../identity/azureCredential';
 import { createSecretReader } from '../secrets/readSecret';
 import { createKeyVaultSecretStore, type SecretStore } from '../secrets/secretStore';
@@ -20,7 +22,7 @@ type Io = {
   secretStore?: SecretStore;
 };
 
-export const CHECK_LLM_USAGE =
+const CHECK_LLM_USAGE =
   'usage: ado-reviewer check-llm [--tier light|reasoning|heavy]\n' +
   '  Sends one small structured request per model tier (or only --tier) with the model settings of the\n' +
   '  environment (LLM_PROVIDER and its settings; secrets literally, or as *_SECRET_NAME with KEY_VAULT_URI, read\n' +
@@ -60,7 +62,7 @@ export async function runCheckLlmCommand(args: string[], io: Io): Promise<number
     }
     tier = values.tier;
   } catch (error) {
-    io.err.write(`ado-reviewer check-llm: ${(error as Error).message}\n${CHECK_LLM_USAGE}`);
+    io.err.write(`ado-reviewer check-llm: ${errorMessage(error)}\n${CHECK_LLM_USAGE}`);
     return 2;
   }
   if (tier !== undefined && !modelTiers.includes(tier as ModelTier)) {
@@ -102,7 +104,7 @@ export async function runCheckLlmCommand(args: string[], io: Io): Promise<number
     });
   } catch (error) {
     // A secret could not be read (Key Vault refused or unreachable, a name with no secret): say which, no value.
-    io.err.write(`ado-reviewer check-llm: ${redacted((error as Error).message)}\n`);
+    io.err.write(`ado-reviewer check-llm: ${redacted(errorMessage(error))}\n`);
     return 1;
   }
   const tiers = tier === undefined ? modelTiers : [tier as ModelTier];
@@ -118,7 +120,7 @@ export async function runCheckLlmCommand(args: string[], io: Io): Promise<number
       );
     } catch (error) {
       failed++;
-      const reason = redacted(error instanceof Error ? error.message : String(error));
+      const reason = redacted(errorMessage(error));
       io.out.write(
         `${name.padEnd(width)}  failed  ${tried || '(no model)'}  ${Date.now() - startedAt} ms: ${reason}\n`,
       );

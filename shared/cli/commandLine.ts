@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { z } from 'zod';
 import { blankAsUnset } from '../config/fields';
+import { errorMessage } from '../errors/errorMessage';
 import { describeZodIssues } from '../validation/describeZodIssues';
 
 /**
@@ -10,10 +11,34 @@ import { describeZodIssues } from '../validation/describeZodIssues';
  * as unset and values are trimmed, as the app's own configuration reads them.
  */
 
-export type CommandLine<Options, Environment> =
+type CommandLine<Options, Environment> =
   | { help: true }
   /** A value is absent when it did not pass its schema. */
   | { options?: Options; environment?: Environment; problems: string[] };
+
+/** What an administration command's parser makes of its command line: --help, the invocation, or its problems. */
+export type ParsedInvocation<Invocation> =
+  { help: true } | { invocation: Invocation } | { problems: string[] };
+
+/**
+ * --help or the problems, answered as every administration command answers them: the usage on stdout (exit 0), or
+ * each problem on a line of its own and then the usage on stderr (exit 2).
+ */
+export function answerHelpOrProblems(
+  parsed: { help: true } | { problems: string[] },
+  command: string,
+  usage: string,
+  io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
+): number {
+  if ('help' in parsed) {
+    io.out.write(usage);
+    return 0;
+  }
+  io.err.write(
+    `${parsed.problems.map((problem) => `ado-reviewer ${command}: ${problem}\n`).join('')}${usage}`,
+  );
+  return 2;
+}
 
 export function readCommandLine<Options, Environment>(
   args: string[],
@@ -33,7 +58,7 @@ export function readCommandLine<Options, Environment>(
       options: { ...spec.flags, help: { type: 'boolean', short: 'h' } },
     }).values;
   } catch (error) {
-    return { problems: [error instanceof Error ? error.message : String(error)] };
+    return { problems: [errorMessage(error)] };
   }
   if (flags.help) return { help: true };
   const target = spec.rewrite(flags);

@@ -9,7 +9,7 @@ import {
   type GitFileVersion,
 } from '../diff/unifiedFormat';
 
-export const DIFF_USAGE =
+const DIFF_USAGE =
   'usage: ado-reviewer diff <old-file> <new-file>\n       ado-reviewer diff <old-dir> <new-dir>\n';
 
 /**

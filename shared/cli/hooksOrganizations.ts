@@ -1,4 +1,4 @@
-import { organizationKey } from '../azure-devops/repositoryUrl';
+import { organizationKey } from '../azure-devops-url/repositoryUrl';
 import { ConfigError } from '../config';
 import { parseAzureDevOpsConfig, type AzureDevOpsOrganization } from '../config/azureDevOpsSettings';
 import { blankAsUnset } from '../config/fields';

@@ -22,7 +22,7 @@ export interface OrganizationsOutput extends OrganizationOutput {
   keepSecret: (secret: string) => void;
 }
 
-export interface OrganizationsOutcome {
+interface OrganizationsOutcome {
   /** 0 when done everywhere; 1 when Azure DevOps failed somewhere (worth a retry); 2 for an unknown project only. */
   code: 0 | 1 | 2;
   /** The URLs of the organizations not done. */

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 
+import { errorMessage } from '../errors/errorMessage';
+
 /**
  * `ado-reviewer <command> [args]`. Each command's module is imported only when that command runs, so a quick
  * command (diff) does not pay for loading the review stack, the model client or zod schemas it never uses.
@@ -18,69 +20,48 @@ interface Command {
   run: (args: string[], io: Io) => Promise<number>;
 }
 
-const COMMANDS = new Map<string, Command>([
-  [
-    'diff',
-    {
+// A Map, not the object itself: a name such as `constructor` must not find a command.
+const COMMANDS = new Map(
+  Object.entries<Command>({
+    diff: {
       summary: "the reviewer's zero-context unified diff of two files or two directories",
       run: async (args, io) => (await import('./diffCommand')).runDiffCommand(args, io.out, io.err),
     },
-  ],
-  [
-    'review-local',
-    {
+    'review-local': {
       summary: 'review a local branch as the app reviews a pull request, and print the findings',
       run: async (args, io) => (await import('./reviewLocalCommand')).runReviewLocalCommand(args, io),
     },
-  ],
-  [
-    'check-llm',
-    {
+    'check-llm': {
       summary:
         'send one small request per model tier and print the model, latency and tokens, or the failure',
       run: async (args, io) => (await import('./checkLlmCommand')).runCheckLlmCommand(args, io),
     },
-  ],
-  [
-    'check-access',
-    {
+    'check-access': {
       summary:
         "print what the app's Azure DevOps identity can do on a repository (read, post threads and statuses)",
       run: async (args, io) => (await import('./checkAccessCommand')).runCheckAccessCommand(args, io),
     },
-  ],
-  [
-    'setup-hooks',
-    {
+    'setup-hooks': {
       summary: 'create or update the service-hook subscriptions that send pull-request events to the app',
       run: async (args, io) => (await import('./setupHooksCommand')).runSetupHooksCommand(args, io),
     },
-  ],
-  [
-    'remove-hooks',
-    {
+    'remove-hooks': {
       summary: 'delete the service-hook subscriptions setup-hooks made',
       run: async (args, io) => (await import('./setupHooksCommand')).runRemoveHooksCommand(args, io),
     },
-  ],
-  [
-    'setup-gate',
-    {
+    'setup-gate': {
       summary:
         "create or update the branch policy requiring the review status, posted by the bot's identity only",
       run: async (args, io) => (await import('./setupGateCommand')).runSetupGateCommand(args, io),
     },
-  ],
-  [
-    'rotate-webhook-password',
-    {
+    'rotate-webhook-password': {
       summary:
         'rotate the webhook password in Key Vault and in every subscription, without a refused delivery',
       run: async (args, io) =>
         (await import('./rotateWebhookPasswordCommand')).runRotateWebhookPasswordCommand(args, io),
     },
-  ],
-]);
+  }),
+);
 
 const HELP_FLAGS = new Set(['--help', '-h', 'help']);
 
@@ -119,7 +100,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`ado-reviewer: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`ado-reviewer: ${errorMessage(error)}\n`);
       process.exitCode = 1;
     },
   );

@@ -2,12 +2,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { z } from 'zod';
 import { MIN_WEBHOOK_SECRET_LENGTH } from '../config/fields';
+import { errorName } from '../errors/errorMessage';
 import { getProxyFetch } from '../http/outboundProxy';
 import { getAzureCredential } from '../identity/azureCredential';
+import { loadOnFirstUse } from '../lazy/loadOnFirstUse';
 import { REREAD_INTERVAL_MS } from '../secrets/secretStore';
 import type { ServiceHooksClient } from '../service-hooks/serviceHooksClient';
 import { planPasswordChange } from '../service-hooks/subscriptionPlanner';
 import { commandErrorMessage } from './commandErrorMessage';
+import { answerHelpOrProblems } from './commandLine';
 import {
   inEachOrganization,
   literalSecrets,
@@ -30,17 +33,18 @@ import { parseRotateInvocation, ROTATE_USAGE, type RotateInvocation } from './ro
 
 type Io = { env: NodeJS.ProcessEnv; out: NodeJS.WritableStream; err: NodeJS.WritableStream };
 
-export interface RotatePorts {
+interface RotatePorts {
   secretClient(vaultUri: string): SecretClient;
   /** Read for --password-stdin. */
   stdin: NodeJS.ReadableStream;
   sleep(ms: number): Promise<void>;
 }
 
+const keyVaultSecrets = loadOnFirstUse<typeof import('@azure/keyvault-secrets')>('@azure/keyvault-secrets');
+
 const defaultPorts = (env: NodeJS.ProcessEnv): RotatePorts => ({
   secretClient(vaultUri) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { SecretClient } = require('@azure/keyvault-secrets') as typeof import('@azure/keyvault-secrets');
+    const { SecretClient } = keyVaultSecrets();
     return new SecretClient(vaultUri, getAzureCredential(env.AZURE_CLIENT_ID || undefined));
   },
   stdin: process.stdin,
@@ -82,16 +86,8 @@ export async function runRotateWebhookPasswordCommand(
   ports: RotatePorts = defaultPorts(io.env),
 ): Promise<number> {
   const parsed = parseRotateInvocation(args, io.env);
-  if ('help' in parsed) {
-    io.out.write(ROTATE_USAGE);
-    return 0;
-  }
-  if ('problems' in parsed) {
-    io.err.write(
-      `${parsed.problems.map((problem) => `ado-reviewer rotate-webhook-password: ${problem}\n`).join('')}${ROTATE_USAGE}`,
-    );
-    return 2;
-  }
+  if (!('invocation' in parsed))
+    return answerHelpOrProblems(parsed, 'rotate-webhook-password', ROTATE_USAGE, io);
   const { invocation } = parsed;
   // Whatever is printed passes through this: no password, PAT or token, even inside an error that echoes a request.
   const secrets = new Set(invocation.organizations.flatMap(literalSecrets));
@@ -230,11 +226,10 @@ async function giveNewPassword(
   say: OrganizationOutput,
 ): Promise<void> {
   const projects = await client.findProjects(invocation.projects);
+  const subscriptions = await client.listWebHookSubscriptions();
   const plan = await planPasswordChange(
-    invocation.webhookUrl,
+    { webhookUrl: invocation.webhookUrl, projects, subscriptions },
     credentials,
-    projects,
-    await client.listWebHookSubscriptions(),
   );
   for (const change of plan.changes) {
     await change.apply?.(client);
@@ -275,7 +270,7 @@ async function probe(invocation: RotateInvocation, password: string, ports: Rota
       if (response.status === 202) return;
       last = `HTTP ${response.status}`;
     } catch (error) {
-      last = error instanceof Error ? error.name : String(error);
+      last = errorName(error);
     }
     if (Date.now() + PROBE_RETRY_MS > deadline)
       throw new Error(

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { organizationKey } from '../azure-devops/repositoryUrl';
+import { organizationKey } from '../azure-devops-url/repositoryUrl';
 import { blankAsUnset, optionalString } from '../config/fields';
 import { webhookEndpoint } from '../service-hooks/subscriptionPlanner';
-import { readCommandLine } from './commandLine';
+import { readCommandLine, type ParsedInvocation } from './commandLine';
 import { hooksOrganizations, organizationsOfCommandLine } from './hooksOrganizations';
 import {
   serviceUrl,
@@ -96,10 +96,10 @@ export interface RotateInvocation extends SubscriptionTarget {
   warnings: string[];
 }
 
-export type ParsedRotateInvocation =
-  { help: true } | { invocation: RotateInvocation } | { problems: string[] };
-
-export function parseRotateInvocation(args: string[], env: NodeJS.ProcessEnv): ParsedRotateInvocation {
+export function parseRotateInvocation(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): ParsedInvocation<RotateInvocation> {
   const present = blankAsUnset(env);
   const line = readCommandLine(args, env, {
     flags: {

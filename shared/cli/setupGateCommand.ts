@@ -1,13 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { parseRepositoryUrl } from '../azure-devops/repositoryUrl';
+import { parseRepositoryUrl } from '../azure-devops-url/repositoryUrl';
 import {
   BranchPolicyClient,
   type PolicyConfiguration,
   type PolicyConfigurationRequest,
 } from '../branch-policy/branchPolicyClient';
 import { optionalString } from '../config/fields';
-import { readCommandLine } from './commandLine';
+import { commandErrorMessage } from './commandErrorMessage';
+import { answerHelpOrProblems, readCommandLine, type ParsedInvocation } from './commandLine';
 import { serviceUrl } from './setupHooksOptions';
 
 /**
@@ -22,7 +23,7 @@ type Io = { env: NodeJS.ProcessEnv; out: NodeJS.WritableStream; err: NodeJS.Writ
 /** The "Status check" policy type (the `Status` policy of Azure Repos), the same id in every organization. */
 export const STATUS_CHECK_POLICY_TYPE = 'cbdc66da-9728-4af8-aada-9a5a32e4a226';
 
-export const SETUP_GATE_USAGE =
+const SETUP_GATE_USAGE =
   'usage: ado-reviewer setup-gate (--org <org URL> --project <name> [--repository <name>] | --repo-url <URL>)\n' +
   '                               --branch <refs/heads/main>... [--blocking true|false] [--bot-id <id>] [--dry-run]\n' +
   "  Creates or updates the 'Status check' branch policy requiring the review status on each branch, with the\n" +
@@ -69,8 +70,6 @@ interface GateInvocation {
   status: { genre: string; name: string };
 }
 
-type ParsedGateInvocation = { help: true } | { invocation: GateInvocation } | { problems: string[] };
-
 /** `--repo-url` stands for `--org`, `--project` and `--repository`, which may then not be given. */
 function withRepositoryUrl(flags: Record<string, unknown>): Record<string, unknown> | string {
   const repoUrl = flags['repo-url'];
@@ -88,7 +87,7 @@ function withRepositoryUrl(flags: Record<string, unknown>): Record<string, unkno
   };
 }
 
-export function parseGateInvocation(args: string[], env: NodeJS.ProcessEnv): ParsedGateInvocation {
+function parseGateInvocation(args: string[], env: NodeJS.ProcessEnv): ParsedInvocation<GateInvocation> {
   const line = readCommandLine(args, env, {
     flags: {
       org: { type: 'string' },
@@ -198,16 +197,7 @@ function differs(existing: PolicyConfiguration, desired: PolicyConfigurationRequ
 
 export async function runSetupGateCommand(args: string[], io: Io): Promise<number> {
   const parsed = parseGateInvocation(args, io.env);
-  if ('help' in parsed) {
-    io.out.write(SETUP_GATE_USAGE);
-    return 0;
-  }
-  if ('problems' in parsed) {
-    io.err.write(
-      `${parsed.problems.map((problem) => `ado-reviewer setup-gate: ${problem}\n`).join('')}${SETUP_GATE_USAGE}`,
-    );
-    return 2;
-  }
+  if (!('invocation' in parsed)) return answerHelpOrProblems(parsed, 'setup-gate', SETUP_GATE_USAGE, io);
   const { invocation } = parsed;
   const secrets = [invocation.token, 'token' in invocation.bot ? invocation.bot.token : ''].filter(Boolean);
   const write = (stream: NodeJS.WritableStream, text: string) =>
@@ -237,13 +227,7 @@ export async function runSetupGateCommand(args: string[], io: Io): Promise<numbe
     }
     return 0;
   } catch (error) {
-    const message =
-      error instanceof z.ZodError
-        ? `Azure DevOps answered in an unexpected shape:\n${z.prettifyError(error)}`
-        : error instanceof Error
-          ? error.message
-          : String(error);
-    write(io.err, `ado-reviewer setup-gate: ${message}\n`);
+    write(io.err, `ado-reviewer setup-gate: ${commandErrorMessage(error)}\n`);
     return 1;
   }
 }

@@ -1,5 +1,6 @@
 import type { ServiceHooksClient } from '../service-hooks/serviceHooksClient';
 import { planRemoval, planSetup, type Outcome } from '../service-hooks/subscriptionPlanner';
+import { answerHelpOrProblems } from './commandLine';
 import { inEachOrganization, literalSecrets, type OrganizationOutput } from './inEachOrganization';
 import {
   HOOKS_USAGE,
@@ -35,16 +36,7 @@ export function runRemoveHooksCommand(args: string[], io: Io): Promise<number> {
 
 async function runHooksCommand(command: HooksCommandName, args: string[], io: Io): Promise<number> {
   const parsed = parseHooksInvocation(command, args, io.env);
-  if ('help' in parsed) {
-    io.out.write(HOOKS_USAGE[command]);
-    return 0;
-  }
-  if ('problems' in parsed) {
-    io.err.write(
-      `${parsed.problems.map((problem) => `ado-reviewer ${command}: ${problem}\n`).join('')}${HOOKS_USAGE[command]}`,
-    );
-    return 2;
-  }
+  if (!('invocation' in parsed)) return answerHelpOrProblems(parsed, command, HOOKS_USAGE[command], io);
   const { invocation } = parsed;
   // Nothing here prints a secret; this also keeps one out of an error message that echoes a request.
   const secrets = new Set(
@@ -83,10 +75,10 @@ async function changeSubscriptions(
   // Every named project is looked up before anything is written, so a missing one leaves the organization as is.
   const projects = await client.findProjects(invocation.projects);
   const subscriptions = await client.listWebHookSubscriptions();
-  const { webhookUrl, credentials } = invocation;
-  const { changes, warnings } = credentials
-    ? await planSetup(webhookUrl, credentials, projects, subscriptions)
-    : planRemoval(webhookUrl, projects, subscriptions);
+  const current = { webhookUrl: invocation.webhookUrl, projects, subscriptions };
+  const { changes, warnings } = invocation.credentials
+    ? await planSetup(current, invocation.credentials)
+    : planRemoval(current);
   for (const warning of warnings) say.err(`warning: ${warning}`);
   for (const change of changes) {
     if (!invocation.dryRun) await change.apply?.(client);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { parseRepositoryUrl } from '../azure-devops/repositoryUrl';
+import { parseRepositoryUrl } from '../azure-devops-url/repositoryUrl';
 import { optionalString } from '../config/fields';
 import { webhookEndpoint, type WebhookCredentials } from '../service-hooks/subscriptionPlanner';
-import { readCommandLine } from './commandLine';
+import { readCommandLine, type ParsedInvocation } from './commandLine';
 import { organizationsOfCommandLine, type HooksOrganization } from './hooksOrganizations';
 
 /** The arguments and environment of `ado-reviewer setup-hooks` / `remove-hooks`, validated. */
@@ -129,8 +129,6 @@ export interface HooksInvocation extends SubscriptionTarget {
   warnings: string[];
 }
 
-export type ParsedHooksInvocation = { help: true } | { invocation: HooksInvocation } | { problems: string[] };
-
 /**
  * `--repo-url` stands for `--org` and `--project` (the organization URL and project the parser finds in it), which
  * may then not be given; a problem with it is returned as such.
@@ -150,7 +148,7 @@ export function parseHooksInvocation(
   command: HooksCommandName,
   args: string[],
   env: NodeJS.ProcessEnv,
-): ParsedHooksInvocation {
+): ParsedInvocation<HooksInvocation> {
   const line = readCommandLine(args, env, {
     flags: {
       org: { type: 'string' },

@@ -28,7 +28,7 @@ export const positiveInt = (fallback: number) =>
       return parsed;
     });
 
-export const httpUrl = z
+const httpUrl = z
   .string()
   .trim()
   .url()

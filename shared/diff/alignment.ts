@@ -30,7 +30,7 @@ export function alignmentWorkLimit(lineCount: number): number {
   return Math.max(WORK_MIN, WORK_PER_LINE * lineCount);
 }
 
-export type OnCommon = (oldIndex: number, newIndex: number, count: number) => void;
+type OnCommon = (oldIndex: number, newIndex: number, count: number) => void;
 
 /**
  * Reports the runs of lines common to both sides through onCommon, in order, and returns the work done: at most

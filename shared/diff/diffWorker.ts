@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { errorMessage } from '../errors/errorMessage';
 import { diffTexts } from './lineDiff';
 
 /**
@@ -26,6 +27,6 @@ parentPort?.on('message', ({ id, oldBytes, newBytes }: DiffRequest) => {
     );
     parentPort?.postMessage({ id, positions } satisfies DiffReply, [positions.buffer]);
   } catch (error) {
-    parentPort?.postMessage({ id, error: (error as Error).message } satisfies DiffReply);
+    parentPort?.postMessage({ id, error: errorMessage(error) } satisfies DiffReply);
   }
 });

@@ -12,7 +12,7 @@ import { slideChanges } from './slideHeuristics';
  */
 
 export type { DiffHunk } from './hunks';
-export { splitLines, type SplitText } from './lines';
+export { splitLines } from './lines';
 
 export interface TextDiff {
   hunks: DiffHunk[];

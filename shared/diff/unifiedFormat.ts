@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DiffHunk } from './hunks';
 import type { SplitText } from './lines';
 
-export interface UnifiedDiffOptions {
+interface UnifiedDiffOptions {
   /** Path printed after `a/`; null when the file did not exist (printed as /dev/null). */
   oldName: string | null;
   /** Path printed after `b/`; null when the file no longer exists. */
@@ -68,7 +68,7 @@ export function formatBinaryNotice(oldName: string | null, newName: string | nul
 }
 
 /** git's abbreviated object id of a blob with these bytes, as in `index` lines. */
-export function gitBlobId(bytes: Uint8Array): string {
+function gitBlobId(bytes: Uint8Array): string {
   return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex').slice(0, 7);
 }
 
@@ -145,7 +145,7 @@ const C_ESCAPES: Record<number, string> = {
 };
 
 /** Quotes a path the way git does by default (core.quotePath): C escapes, and octal for every non-ASCII byte. */
-export function quotePath(path: string): string {
+function quotePath(path: string): string {
   let quoted = '';
   let needsQuotes = false;
   for (const byte of Buffer.from(path, 'utf8')) {

@@ -7,7 +7,7 @@ const NUMBER_OR_LITERAL = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|fals
 const ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
 
 /** A position in a text: character offset from 0, line and column from 1. */
-export interface TextPosition {
+interface TextPosition {
   offset: number;
   line: number;
   column: number;

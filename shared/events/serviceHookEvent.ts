@@ -14,7 +14,7 @@ import { jsonSyntaxErrorPosition } from './jsonSyntaxError';
 
 /** Azure DevOps ids: 8-4-4-4-12 hex digits (not necessarily RFC 4122 variants). */
 const azureDevOpsId = z.guid();
-export const MAX_INT32 = 2_147_483_647;
+const MAX_INT32 = 2_147_483_647;
 /** Event ids are GUIDs from Azure DevOps; a plain short token is enough to correlate log lines. */
 const eventIdentifier = z
   .string()
@@ -35,7 +35,7 @@ const repository = z.looseObject({
 
 const pullRequestStatus = z.enum(['active', 'abandoned', 'completed', 'notSet', 'all']);
 
-export const pullRequestResource = z.looseObject({
+const pullRequestResource = z.looseObject({
   repository,
   pullRequestId: z.number().int().positive().max(MAX_INT32),
   status: pullRequestStatus,
@@ -74,23 +74,23 @@ const envelope = z.looseObject({
   createdDate: z.string().optional(),
 });
 
-export const pullRequestCreatedEvent = envelope.extend({
+const pullRequestCreatedEvent = envelope.extend({
   eventType: z.literal('git.pullrequest.created'),
   resource: pullRequestResource,
 });
-export const pullRequestUpdatedEvent = envelope.extend({
+const pullRequestUpdatedEvent = envelope.extend({
   eventType: z.literal('git.pullrequest.updated'),
   resource: pullRequestResource,
 });
-export const pullRequestCommentedEvent = envelope.extend({
+const pullRequestCommentedEvent = envelope.extend({
   eventType: z.literal('ms.vss-code.git-pullrequest-comment-event'),
   resource: z.looseObject({ comment, pullRequest: pullRequestResource }),
 });
 
-export type PullRequestResource = z.infer<typeof pullRequestResource>;
-export type PullRequestCreatedEvent = z.infer<typeof pullRequestCreatedEvent>;
-export type PullRequestUpdatedEvent = z.infer<typeof pullRequestUpdatedEvent>;
-export type PullRequestCommentedEvent = z.infer<typeof pullRequestCommentedEvent>;
+type PullRequestResource = z.infer<typeof pullRequestResource>;
+type PullRequestCreatedEvent = z.infer<typeof pullRequestCreatedEvent>;
+type PullRequestUpdatedEvent = z.infer<typeof pullRequestUpdatedEvent>;
+type PullRequestCommentedEvent = z.infer<typeof pullRequestCommentedEvent>;
 export type ServiceHookEvent = PullRequestCreatedEvent | PullRequestUpdatedEvent | PullRequestCommentedEvent;
 
 const eventSchemas = {
@@ -99,7 +99,7 @@ const eventSchemas = {
   'ms.vss-code.git-pullrequest-comment-event': pullRequestCommentedEvent,
 } as const;
 
-export type ParsedDelivery =
+type ParsedDelivery =
   | { kind: 'event'; event: ServiceHookEvent }
   /** A well-formed delivery of an event type the app does not subscribe to. */
   | { kind: 'unhandled'; eventId: string; eventType: string }

@@ -22,7 +22,7 @@ function noProxyValue(noProxy: ProxySettings['noProxy']): string {
 }
 
 /** Never undefined: undici reads the environment for any option left undefined. */
-export function createProxyDispatcher(settings: ProxySettings): Dispatcher {
+function createProxyDispatcher(settings: ProxySettings): Dispatcher {
   return new EnvHttpProxyAgent({
     httpProxy: settings.httpProxy ?? '',
     httpsProxy: settings.httpsProxy ?? '',

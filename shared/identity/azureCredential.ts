@@ -1,4 +1,8 @@
 import type { TokenCredential } from '@azure/identity';
+import { loadOnFirstUse } from '../lazy/loadOnFirstUse';
+
+/** @azure/identity is large, and runs with connection strings and literal secrets never need it. */
+const azureIdentity = loadOnFirstUse<typeof import('@azure/identity')>('@azure/identity');
 
 /** One credential per managed identity, so that every client in the process shares its token cache. */
 const credentials = new Map<string | undefined, TokenCredential>();
@@ -11,10 +15,7 @@ const credentials = new Map<string | undefined, TokenCredential>();
 export function getAzureCredential(clientId?: string): TokenCredential {
   let credential = credentials.get(clientId);
   if (credential === undefined) {
-    // Loaded here, not imported: @azure/identity is large, and runs with connection strings and literal secrets
-    // never need it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
+    const { DefaultAzureCredential } = azureIdentity();
     credential = new DefaultAzureCredential({ managedIdentityClientId: clientId });
     credentials.set(clientId, credential);
   }
@@ -30,8 +31,7 @@ const managedIdentityCredentials = new Map<string | undefined, TokenCredential>(
 export function getManagedIdentityCredential(clientId?: string): TokenCredential {
   let credential = managedIdentityCredentials.get(clientId);
   if (credential === undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { ManagedIdentityCredential } = require('@azure/identity') as typeof import('@azure/identity');
+    const { ManagedIdentityCredential } = azureIdentity();
     credential =
       clientId === undefined ? new ManagedIdentityCredential() : new ManagedIdentityCredential({ clientId });
     managedIdentityCredentials.set(clientId, credential);

@@ -1,10 +1,11 @@
 import type { TokenCredential } from '@azure/identity';
+import { errorMessage } from '../errors/errorMessage';
 import { cachedBearerTokenSource, type BearerTokenSource } from './bearerToken';
 
 /** The audience Azure OpenAI (Azure AI services) accepts Entra ID tokens for. */
 export const AZURE_OPENAI_SCOPE = 'https://cognitiveservices.azure.com/.default';
 
-export interface EntraIdTokenSourceOptions {
+interface EntraIdTokenSourceOptions {
   /**
    * Usually the process's credential (`getAzureCredential(AZURE_CLIENT_ID)` from shared/identity): the app's managed
    * identity in Azure, developer sign-ins locally.
@@ -28,7 +29,7 @@ export function createEntraIdTokenSource(options: EntraIdTokenSourceOptions): Be
       accessToken = await options.credential.getToken(scope);
     } catch (error) {
       // @azure/identity's messages name the source and the service's answer, never a secret.
-      throw new Error(`Could not get an Entra ID token for ${scope}: ${(error as Error).message}`, {
+      throw new Error(`Could not get an Entra ID token for ${scope}: ${errorMessage(error)}`, {
         cause: error,
       });
     }

@@ -5,7 +5,7 @@ import type { PriceOverrides } from '../config/reviewBudgetSettings';
  * estimate on the summary. LLM_PRICES overrides or adds entries (negotiated rates, other deployments). A model is
  * matched by the longest entry its name starts with, so dated versions match their family.
  */
-export const LIST_PRICES: PriceOverrides = {
+const LIST_PRICES: PriceOverrides = {
   'gpt-4.1-nano': { input: 0.1, output: 0.4 },
   'gpt-4.1-mini': { input: 0.4, output: 1.6 },
   'gpt-4.1': { input: 2, output: 8 },

@@ -1,3 +1,5 @@
+import { loadOnFirstUse } from '../lazy/loadOnFirstUse';
+
 /**
  * Token counts for budgeting prompts. OpenAI models are counted with their real tokenizer (gpt-tokenizer: o200k_base
  * for the gpt-4o/4.1/5 and o-series families, cl100k_base for gpt-4 and gpt-3.5). Other models (Anthropic on
@@ -5,37 +7,27 @@
  * and English with Claude's tokenizer: a budget computed with it is not overrun.
  */
 
-export interface TokenCounter {
+interface TokenCounter {
   count(text: string): number;
   /** Whether `count` is the model's real tokenizer, or the approximation. */
   exact: boolean;
 }
 
 /** The approximation for models without a tokenizer here. */
-export const APPROXIMATE_CHARS_PER_TOKEN = 3.5;
+const APPROXIMATE_CHARS_PER_TOKEN = 3.5;
 
-export const approximateTokenCounter: TokenCounter = {
+const approximateTokenCounter: TokenCounter = {
   count: (text) => Math.ceil(text.length / APPROXIMATE_CHARS_PER_TOKEN),
   exact: false,
 };
 
 type Encoding = { countTokens(text: string): number };
-const encodings = new Map<string, Encoding>();
 
 /** Loaded on first use: each encoding's table is a few megabytes. */
-function encoding(name: 'o200k_base' | 'cl100k_base'): Encoding {
-  let loaded = encodings.get(name);
-  if (loaded === undefined) {
-    loaded =
-      name === 'o200k_base'
-        ? // eslint-disable-next-line @typescript-eslint/no-require-imports
-          (require('gpt-tokenizer/cjs/encoding/o200k_base') as Encoding)
-        : // eslint-disable-next-line @typescript-eslint/no-require-imports
-          (require('gpt-tokenizer/cjs/encoding/cl100k_base') as Encoding);
-    encodings.set(name, loaded);
-  }
-  return loaded;
-}
+const encodings = {
+  o200k_base: loadOnFirstUse<Encoding>('gpt-tokenizer/cjs/encoding/o200k_base'),
+  cl100k_base: loadOnFirstUse<Encoding>('gpt-tokenizer/cjs/encoding/cl100k_base'),
+};
 
 /** Which encoding an OpenAI model name uses (an Azure deployment is named by the model it serves, or unknown). */
 function encodingOf(model: string): 'o200k_base' | 'cl100k_base' | undefined {
@@ -50,7 +42,7 @@ export function tokenCounterFor(model: string): TokenCounter {
   if (name === undefined) return approximateTokenCounter;
   return {
     // Special-token text in a diff (e.g. "<|endoftext|>") is counted as ordinary text, as the API sends it.
-    count: (text) => encoding(name).countTokens(text),
+    count: (text) => encodings[name]().countTokens(text),
     exact: true,
   };
 }

@@ -35,7 +35,7 @@ const jobFields = {
  * everything else from Azure DevOps, so a stale or replayed message can never make it act on old data. Unknown keys
  * are dropped, so messages queued by an older version, with fields since removed, still parse.
  */
-export const reviewJobSchema = z.discriminatedUnion('kind', [
+const reviewJobSchema = z.discriminatedUnion('kind', [
   z.object({ ...jobFields, kind: z.literal('pullRequest') }),
   z.object({
     ...jobFields,

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors/errorMessage';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { codeRabbitOnlyKeys, type KeyTree } from './codeRabbitKeys';
@@ -265,7 +266,7 @@ export function readRepositoryConfigLayer(text: string, source: string): ConfigL
     problems.push({
       source,
       key: '',
-      message: `${error instanceof Error ? error.message : String(error)}; the file is not used`,
+      message: `${errorMessage(error)}; the file is not used`,
     });
     return { layer: {}, problems, ignored };
   }

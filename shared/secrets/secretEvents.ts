@@ -33,7 +33,7 @@ const nearExpiryData = secretEventData.extend({ EXP: unixSeconds });
 const SECRET_NEW_VERSION_CREATED = 'Microsoft.KeyVault.SecretNewVersionCreated';
 const SECRET_NEAR_EXPIRY = 'Microsoft.KeyVault.SecretNearExpiry';
 
-export interface SecretEventLog {
+interface SecretEventLog {
   info(message: string): void;
   warn(message: string): void;
 }

@@ -1,13 +1,15 @@
 import type { TokenCredential } from '@azure/identity';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { getKeyVaultConfig } from '../config';
+import { errorName } from '../errors/errorMessage';
 import { getAzureCredential } from '../identity/azureCredential';
+import { loadOnFirstUse } from '../lazy/loadOnFirstUse';
 
 /**
  * A secret as Key Vault holds it. Key Vault serves a secret's value outside its validity window (`notBefore`,
  * `expiresOn`) too; honouring the window is the reader's job, so the store reports where the secret stands.
  */
-export type SecretReading =
+type SecretReading =
   | { state: 'valid'; value: string; expiresOn?: Date }
   /** Missing or disabled. */
   | { state: 'missing' }
@@ -96,11 +98,12 @@ function isMissingOrDisabled(error: RestError): boolean {
   );
 }
 
+/** Loaded only when a vault is configured: local runs with literal values keep the webhook's start-up lean. */
+const keyVaultSecrets = loadOnFirstUse<typeof import('@azure/keyvault-secrets')>('@azure/keyvault-secrets');
+
 /** Secrets read from Key Vault, cached in memory, one request per name at a time. */
 export function createKeyVaultSecretStore(options: KeyVaultSecretStoreOptions): SecretStore {
-  // Loaded only when a vault is configured: local runs with literal values keep the webhook's start-up lean.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { SecretClient } = require('@azure/keyvault-secrets') as typeof import('@azure/keyvault-secrets');
+  const { SecretClient } = keyVaultSecrets();
   const client = new SecretClient(options.vaultUri, options.credential, {
     retryOptions,
     ...options.clientOptions,
@@ -130,7 +133,7 @@ export function createKeyVaultSecretStore(options: KeyVaultSecretStoreOptions): 
       // Name the secret and the kind of failure only; the details (never a value) stay in the cause.
       const reason = isRestError(error)
         ? `${error.code ?? 'no error code'}, HTTP ${error.statusCode ?? 'no response'}`
-        : (error as Error).name;
+        : errorName(error);
       throw new Error(`Could not read Key Vault secret "${name}" from ${options.vaultUri} (${reason})`, {
         cause: error,
       });

@@ -34,7 +34,7 @@ const DELIVERY_OPTIONS: Record<string, string> = {
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'deleted';
 
-export interface Change {
+interface Change {
   outcome: Outcome;
   eventType: string;
   project: Project;
@@ -42,7 +42,7 @@ export interface Change {
   apply?: (client: ServiceHooksClient) => Promise<void>;
 }
 
-export interface Plan {
+interface Plan {
   changes: Change[];
   /** Things the plan cannot fix, such as a subscription Azure DevOps disabled. */
   warnings: string[];
@@ -95,10 +95,23 @@ function isOurs(subscription: Subscription, project: Project, webhookUrl: URL): 
   );
 }
 
-/** Our subscriptions for one project and event type. */
-function oursFor(subscriptions: Subscription[], project: Project, eventType: EventType, webhookUrl: URL) {
-  return subscriptions.filter(
-    (subscription) => subscription.eventType === eventType && isOurs(subscription, project, webhookUrl),
+/** Where the subscriptions stand: the app's endpoint, the projects planned for, and their subscriptions now. */
+interface CurrentSubscriptions {
+  webhookUrl: URL;
+  projects: Project[];
+  subscriptions: Subscription[];
+}
+
+/** Each project and event type the app handles (projects first, then EVENT_TYPES), with our subscriptions there. */
+function ourSubscriptions({ webhookUrl, projects, subscriptions }: CurrentSubscriptions) {
+  return projects.flatMap((project) =>
+    EVENT_TYPES.map((eventType) => ({
+      project,
+      eventType,
+      ours: subscriptions.filter(
+        (subscription) => subscription.eventType === eventType && isOurs(subscription, project, webhookUrl),
+      ),
+    })),
   );
 }
 
@@ -133,11 +146,10 @@ const deletion = (subscription: Subscription, project: Project): Change => ({
 
 /** Create what is missing, replace what is out of date (or carries another password), delete duplicates. */
 export async function planSetup(
-  webhookUrl: URL,
+  current: CurrentSubscriptions,
   credentials: WebhookCredentials,
-  projects: Project[],
-  subscriptions: Subscription[],
 ): Promise<Plan> {
+  const { webhookUrl } = current;
   const fingerprints = new PasswordFingerprints(credentials.password);
   const request = async (eventType: EventType, project: Project): Promise<SubscriptionRequest> => ({
     publisherId: 'tfs',
@@ -154,50 +166,42 @@ export async function planSetup(
     },
   });
   const plan: Plan = { changes: [], warnings: [] };
-  for (const project of projects) {
-    for (const eventType of EVENT_TYPES) {
-      // One is kept, preferably one already pointing at the app: copies would deliver every event twice.
-      const pointsAtApp = (subscription: Subscription) => subscription.consumerInputs.url === webhookUrl.href;
-      const [kept, ...copies] = oursFor(subscriptions, project, eventType, webhookUrl).sort(
-        (a, b) => Number(pointsAtApp(b)) - Number(pointsAtApp(a)),
-      );
-      if (!kept) {
-        const created = await request(eventType, project);
-        plan.changes.push({
-          outcome: 'created',
-          eventType,
-          project,
-          apply: (client) => client.createSubscription(created),
-        });
-      } else if (await isUpToDate(kept, eventType, webhookUrl, credentials.username, fingerprints)) {
-        plan.changes.push({ outcome: 'unchanged', eventType, project });
-      } else {
-        const replaced = await request(eventType, project);
-        plan.changes.push({
-          outcome: 'updated',
-          eventType,
-          project,
-          apply: (client) => client.replaceSubscription(kept.id, replaced),
-        });
-      }
-      if (kept?.status !== undefined && !['enabled', 'onProbation'].includes(kept.status))
-        plan.warnings.push(
-          `${eventType} ${project.name} is ${kept.status}: re-enable it in Project settings > Service hooks`,
-        );
-      plan.changes.push(...copies.map((copy) => deletion(copy, project)));
+  // One is kept, preferably one already pointing at the app: copies would deliver every event twice.
+  const pointsAtApp = (subscription: Subscription) => subscription.consumerInputs.url === webhookUrl.href;
+  for (const { project, eventType, ours } of ourSubscriptions(current)) {
+    const [kept, ...copies] = ours.sort((a, b) => Number(pointsAtApp(b)) - Number(pointsAtApp(a)));
+    if (!kept) {
+      const created = await request(eventType, project);
+      plan.changes.push({
+        outcome: 'created',
+        eventType,
+        project,
+        apply: (client) => client.createSubscription(created),
+      });
+    } else if (await isUpToDate(kept, eventType, webhookUrl, credentials.username, fingerprints)) {
+      plan.changes.push({ outcome: 'unchanged', eventType, project });
+    } else {
+      const replaced = await request(eventType, project);
+      plan.changes.push({
+        outcome: 'updated',
+        eventType,
+        project,
+        apply: (client) => client.replaceSubscription(kept.id, replaced),
+      });
     }
+    if (kept?.status !== undefined && !['enabled', 'onProbation'].includes(kept.status))
+      plan.warnings.push(
+        `${eventType} ${project.name} is ${kept.status}: re-enable it in Project settings > Service hooks`,
+      );
+    plan.changes.push(...copies.map((copy) => deletion(copy, project)));
   }
   return plan;
 }
 
 /** Delete every subscription of ours; other subscriptions are left alone. */
-export function planRemoval(webhookUrl: URL, projects: Project[], subscriptions: Subscription[]): Plan {
-  const changes = projects.flatMap((project) =>
-    EVENT_TYPES.flatMap((eventType) =>
-      oursFor(subscriptions, project, eventType, webhookUrl).map((subscription) =>
-        deletion(subscription, project),
-      ),
-    ),
+export function planRemoval(current: CurrentSubscriptions): Plan {
+  const changes = ourSubscriptions(current).flatMap(({ project, ours }) =>
+    ours.map((subscription) => deletion(subscription, project)),
   );
   return { changes, warnings: [] };
 }
@@ -215,42 +219,38 @@ function withMarker(httpHeaders: string | undefined, marker: string): string {
  * the ones whose fingerprint already matches it are unchanged, so a run after an interruption only does the rest.
  */
 export async function planPasswordChange(
-  webhookUrl: URL,
+  current: CurrentSubscriptions,
   credentials: WebhookCredentials,
-  projects: Project[],
-  subscriptions: Subscription[],
 ): Promise<Plan> {
   const fingerprints = new PasswordFingerprints(credentials.password);
-  const plan: Plan = { changes: [], warnings: [] };
-  for (const project of projects) {
-    for (const eventType of EVENT_TYPES) {
-      for (const subscription of oursFor(subscriptions, project, eventType, webhookUrl)) {
-        if (await fingerprints.matches(markerOf(subscription))) {
-          plan.changes.push({ outcome: 'unchanged', eventType, project });
-          continue;
-        }
-        const { publisherId, consumerId, consumerActionId, publisherInputs, consumerInputs } = subscription;
-        const replaced: SubscriptionRequest = {
-          publisherId,
-          eventType,
-          consumerId,
-          consumerActionId,
-          publisherInputs,
-          consumerInputs: {
-            ...consumerInputs,
-            basicAuthUsername: credentials.username,
-            basicAuthPassword: credentials.password,
-            httpHeaders: withMarker(consumerInputs.httpHeaders, await fingerprints.current()),
-          },
-        };
-        plan.changes.push({
-          outcome: 'updated',
-          eventType,
-          project,
-          apply: (client) => client.replaceSubscription(subscription.id, replaced),
-        });
+  const changes: Change[] = [];
+  for (const { project, eventType, ours } of ourSubscriptions(current)) {
+    for (const subscription of ours) {
+      if (await fingerprints.matches(markerOf(subscription))) {
+        changes.push({ outcome: 'unchanged', eventType, project });
+        continue;
       }
+      const { publisherId, consumerId, consumerActionId, publisherInputs, consumerInputs } = subscription;
+      const replaced: SubscriptionRequest = {
+        publisherId,
+        eventType,
+        consumerId,
+        consumerActionId,
+        publisherInputs,
+        consumerInputs: {
+          ...consumerInputs,
+          basicAuthUsername: credentials.username,
+          basicAuthPassword: credentials.password,
+          httpHeaders: withMarker(consumerInputs.httpHeaders, await fingerprints.current()),
+        },
+      };
+      changes.push({
+        outcome: 'updated',
+        eventType,
+        project,
+        apply: (client) => client.replaceSubscription(subscription.id, replaced),
+      });
     }
   }
-  return plan;
+  return { changes, warnings: [] };
 }

@@ -6,6 +6,7 @@ import {
   type ContainerClient,
 } from '@azure/storage-blob';
 import type { StorageConnection } from '../config';
+import { errorFirstLine } from '../errors/errorMessage';
 import { getAzureCredential } from '../identity/azureCredential';
 import {
   LockLostError,
@@ -209,7 +210,7 @@ function leasedLock(lease: BlobLeaseClient, acquiredAt: number): ReviewLock {
         await lease.renewLease();
         confirmedAt = startedAt;
       } catch (error) {
-        lost ??= `renewing its lease failed: ${(error as Error).message.split('\n')[0]}`;
+        lost ??= `renewing its lease failed: ${errorFirstLine(error)}`;
       } finally {
         renewing = undefined;
       }

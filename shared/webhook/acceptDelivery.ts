@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors/errorMessage';
 import {
   parseServiceHookEvent,
   pullRequestOf,
@@ -9,18 +10,18 @@ import { authenticateDelivery, type HeaderLookup, type WebhookCredentials } from
 import { findOrganization } from './organization';
 import type { BodyReading } from './requestBody';
 
-export interface Delivery {
+interface Delivery {
   header: HeaderLookup;
   /** Called only once the headers have authenticated the delivery: nobody else gets to send a body. */
   readBody: () => Promise<BodyReading>;
 }
 
-export interface DeliveryOutcome {
+interface DeliveryOutcome {
   status: 202 | 400 | 401 | 408 | 413 | 503;
   body: { accepted: boolean; reason: string; eventId?: string };
 }
 
-export interface DeliveryDependencies {
+interface DeliveryDependencies {
   /** The webhook credentials as of now (Key Vault values are read through the cache); rejects when unavailable. */
   credentials: () => Promise<WebhookCredentials>;
   /** The configured organizations (key and URL): the only ones whose events are acted on. */
@@ -106,7 +107,7 @@ export async function acceptDelivery(
     credentials = await deps.credentials();
   } catch (error) {
     // The message names the setting or secret and the kind of failure, never a value.
-    deps.log.warn(`Could not read the webhook credentials: ${(error as Error).message}`);
+    deps.log.warn(`Could not read the webhook credentials: ${errorMessage(error)}`);
     return { status: 503, body: { accepted: false, reason: 'credentials unavailable; retry later' } };
   }
   for (const refused of credentials.refused) deps.log.warn(`Webhook credentials: ${refused}`);
@@ -158,7 +159,7 @@ export async function acceptDelivery(
   try {
     await deps.enqueue(job);
   } catch (error) {
-    deps.log.warn(`Could not enqueue event ${event.id}: ${(error as Error).message}`);
+    deps.log.warn(`Could not enqueue event ${event.id}: ${errorMessage(error)}`);
     // 503 is one of the statuses Azure DevOps retries without putting the subscription on probation.
     return {
       status: 503,

@@ -21,7 +21,7 @@ export interface WebhookCredentials extends WebhookAuth {
   expiringSoon: { setting: string; expiresOn: Date }[];
 }
 
-export const EXPIRY_WARNING_MS = 7 * 24 * 60 * 60 * 1000;
+const EXPIRY_WARNING_MS = 7 * 24 * 60 * 60 * 1000;
 
 type Resolved = { value?: string; refused?: string; expiresOn?: Date };
 
@@ -156,7 +156,7 @@ export async function resolveDeliveryCredentials(
 
 export type HeaderLookup = (name: string) => string | null | undefined;
 
-export type AuthenticationResult = { ok: true } | { ok: false; reason: string };
+type AuthenticationResult = { ok: true } | { ok: false; reason: string };
 
 /** Constant-time comparison: hashing first gives equal lengths, so neither content nor length leaks. */
 function secretsEqual(given: string, expected: string): boolean {

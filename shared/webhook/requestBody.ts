@@ -4,9 +4,9 @@
  * a request from holding the instance's memory. A sender that stalls is cut off so it cannot hold the invocation.
  */
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 /** Longer than any healthy sender needs for 1 MiB, shorter than Azure DevOps' own wait for an answer. */
-export const BODY_TIMEOUT_MS = 10_000;
+const BODY_TIMEOUT_MS = 10_000;
 
 export type BodyReading =
   | { kind: 'body'; text: string }
@@ -15,7 +15,7 @@ export type BodyReading =
   /** The sender went away mid-body. */
   | { kind: 'interrupted' };
 
-export interface BodyLimits {
+interface BodyLimits {
   maxBytes: number;
   timeoutMs: number;
 }
