@@ -1,7 +1,8 @@
 import { CommentThreadStatus, GitStatusState } from 'azure-devops-node-api/interfaces/GitInterfaces';
 import { VersionControlRecursionType } from 'azure-devops-node-api/interfaces/GitInterfaces';
+import type { RepositoryLocation } from '../azure-devops-url/repositoryUrl';
+import { errorMessage } from '../errors/errorMessage';
 import type { AzureDevOpsConnection } from './azureDevOpsConnection';
-import type { RepositoryLocation } from './repositoryUrl';
 
 /**
  * What the app's identity can do on one repository, found by trying it: sign in (connectionData), read the pull
@@ -11,16 +12,16 @@ import type { RepositoryLocation } from './repositoryUrl';
  * own context (`ado-reviewer/check-access`, not the review's), as not applicable, with a description that says so.
  */
 
-export type AccessOutcome = 'yes' | 'no' | 'not checked';
+type AccessOutcome = 'yes' | 'no' | 'not checked';
 
-export interface AccessCheck {
+interface AccessCheck {
   what: 'sign in' | 'read pull requests' | 'read items' | 'post a thread' | 'post a status';
   outcome: AccessOutcome;
   /** What answered: who signed in, what was read, or the HTTP status and Azure DevOps' message. */
   reason: string;
 }
 
-export const CHECK_ACCESS_STATUS = { genre: 'ado-reviewer', name: 'check-access' } as const;
+const CHECK_ACCESS_STATUS = { genre: 'ado-reviewer', name: 'check-access' } as const;
 export const CHECK_ACCESS_THREAD_TEXT =
   'ado-reviewer check-access: checking that this identity can post comments; deleted right away.';
 const CHECK_ACCESS_STATUS_TEXT = 'ado-reviewer check-access: this identity can post statuses (not a review)';
@@ -28,7 +29,7 @@ const CHECK_ACCESS_STATUS_TEXT = 'ado-reviewer check-access: this identity can p
 /** The status and the service's message, never a header: the library's errors carry only these. */
 function refusal(error: unknown): string {
   const status = (error as { statusCode?: unknown }).statusCode;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return typeof status === 'number' ? `HTTP ${status}: ${message}` : message;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { organizationKey } from '../azure-devops/repositoryUrl';
+import { organizationKey } from '../azure-devops-url/repositoryUrl';
 import { describeZodIssues } from '../validation/describeZodIssues';
 import {
   blankAsUnset,
@@ -70,7 +70,7 @@ export const azureDevOpsShape = {
 };
 
 /** The secret settings of the classic form; each is a value or a Key Vault secret name, not both. */
-export const AZURE_DEVOPS_SECRETS = ['AZURE_DEVOPS_BOT_TOKEN', 'AZURE_DEVOPS_CLIENT_SECRET'] as const;
+const AZURE_DEVOPS_SECRETS = ['AZURE_DEVOPS_BOT_TOKEN', 'AZURE_DEVOPS_CLIENT_SECRET'] as const;
 
 const entryText = z.string().trim().min(1, 'must not be empty');
 

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import type { ModelTier } from '../llm/chatModel';
+import {
+  BEDROCK_DEFAULT_MODELS,
+  isReasoningModelName,
+  OPENAI_DEFAULT_MODELS,
+  type ModelTier,
+} from '../model-tiers/modelTiers';
 import {
   credentialUrl,
   optionalString,
@@ -15,11 +20,11 @@ import {
  * `/health` can show the tier map.
  */
 
-export const llmProviders = ['openai', 'azure-openai', 'bedrock-anthropic'] as const;
+const llmProviders = ['openai', 'azure-openai', 'bedrock-anthropic'] as const;
 export type LlmProvider = (typeof llmProviders)[number];
 
 /** The literal secrets; the app also accepts `<NAME>_SECRET_NAME` for the first four (appSettings' SECRETS). */
-export const llmSecretShape = {
+const llmSecretShape = {
   OPENAI_API_KEYS: optionalString,
   AZURE_OPENAI_API_KEY: optionalString,
   AWS_SECRET_ACCESS_KEY: optionalString,
@@ -75,19 +80,6 @@ export const AZURE_TIER_ORDER: Record<ModelTier, readonly AzureDeploymentSetting
     'AZURE_GPT41MINI_DEPLOYMENT_NAME',
     'AZURE_GPT4OMINI_DEPLOYMENT_NAME',
   ],
-};
-
-export const OPENAI_DEFAULT_MODELS: Record<ModelTier, string> = {
-  light: 'gpt-4.1-mini',
-  reasoning: 'o4-mini',
-  heavy: 'o3',
-};
-
-/** Inference-profile ids: the newer Anthropic models are served on demand only through one. */
-export const BEDROCK_DEFAULT_MODELS: Record<ModelTier, string> = {
-  light: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
-  reasoning: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
-  heavy: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
 };
 
 /** The Key Vault secrets the model's secrets may come from instead (read through shared/secrets, rotated there). */
@@ -151,10 +143,7 @@ export interface ModelChoice {
 /** Per tier, the models a call tries in turn. */
 export type TierMap = Record<ModelTier, ModelChoice[]>;
 
-/** On OpenAI the family shows in the model name (gpt-5-chat is the gpt-5 that is not a reasoning model). */
-export const isReasoningModelName = (model: string) => /^(o\d|gpt-5(?!.*-chat))/i.test(model);
-
-export interface OAuth2Settings {
+interface OAuth2Settings {
   endpoint: string;
   clientId: string;
   scope?: string;
@@ -166,35 +155,36 @@ interface CommonLlmSettings {
   tiers: TierMap;
 }
 
-export type LlmSettings = CommonLlmSettings &
-  (
-    | {
-        provider: 'openai';
-        baseUrl?: string;
-        organization?: string;
-        project?: string;
-        oauth2?: OAuth2Settings;
-      }
-    | {
-        provider: 'azure-openai';
-        endpoint: string;
-        /** Unset: the v1 API (`/openai/v1/chat/completions`, the deployment as `model`). */
-        apiVersion?: string;
-        oauth2?: OAuth2Settings;
-        /** Without an API key or OAuth2, Entra ID through this managed identity (DefaultAzureCredential locally). */
-        managedIdentityClientId?: string;
-      }
-    | {
-        provider: 'bedrock-anthropic';
-        region: string;
-        endpoint?: string;
-        accessKeyId: string;
-        sessionToken?: string;
-      }
-  );
+/** The settings only one provider has. */
+type ProviderSettings =
+  | {
+      provider: 'openai';
+      baseUrl?: string;
+      organization?: string;
+      project?: string;
+      oauth2?: OAuth2Settings;
+    }
+  | {
+      provider: 'azure-openai';
+      endpoint: string;
+      /** Unset: the v1 API (`/openai/v1/chat/completions`, the deployment as `model`). */
+      apiVersion?: string;
+      oauth2?: OAuth2Settings;
+      /** Without an API key or OAuth2, Entra ID through this managed identity (DefaultAzureCredential locally). */
+      managedIdentityClientId?: string;
+    }
+  | {
+      provider: 'bedrock-anthropic';
+      region: string;
+      endpoint?: string;
+      accessKeyId: string;
+      sessionToken?: string;
+    };
+
+export type LlmSettings = CommonLlmSettings & ProviderSettings;
 
 /** Where each provider's secrets come from; the ones a provider does not use are undefined. */
-export interface LlmSecrets {
+interface LlmSecrets {
   /** Comma-separated once resolved. */
   apiKeys?: SecretSource;
   azureApiKey?: SecretSource;
@@ -249,50 +239,61 @@ function oauth2Of(env: LlmEnvironment): OAuth2Settings | undefined {
   return { endpoint: env.OAUTH2_ENDPOINT, clientId: env.OAUTH2_CLIENT_ID as string, scope: env.OAUTH2_SCOPE };
 }
 
+function providerSettings(env: LlmEnvironment): ProviderSettings {
+  switch (env.LLM_PROVIDER) {
+    case 'openai':
+      return {
+        provider: 'openai',
+        baseUrl: env.OPENAI_BASE_URL,
+        organization: env.OPENAI_ORG_ID,
+        project: env.OPENAI_PROJECT_ID,
+        oauth2: oauth2Of(env),
+      };
+    case 'azure-openai':
+      return {
+        provider: 'azure-openai',
+        endpoint: env.AZURE_OPENAI_ENDPOINT as string,
+        apiVersion: env.AZURE_OPENAI_API_VERSION,
+        oauth2: oauth2Of(env),
+        managedIdentityClientId: env.AZURE_CLIENT_ID,
+      };
+    case 'bedrock-anthropic':
+      return {
+        provider: 'bedrock-anthropic',
+        region: env.AWS_REGION as string,
+        endpoint: env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME,
+        accessKeyId: env.AWS_ACCESS_KEY_ID as string,
+        sessionToken: env.AWS_SESSION_TOKEN,
+      };
+  }
+}
+
+/** Per provider, its tier map and the secrets it uses: the others are left out (and so out of literalSecretValues). */
+const PROVIDERS: Record<
+  LlmProvider,
+  { tiers: (env: LlmEnvironment) => TierMap; secrets: (keyof LlmSecrets)[] }
+> = {
+  openai: { tiers: openAiTiers, secrets: ['apiKeys', 'oauth2ClientSecret'] },
+  'azure-openai': { tiers: azureTiers, secrets: ['azureApiKey', 'oauth2ClientSecret'] },
+  'bedrock-anthropic': { tiers: bedrockTiers, secrets: ['awsSecretAccessKey'] },
+};
+
 /** The settings and secret sources of an environment that passed `llmProblems`. */
 export function llmConfigOf(env: LlmEnvironment): LlmConfig {
-  const common = { timeoutMs: env.LLM_TIMEOUT, maxOutputTokens: env.LLM_MAX_OUTPUT_TOKENS };
-  const secrets: LlmSecrets = {
+  const secrets: Record<keyof LlmSecrets, SecretSource | undefined> = {
     apiKeys: secretSource(env.OPENAI_API_KEYS, env.OPENAI_API_KEYS_SECRET_NAME),
     azureApiKey: secretSource(env.AZURE_OPENAI_API_KEY, env.AZURE_OPENAI_API_KEY_SECRET_NAME),
     awsSecretAccessKey: secretSource(env.AWS_SECRET_ACCESS_KEY, env.AWS_SECRET_ACCESS_KEY_SECRET_NAME),
     oauth2ClientSecret: secretSource(env.OAUTH2_CLIENT_SECRET, env.OAUTH2_CLIENT_SECRET_SECRET_NAME),
   };
-  switch (env.LLM_PROVIDER) {
-    case 'openai':
-      return {
-        ...common,
-        provider: 'openai',
-        tiers: openAiTiers(env),
-        baseUrl: env.OPENAI_BASE_URL,
-        organization: env.OPENAI_ORG_ID,
-        project: env.OPENAI_PROJECT_ID,
-        oauth2: oauth2Of(env),
-        secrets: { apiKeys: secrets.apiKeys, oauth2ClientSecret: secrets.oauth2ClientSecret },
-      };
-    case 'azure-openai':
-      return {
-        ...common,
-        provider: 'azure-openai',
-        tiers: azureTiers(env),
-        endpoint: env.AZURE_OPENAI_ENDPOINT as string,
-        apiVersion: env.AZURE_OPENAI_API_VERSION,
-        oauth2: oauth2Of(env),
-        managedIdentityClientId: env.AZURE_CLIENT_ID,
-        secrets: { azureApiKey: secrets.azureApiKey, oauth2ClientSecret: secrets.oauth2ClientSecret },
-      };
-    case 'bedrock-anthropic':
-      return {
-        ...common,
-        provider: 'bedrock-anthropic',
-        tiers: bedrockTiers(env),
-        region: env.AWS_REGION as string,
-        endpoint: env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME,
-        accessKeyId: env.AWS_ACCESS_KEY_ID as string,
-        sessionToken: env.AWS_SESSION_TOKEN,
-        secrets: { awsSecretAccessKey: secrets.awsSecretAccessKey },
-      };
-  }
+  const { tiers, secrets: used } = PROVIDERS[env.LLM_PROVIDER];
+  return {
+    timeoutMs: env.LLM_TIMEOUT,
+    maxOutputTokens: env.LLM_MAX_OUTPUT_TOKENS,
+    tiers: tiers(env),
+    ...providerSettings(env),
+    secrets: Object.fromEntries(used.map((name) => [name, secrets[name]])),
+  };
 }
 
 /** The model's secrets given literally (each API key of a list too): what printed messages must not contain. */

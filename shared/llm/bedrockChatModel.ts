@@ -1,7 +1,8 @@
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DocumentType } from '@smithy/types';
-import { ModelOutputError, type ChatModel, type ModelTier, type UsageSink } from './chatModel';
+import type { ModelTier } from '../model-tiers/modelTiers';
+import { ModelOutputError, type ChatModel, type UsageSink } from './chatModel';
 import { jsonSchemaOf } from './jsonSchemaOf';
 
 export interface BedrockCredentials {

@@ -1,17 +1,5 @@
 import type { z } from 'zod';
-
-/**
- * What a call needs from the model: `light` for summaries, triage and chat; `reasoning` for ordinary review; `heavy`
- * for hard or large changes. Each provider maps a tier to its models (with fallbacks).
- */
-export const modelTiers = ['light', 'reasoning', 'heavy'] as const;
-export type ModelTier = (typeof modelTiers)[number];
-
-/** Each tier's first model (of the configured order), whose tokenizer and price a review counts with. */
-export const firstModels = (
-  tiers: Record<ModelTier, readonly { name: string }[]>,
-): Partial<Record<ModelTier, string>> =>
-  Object.fromEntries(modelTiers.map((tier) => [tier, tiers[tier][0]?.name]));
+import type { ModelTier } from '../model-tiers/modelTiers';
 
 export interface StructuredRequest<T> {
   system: string;

@@ -5,7 +5,8 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { ModelChoice, TierMap } from '../config';
 import type { BearerTokenSource } from './bearerToken';
-import { ModelOutputError, type ChatModel, type ModelTier, type UsageSink } from './chatModel';
+import type { ModelTier } from '../model-tiers/modelTiers';
+import { ModelOutputError, type ChatModel, type UsageSink } from './chatModel';
 import { retryWait, sleep, type RetryPolicy } from './retryPolicy';
 import { strictJsonSchema, type SchemaDialect } from './strictJsonSchema';
 
@@ -19,7 +20,7 @@ const REASONING_EFFORT: Record<ModelTier, 'low' | 'medium' | 'high'> = {
   heavy: 'high',
 };
 
-export interface OpenAiCompatibleModelOptions {
+interface OpenAiCompatibleModelOptions {
   provider: SchemaDialect;
   /**
    * The SDK clients (built with `maxRetries: 0`: the retries are this model's, bounded), one per API key, tried in
@@ -44,7 +45,7 @@ function fallsBack(error: unknown): boolean {
 }
 
 /** The body for `choice`: reasoning models refuse `temperature` and `max_tokens`, the others `reasoning_effort`. */
-export function chatRequestBody(
+function chatRequestBody(
   choice: ModelChoice,
   tier: ModelTier,
   maxOutputTokens: number,

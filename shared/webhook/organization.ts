@@ -1,4 +1,4 @@
-import { isUnder, parseRepositoryUrl, urlAddress } from '../azure-devops/repositoryUrl';
+import { isUnder, parseRepositoryUrl, urlAddress } from '../azure-devops-url/repositoryUrl';
 
 /**
  * The configured organization a URL from a payload lies under (the longest match, should one collection's URL lie

@@ -3,7 +3,7 @@ import {
   formatRepositoryUrl,
   organizationKey,
   parseRepositoryUrl,
-} from '../../shared/azure-devops/repositoryUrl';
+} from '../../shared/azure-devops-url/repositoryUrl';
 import { findOrganization } from '../../shared/webhook/organization';
 
 describe('parseRepositoryUrl', () => {

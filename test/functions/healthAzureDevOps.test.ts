@@ -3,7 +3,7 @@ import path from 'node:path';
 import { startAzureDevOpsServer, type AzureDevOpsTestServer } from '../../dev/azure-devops/azureDevOpsServer';
 import { freePort, startAzurite, type Azurite } from '../../dev/azurite/azurite';
 import { startFunctionsHost, type FunctionsHost } from '../../dev/host/functionsHost';
-import { organizationKey } from '../../shared/azure-devops/repositoryUrl';
+import { organizationKey } from '../../shared/azure-devops-url/repositoryUrl';
 
 /**
  * /health's Azure DevOps section under the stand-in host, against real test servers: one organization whose PAT is

@@ -1,5 +1,6 @@
 import { ConfigError, parseConfig } from '../../shared/config';
-import { AZURE_TIER_ORDER, isReasoningModelName } from '../../shared/config/llmSettings';
+import { AZURE_TIER_ORDER } from '../../shared/config/llmSettings';
+import { isReasoningModelName } from '../../shared/model-tiers/modelTiers';
 
 const base = {
   AZURE_DEVOPS_ORG_URL: 'https://dev.azure.com/contoso',

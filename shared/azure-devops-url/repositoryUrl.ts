@@ -87,7 +87,7 @@ export function formatRepositoryUrl(location: RepositoryLocation): string {
  * Where an URL points, made comparable: lowercase host and decoded, lowercase path segments (Azure DevOps names are
  * case-insensitive), the legacy host turned into `dev.azure.com/{org}` and its `DefaultCollection` dropped.
  */
-export interface UrlAddress {
+interface UrlAddress {
   host: string;
   segments: string[];
 }
@@ -119,7 +119,7 @@ export function isUnder(address: UrlAddress, organization: UrlAddress): boolean 
 }
 
 /** A short, stable name for an organization URL, safe in a queue message and a blob name once encoded. */
-export function organizationKeyOf(address: UrlAddress): string {
+function organizationKeyOf(address: UrlAddress): string {
   return [address.host, ...address.segments.map(encodeURIComponent)].join('/');
 }
 
