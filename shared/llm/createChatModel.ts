@@ -10,9 +10,9 @@ import type { ChatModel, UsageSink } from './chatModel';
 import { createEntraIdTokenSource } from './entraIdTokenSource';
 import { createOAuth2TokenSource } from './oauth2TokenSource';
 import { createOpenAiCompatibleChatModel } from './openAiChatModel';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retryPolicy';
+import { askingOnceMore, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retryPolicy';
 
-export interface ChatModelDependencies {
+interface ChatModelDependencies {
   /** Resolves the model's secrets: literals, or Key Vault secrets through the process's cache. */
   readSecret: SecretReader;
   /**
@@ -147,6 +147,10 @@ async function createBedrockModel(
  * secret, AWS secret key), through `deps.readSecret`, so Key Vault rotation works as for the other secrets.
  */
 export async function createChatModel(config: LlmConfig, deps: ChatModelDependencies): Promise<ChatModel> {
+  return askingOnceMore(await createProviderModel(config, deps));
+}
+
+async function createProviderModel(config: LlmConfig, deps: ChatModelDependencies): Promise<ChatModel> {
   if (config.provider === 'bedrock-anthropic') return createBedrockModel(config, deps);
 
   const clientOptions = { timeout: config.timeoutMs, maxRetries: 0, fetch: getProxyFetch() };

@@ -1,6 +1,16 @@
 import OpenAI from 'openai';
+import { ModelOutputError, type ChatModel } from './chatModel';
 
 /**
+ * The one layer where a model call is retried (the review's stages above it do not retry; the queue's
+ * redelivery is the job's, not the call's). Here, and only here:
+ * - a request refused for load or by a server or connection error is sent again after the wait the service asks for,
+ *   within a waiting budget per call (`retryWait`, used by each provider's send);
+ * - an answer that cannot be used (not the schema, or broken off) or a request that timed out is asked once more
+ *   (`askingOnceMore`), since the next answer may well be whole;
+ * and besides retrying, a provider fails over to the next key or model, and re-reads a refused credential once.
+ * The job's deadline allows for a call's worst case (timeout × (maxRetries + 1)).
+ *
  * When a model request is sent again. The openai SDK would retry too, but it waits as long as `Retry-After` says,
  * without bound: so its retries are off and these are bounded by a total waiting budget per call, after which the
  * call moves on (to the next key or model) rather than keep the review waiting.
@@ -55,4 +65,23 @@ export function retryWait(
   // Exponential back-off from half a second, with jitter, when the service names no wait.
   const wait = requested ?? 500 * 2 ** attempt * (1 - Math.random() * 0.25);
   return waitedMs + wait > policy.waitBudgetMs ? undefined : wait;
+}
+
+const worthAskingAgain = (error: unknown) =>
+  error instanceof ModelOutputError ||
+  error instanceof OpenAI.APIConnectionTimeoutError ||
+  (error instanceof Error && error.name === 'TimeoutError');
+
+/** The model, with a call whose answer could not be used, or that timed out, asked once more. */
+export function askingOnceMore(model: ChatModel): ChatModel {
+  return {
+    async completeStructured(request) {
+      try {
+        return await model.completeStructured(request);
+      } catch (error) {
+        if (!worthAskingAgain(error)) throw error;
+        return model.completeStructured(request);
+      }
+    },
+  };
 }
