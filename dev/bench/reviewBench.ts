@@ -1,8 +1,7 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createAzureDevOpsPlatform } from '../../shared/azure-devops/azureDevOpsPlatform';
-import { getConfig } from '../../shared/config';
-import { firstModels } from '../../shared/llm/chatModel';
+import { getConfig, reviewSettingsOf } from '../../shared/config';
 import { createChatModel } from '../../shared/llm/createChatModel';
 import { createUsageLedger } from '../../shared/llm/usageLedger';
 import type { PullRequestRef } from '../../shared/review/domain/platform';
@@ -142,7 +141,7 @@ async function reviewInChild(ref: PullRequestRef): Promise<ReviewReport> {
     readSecret: createSecretReader(undefined),
     onUsage: usage.record,
   });
-  const models = firstModels(config.llm.tiers);
+  const settings = reviewSettingsOf(config.review, config.llm, organization.url);
 
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
@@ -156,16 +155,8 @@ async function reviewInChild(ref: PullRequestRef): Promise<ReviewReport> {
     model,
     store,
     log: { info: () => undefined, warn: (message) => console.warn(message) },
-    limits: config.review,
-    policy: config.review,
+    settings,
     now: () => new Date(),
-    safety: {
-      maxFindings: config.review.maxFindings,
-      secretFilePatterns: config.review.secretFilePatterns,
-      orgUrl: organization.url,
-    },
-    models,
-    maxOutputTokens: config.llm.maxOutputTokens,
     usage,
   });
   const wallMs = performance.now() - started;

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors/errorMessage';
 import { parseArgs } from 'node:util';
 import OpenAI from 'openai';
 import { z } from 'zod';
@@ -8,11 +9,11 @@ import { formatUnifiedDiff } from '../diff/unifiedFormat';
 import { createLocalGitPlatform, type LocalReview } from '../git/localGitPlatform';
 import { localReviewContext } from '../git/localReviewContext';
 import { previewLocalReview, type LocalReviewPreview } from '../git/localReviewPreview';
-import { firstModels, ModelOutputError } from '../llm/chatModel';
+import { ModelOutputError } from '../llm/chatModel';
 import { createChatModel } from '../llm/createChatModel';
 import { createUsageLedger } from '../llm/usageLedger';
 import { createSecretReader } from '../secrets/readSecret';
-import type { ReviewedFile } from '../review/pipeline/collectChanges';
+import type { ReviewedFile } from '../review/domain/changedFile';
 import { PROPERTY } from '../review/publish/comments';
 import { planReview } from '../review/pipeline/planReview';
 import { changeSides, type FileChange } from '../review/domain/platform';
@@ -91,7 +92,7 @@ function parseOptions(args: string[]): Options | 'help' | { problem: string } {
       },
     }));
   } catch (error) {
-    return { problem: (error as Error).message };
+    return { problem: errorMessage(error) };
   }
   if (values.help === true) return 'help';
   const { help: _help, ...rest } = values;
@@ -120,7 +121,7 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
   let settings: LocalReviewConfig;
   try {
     settings = parseLocalReviewConfig(io.env, { model: !options['dry-run'] });
-    if (options['max-files'] !== undefined) settings.limits.maxFiles = options['max-files'];
+    if (options['max-files'] !== undefined) settings.review.collection.maxFiles = options['max-files'];
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.err.write(`ado-reviewer review-local: invalid configuration: ${error.problems.join('; ')}\n`);
@@ -141,17 +142,16 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
       `Reviewing ${options.head} (${local.iteration.sourceCommitId.slice(0, 8)}) against ${options.base}: ` +
         `changes since their merge base ${local.iteration.commonCommitId.slice(0, 8)}\n`,
     );
-    const reviewContext = await localReviewContext(local, settings.organizationConfigYaml, { warn });
+    const reviewContext = await localReviewContext(local, settings.review.team.organizationYaml, { warn });
     for (const problem of reviewContext.configProblems) warn(problem);
-    const common = {
-      limits: settings.limits,
-      safety: settings.safety,
-      models: firstModels(settings.llm.tiers),
-      maxOutputTokens: settings.llm.maxOutputTokens,
-      reviewContext,
-    };
+    const { budget } = settings.review;
     if (options['dry-run']) {
-      await printDryRun(local, await previewLocalReview(local, common), settings, io.out);
+      await printDryRun(
+        local,
+        await previewLocalReview(local, settings.review, reviewContext),
+        settings,
+        io.out,
+      );
     } else {
       const usage = createUsageLedger();
       const model = await createChatModel(settings.llm, {
@@ -159,13 +159,16 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
         onUsage: usage.record,
       });
       io.err.write(
-        `Reviewing through the pipeline: REVIEW_TOKEN_BUDGET ${settings.limits.tokenBudget}, ` +
-          `REVIEW_CHUNK_TOKENS ${settings.limits.chunkTokens}, REVIEW_CONCURRENCY ${settings.limits.concurrency}\n`,
+        `Reviewing through the pipeline: REVIEW_TOKEN_BUDGET ${budget.tokenBudget}, ` +
+          `REVIEW_CHUNK_TOKENS ${budget.chunkTokens}, REVIEW_CONCURRENCY ${budget.concurrency}\n`,
       );
       const plan = await planReview(
         local.ref,
         // The pipeline's info lines are the app's structured log (its cost event): printed below as text instead.
-        { ...common, platform: local.platform, model, usage, log: { info: () => undefined, warn } },
+        {
+          ...{ platform: local.platform, model, usage, settings: settings.review, reviewContext },
+          ...{ log: { info: () => undefined, warn }, now: () => new Date() },
+        },
         local.pullRequest,
         local.iteration,
         undefined,
@@ -177,7 +180,7 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
     }
     return 0;
   } catch (error) {
-    let message = error instanceof Error ? error.message : String(error);
+    let message = errorMessage(error);
     if (error instanceof OpenAI.APIError || error instanceof ModelOutputError)
       message = `the model request failed: ${message}`;
     io.err.write(`ado-reviewer review-local: ${oneLine(message)}\n`);
@@ -239,7 +242,7 @@ async function printDryRun(
     out.write(`${await unifiedHunks(local, file)}\n`);
   }
 
-  const { limits } = settings;
+  const limits = settings.review.budget;
   const total = [...tokens.values()].reduce((sum, count) => sum + count, 0);
   const counted = preview.exactTokens ? "the reviewing model's tokenizer" : '3.5 characters a token';
   const notReviewed = [...prepared.collected.skipped, ...tooLarge]

@@ -21,9 +21,10 @@ import {
 import { jobBudgetOf, jobBudgetShape, type JobBudget } from './jobBudgetSettings';
 import { keyVaultShape } from './keyVaultSettings';
 import { llmConfigOf, llmProblems, llmSecretNameShape, llmShape, type LlmConfig } from './llmSettings';
-import { limitsShape, reviewLimitsOf } from './reviewLimits';
+import { limitsShape, reviewLimitsOf, type ReviewLimits } from './reviewLimits';
 import { reviewBudgetOf, reviewBudgetShape, type ReviewBudget } from './reviewBudgetSettings';
 import { reviewSafetyOf, reviewSafetyShape, type ReviewSafetySettings } from './reviewSafetySettings';
+import { reviewPolicyOf, reviewPolicyShape, type ReviewPolicy } from './reviewSettings';
 import { teamSettingsOf, teamSettingsShape, type TeamSettings } from './teamSettings';
 
 /**
@@ -55,18 +56,8 @@ const environmentSchema = z.object({
   REVIEW_QUEUE_NAME: storageName('review-jobs', 'Storage queue name'),
 
   REVIEW_STATE_CONTAINER: storageName('ado-reviewer-state', 'blob container name'),
-  REVIEW_DRAFTS: booleanSetting(false),
   REVIEW_BUSY_RETRY_SECONDS: positiveInt(10),
-  REVIEW_FAIL_SEVERITY: z.enum(['never', 'high', 'medium', 'low']).default('never'),
-  REVIEW_FAIL_THRESHOLD: positiveInt(1),
-  REVIEW_STATUS_GENRE: optionalString.transform((value) => value ?? 'ado-reviewer'),
-  REVIEW_STATUS_NAME: optionalString.transform((value) => value ?? 'review'),
-  IGNORED_IDENTITY_IDS: optionalString.transform((value) =>
-    (value ?? '')
-      .split(',')
-      .map((id) => id.trim().toLowerCase())
-      .filter((id) => id !== ''),
-  ),
+  ...reviewPolicyShape,
   ...limitsShape,
   ...reviewBudgetShape,
   ...reviewSafetyShape,
@@ -90,8 +81,6 @@ export interface WebhookAuthConfig {
 export type StorageConnection =
   { connectionString: string } | { queueServiceUri: string; blobServiceUri: string; clientId?: string };
 
-export type FailSeverity = 'never' | 'high' | 'medium' | 'low';
-
 export interface AppConfig {
   azureDevOps: AzureDevOpsConfig;
   llm: LlmConfig;
@@ -100,20 +89,12 @@ export interface AppConfig {
   queue: { name: string };
   /** Where review state (last reviewed iteration, planned threads) and per-PR locks live. */
   state: { container: string };
-  review: {
-    maxFiles: number;
-    maxFileBytes: number;
-    maxPromptChars: number;
-    reviewDrafts: boolean;
-    /** How long a job that found its pull request locked waits before it looks again. */
-    busyRetrySeconds: number;
-    /** The status fails when at least `failThreshold` findings are of `failSeverity` or worse; `never` only informs. */
-    failSeverity: FailSeverity;
-    failThreshold: number;
-    statusContext: { genre: string; name: string };
-    /** Other bots whose comments and pull requests are ignored (the app's own identity always is). */
-    ignoredIdentityIds: string[];
-  } & JobBudget &
+  /** The review's settings as the environment gave them; a review runs with reviewSettingsOf(them). */
+  review: ReviewLimits &
+    ReviewPolicy & {
+      /** How long a job that found its pull request locked waits before it looks again. */
+      busyRetrySeconds: number;
+    } & JobBudget &
     ReviewBudget &
     ReviewSafetySettings &
     TeamSettings;
@@ -236,12 +217,8 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
       ...reviewSafetyOf(env),
       ...jobBudgetOf(env),
       ...teamSettingsOf(env),
-      reviewDrafts: env.REVIEW_DRAFTS,
+      ...reviewPolicyOf(env),
       busyRetrySeconds: env.REVIEW_BUSY_RETRY_SECONDS,
-      failSeverity: env.REVIEW_FAIL_SEVERITY,
-      failThreshold: env.REVIEW_FAIL_THRESHOLD,
-      statusContext: { genre: env.REVIEW_STATUS_GENRE, name: env.REVIEW_STATUS_NAME },
-      ignoredIdentityIds: env.IGNORED_IDENTITY_IDS,
     },
   };
 }

@@ -11,4 +11,11 @@ export {
   type ModelChoice,
   type TierMap,
 } from './llmSettings';
+export {
+  reviewSettingsOf,
+  withRepositoryPolicy,
+  type FailSeverity,
+  type ReviewPolicy,
+  type ReviewSettings,
+} from './reviewSettings';
 export { parseLocalReviewConfig, type LocalReviewConfig } from './localReviewSettings';

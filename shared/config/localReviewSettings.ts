@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { blankAsUnset, ConfigError, settingProblems } from './fields';
 import { keyVaultShape, type KeyVaultConfig } from './keyVaultSettings';
 import { llmConfigOf, llmProblems, llmSecretNameShape, llmShape, type LlmConfig } from './llmSettings';
-import { reviewBudgetOf, reviewBudgetShape, type ReviewBudget } from './reviewBudgetSettings';
-import { limitsShape, reviewLimitsOf, type ReviewLimits } from './reviewLimits';
-import { reviewSafetyOf, reviewSafetyShape, type ReviewSafetySettings } from './reviewSafetySettings';
-import { teamSettingsShape } from './teamSettings';
+import { reviewBudgetOf, reviewBudgetShape } from './reviewBudgetSettings';
+import { limitsShape, reviewLimitsOf } from './reviewLimits';
+import { reviewSafetyOf, reviewSafetyShape } from './reviewSafetySettings';
+import { reviewPolicyOf, reviewPolicyShape, reviewSettingsOf, type ReviewSettings } from './reviewSettings';
+import { teamSettingsOf, teamSettingsShape } from './teamSettings';
 
 const localReviewSchema = z.object({
   ...llmShape,
@@ -14,20 +15,18 @@ const localReviewSchema = z.object({
   ...limitsShape,
   ...reviewBudgetShape,
   ...reviewSafetyShape,
-  // Only the organization's file: learnings and metrics do not exist for a local branch.
-  REVIEW_ORGANIZATION_CONFIG: teamSettingsShape.REVIEW_ORGANIZATION_CONFIG,
-  YAML_CONFIG: teamSettingsShape.YAML_CONFIG,
+  // A local review posts no status: the policy takes its defaults, read only so the settings are whole.
+  ...reviewPolicyShape,
+  // The organization's file; learnings and metrics are read as the app reads them, but a local branch has none.
+  ...teamSettingsShape,
 });
 
 export interface LocalReviewConfig {
   /** Its secrets given literally, or named in Key Vault (the app's own settings, with `keyVault`). */
   llm: LlmConfig;
   keyVault?: KeyVaultConfig;
-  /** The file limits and the pipeline's budget (REVIEW_TOKEN_BUDGET and its neighbours), as the app reads them. */
-  limits: ReviewLimits & ReviewBudget;
-  safety: ReviewSafetySettings;
-  /** The organization-wide `.ado-reviewer.yaml` (REVIEW_ORGANIZATION_CONFIG, else YAML_CONFIG), when set. */
-  organizationConfigYaml?: string;
+  /** The file limits, the pipeline's budget and the safety settings, with the app's meanings and defaults. */
+  review: ReviewSettings;
 }
 
 /**
@@ -45,12 +44,20 @@ export function parseLocalReviewConfig(source: NodeJS.ProcessEnv, { model = true
   ];
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const env = result.data;
+  const llm = llmConfigOf(env);
   return {
-    llm: llmConfigOf(env),
+    llm,
     keyVault:
       env.KEY_VAULT_URI === undefined ? undefined : { uri: env.KEY_VAULT_URI, clientId: env.AZURE_CLIENT_ID },
-    limits: { ...reviewLimitsOf(env), ...reviewBudgetOf(env) },
-    safety: reviewSafetyOf(env),
-    organizationConfigYaml: env.REVIEW_ORGANIZATION_CONFIG ?? env.YAML_CONFIG,
+    review: reviewSettingsOf(
+      {
+        ...reviewLimitsOf(env),
+        ...reviewBudgetOf(env),
+        ...reviewSafetyOf(env),
+        ...reviewPolicyOf(env),
+        ...teamSettingsOf(env),
+      },
+      llm,
+    ),
   };
 }

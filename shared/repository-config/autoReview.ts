@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
-import type { RepositoryConfig, Severity } from './repositoryConfigSchema';
+import type { Severity } from '../config/reviewSettings';
+import type { RepositoryConfig } from './repositoryConfigSchema';
 
 /** Which findings a profile posts. chill leaves out low (nits, style, minor naming); assertive posts everything. */
 const severitiesByProfile = {

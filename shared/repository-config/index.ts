@@ -23,6 +23,5 @@ export {
   type RepositoryConfig,
   type RepositoryConfigLayer,
   type ReviewProfile,
-  type Severity,
 } from './repositoryConfigSchema';
 export { JSON_SCHEMA_PATH, repositoryConfigJsonSchema } from './jsonSchema';

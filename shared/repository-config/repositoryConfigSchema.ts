@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { FailSeverity } from '../config';
-import type { Finding } from '../review/pipeline/prompt';
 
 /**
  * The shape of `.ado-reviewer.yaml`. Keys are named after CodeRabbit's `.coderabbit.yaml` where the meaning is the
@@ -139,7 +138,6 @@ export const repositoryConfigSchema = z
 export type RepositoryConfig = z.infer<typeof repositoryConfigSchema>;
 export type ReviewProfile = RepositoryConfig['reviews']['profile'];
 export type PathInstruction = RepositoryConfig['reviews']['path_instructions'][number];
-export type Severity = Finding['severity'];
 
 /** What one file (or layer) set: any key may be missing; lists are whole. */
 export type RepositoryConfigLayer = DeepPartial<RepositoryConfig>;

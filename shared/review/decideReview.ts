@@ -1,10 +1,81 @@
-import type { PullRequestIteration } from './domain/platform';
+import type { ReviewPolicy } from '../config/reviewSettings';
+import { shouldAutoReview, type RepositoryConfig } from '../repository-config';
+import { isIgnoredByDescription } from './conversation/commands';
+import type { PullRequestDetails, PullRequestIteration } from './domain/platform';
 import type { ReviewState } from './domain/reviewStore';
+import type { ReviewRequest } from './reviewRequest';
+
+/**
+ * What a pass over a pull request does, decided from what was read and nothing else: which iteration it reviews
+ * and against which, or why it reviews none. Pure, so each rule is tested on its own.
+ */
+
+export type IterationChoice =
+  { kind: 'skip'; reason: string } | { kind: 'review'; newest: PullRequestIteration; full: boolean };
+
+/** The newest iteration, unless the pull request is closed, the bot's (or an ignored identity's), or reviewed. */
+export function chooseIteration(read: {
+  pullRequest: PullRequestDetails;
+  ownId: string;
+  iterations: PullRequestIteration[];
+  state: ReviewState;
+  request: ReviewRequest;
+  policy: Pick<ReviewPolicy, 'ignoredIdentityIds'>;
+}): IterationChoice {
+  const { pullRequest, state, request } = read;
+  if (pullRequest.status !== 'active')
+    return { kind: 'skip', reason: `pull request is ${pullRequest.status}` };
+  const author = pullRequest.authorId.toLowerCase();
+  if (author === read.ownId || read.policy.ignoredIdentityIds.includes(author)) {
+    return { kind: 'skip', reason: 'pull request authored by an ignored identity' };
+  }
+  const newest = read.iterations.at(-1);
+  if (newest === undefined) return { kind: 'skip', reason: 'pull request has no iterations' };
+  const full = request.kind === 'command' && request.full;
+  if (!full && state.lastReviewedIteration !== undefined && state.lastReviewedIteration >= newest.id) {
+    return { kind: 'skip', reason: `iteration ${newest.id} is already reviewed` };
+  }
+  return { kind: 'review', newest, full };
+}
+
+export type AutomaticReviewDecision =
+  /** A draft gets no status: it is reviewed when published, and a status now would read as a review. */
+  | { kind: 'draft' }
+  /** Not reviewed on purpose (paused, `ignore`, auto_review): said once per iteration as a status. */
+  | { kind: 'blocked'; reason: string }
+  | { kind: 'review' };
+
+/**
+ * Whether a push is reviewed on its own: not a draft (unless the repository says drafts are), not paused by a
+ * command, no `@<bot> ignore` in the description, and the repository's `reviews.auto_review` agrees. A `review`
+ * command is answered whatever this says.
+ */
+export function decideAutomaticReview(
+  request: ReviewRequest,
+  config: RepositoryConfig,
+  pullRequest: PullRequestDetails,
+  ownId: string,
+  state: Pick<ReviewState, 'paused'>,
+): AutomaticReviewDecision {
+  if (request.kind !== 'automatic') return { kind: 'review' };
+  if (pullRequest.isDraft && !config.reviews.auto_review.drafts) return { kind: 'draft' };
+  if (state.paused !== undefined)
+    return { kind: 'blocked', reason: 'reviews are paused on this pull request (resume them with `resume`)' };
+  if (isIgnoredByDescription(pullRequest.description, ownId)) {
+    return { kind: 'blocked', reason: 'the pull request description says `ignore`' };
+  }
+  const decision = shouldAutoReview(config, {
+    isDraft: pullRequest.isDraft,
+    targetBranch: pullRequest.targetRefName,
+    title: pullRequest.title,
+  });
+  return decision.review ? { kind: 'review' } : { kind: 'blocked', reason: decision.reason };
+}
 
 /** Iteration reasons after which the earlier iteration's commit is no longer an ancestor: review everything. */
 const HISTORY_REWRITES = /forcePush|rebase|retarget/i;
 
-/** Whether the newest iteration can be reviewed against the last reviewed one rather than in full. */
+/** The iteration to review against (the last reviewed one), or undefined to review in full. */
 export function incrementalBase(
   iterations: PullRequestIteration[],
   newest: PullRequestIteration,

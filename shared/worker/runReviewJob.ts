@@ -1,8 +1,8 @@
+import { failureDetails } from '../review/safety/failureDetails';
 import { credentialFor } from '../azure-devops/azureDevOpsCredential';
 import { createAzureDevOpsPlatform } from '../azure-devops/azureDevOpsPlatform';
-import { getConfig, type AppConfig } from '../config';
+import { getConfig, reviewSettingsOf, type AppConfig } from '../config';
 import { organizationOfJob, type AzureDevOpsOrganization } from '../config/azureDevOpsSettings';
-import { firstModels } from '../llm/chatModel';
 import { createChatModel } from '../llm/createChatModel';
 import { createUsageLedger, type UsageLedger } from '../llm/usageLedger';
 import { DEFAULT_RETRY_POLICY } from '../llm/retryPolicy';
@@ -17,12 +17,12 @@ import { answerComment } from '../review/conversation/answerComment';
 import {
   classifyFailure,
   failureDescription,
-  failureDetails,
   isFailureClass,
   newCorrelationId,
   ReviewFailedError,
 } from '../review/domain/failures';
-import { reviewPullRequest, type ReviewDependencies } from '../review/reviewPullRequest';
+import { reviewPullRequest } from '../review/reviewPullRequest';
+import type { ReviewDependencies } from '../review/reviewRequest';
 
 export interface JobContext {
   dequeueCount: number;
@@ -120,29 +120,18 @@ async function runParsedJob(job: ReviewJob, context: JobContext): Promise<void> 
 
   const ref = refOf(job);
   const usage = createUsageLedger();
+  const settings = reviewSettingsOf(config.review, config.llm, organization.url);
   const reviewDependencies: ReviewDependencies = {
     platform,
     model: await modelFor(config, usage),
     usage,
-    models: firstModels(config.llm.tiers),
-    maxOutputTokens: config.llm.maxOutputTokens,
     store,
     log: context.log,
-    limits: config.review,
-    policy: config.review,
+    settings,
     now: () => new Date(),
     deadline: {
       at: new Date((context.startedAt ?? Date.now()) + config.review.jobDeadlineSeconds * 1000),
       modelCallMs: config.llm.timeoutMs * (DEFAULT_RETRY_POLICY.maxRetries + 1),
-    },
-    safety: {
-      maxFindings: config.review.maxFindings,
-      secretFilePatterns: config.review.secretFilePatterns,
-      orgUrl: organization.url,
-    },
-    team: {
-      organizationYaml: config.review.organizationConfigYaml,
-      learningsEnabled: config.review.learningsEnabled,
     },
     metrics: config.review.metricsEnabled
       ? (event) => context.log.info(`Review metrics for PR ${event.pullRequestId}`, event)
@@ -171,13 +160,7 @@ async function runParsedJob(job: ReviewJob, context: JobContext): Promise<void> 
         model: reviewDependencies.model,
         store,
         log: context.log,
-        ignoredIdentityIds: config.review.ignoredIdentityIds,
-        orgUrl: organization.url,
-        team: {
-          ...reviewDependencies.team,
-          learningsEnabled: config.review.learningsEnabled,
-          appDefaults: config.review,
-        },
+        settings,
         review: (request) => reviewPullRequest(ref, reviewDependencies, request),
         now: reviewDependencies.now,
       });

@@ -62,7 +62,8 @@ it('collecting a pathological change leaves the event loop free: timers keep fir
   const collected = await collectChanges(platform, ref, iteration, changes, {
     maxFiles: 10,
     maxFileBytes: 10_000_000,
-    maxPromptChars: 10_000_000,
+    maxDiffChars: 10_000_000,
+    concurrency: 8,
   });
   const elapsed = performance.now() - started;
   // A loop blocked until now shows in the next tick's gap: let the timer fire once more before reading.

@@ -1,5 +1,5 @@
 import type { PullRequestDetails, PullRequestRef } from '../../shared/review/domain/platform';
-import type { ReviewDependencies } from '../../shared/review/reviewPullRequest';
+import type { ReviewSettings } from '../../shared/config';
 import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
 import { inMemoryReview, threadsOfKind } from '../support/inMemoryReview';
 import type { ScriptedAnswer } from '../support/scriptedChatModel';
@@ -22,11 +22,10 @@ export class DescribedPlatform extends InMemoryPlatform {
   }
 }
 
-export function setUpReview(respond: ScriptedAnswer, safety: ReviewDependencies['safety'] = undefined) {
+export function setUpReview(respond: ScriptedAnswer, safety?: ReviewSettings['safety']) {
   const { platform, store, model, logs, deps } = inMemoryReview(respond, {
     platform: new DescribedPlatform(),
-    limits: { maxPromptChars: 100_000 },
-    deps: {
+    settings: {
       safety: safety ?? {
         maxFindings: 50,
         secretFilePatterns: ['.env', '.env.*', '*.pem', 'id_rsa'],

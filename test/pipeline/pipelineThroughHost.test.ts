@@ -1,7 +1,7 @@
 import { startSandbox, threadKind, type Json, type Sandbox } from '../../dev/sandbox/sandbox';
 import type { ChatRequest } from '../../dev/llm/llmServer';
 import { scriptedReview } from '../../dev/llm/scriptedReviewer';
-import type { ModelTier } from '../../shared/llm/chatModel';
+import type { ModelTier } from '../../shared/model-tiers/modelTiers';
 import { tokenCounterFor } from '../../shared/llm/tokenCounter';
 
 /**

@@ -1,21 +1,23 @@
 import { startLlmServer, type LlmTestServer } from '../../dev/llm/llmServer';
 import { scriptedReview } from '../../dev/llm/scriptedReviewer';
 import { parseLocalReviewConfig } from '../../shared/config';
-import type { ModelTier, StructuredRequest } from '../../shared/llm/chatModel';
+import type { StructuredRequest } from '../../shared/llm/chatModel';
+import type { ModelTier } from '../../shared/model-tiers/modelTiers';
 import { createChatModel } from '../../shared/llm/createChatModel';
 import { tokenCounterFor } from '../../shared/llm/tokenCounter';
 import { createUsageLedger } from '../../shared/llm/usageLedger';
 import { PROPERTY } from '../../shared/review/publish/comments';
-import { MODEL_ERROR } from '../../shared/review/pipeline/runPipeline';
+import type { PipelineDependencies } from '../../shared/review/pipeline/collect';
 import { planReview } from '../../shared/review/pipeline/planReview';
-import type { PlanDependencies } from '../../shared/review/pipeline/preparedReview';
+import { MODEL_ERROR } from '../../shared/review/pipeline/reviewChunks';
 import type { ReviewAnswer } from '../../shared/review/pipeline/prompt';
-import { reviewPullRequest, type ReviewDependencies } from '../../shared/review/reviewPullRequest';
+import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
+import type { ReviewDependencies } from '../../shared/review/reviewRequest';
 import { createSecretReader } from '../../shared/secrets/readSecret';
 import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
-import { reviewPolicy } from '../support/inMemoryReview';
 import { InMemoryReviewStore } from '../support/inMemoryReviewStore';
 import { ManualClock } from '../support/manualClock';
+import { reviewSettings } from '../support/reviewSettings';
 import { ScriptedChatModel } from '../support/scriptedChatModel';
 
 /**
@@ -25,9 +27,6 @@ import { ScriptedChatModel } from '../support/scriptedChatModel';
 
 const CONTEXT = { light: 6_000, reasoning: 6_000, heavy: 8_000 };
 const LIMITS = {
-  maxFiles: 300,
-  maxFileBytes: 1_000_000,
-  maxPromptChars: 120_000,
   tokenBudget: 1_000_000,
   concurrency: 3,
   chunkTokens: 800,
@@ -71,15 +70,24 @@ function scriptedModel(options: { fail?: (user: string) => boolean; delayMs?: nu
   return { model, tiers, maxInFlight: () => maxInFlight };
 }
 
+/** The pipeline's settings: LIMITS (and `limits`) as the budget, answers of at most 1,000 tokens. */
+const settingsWith = (limits: Partial<typeof LIMITS> = {}) =>
+  reviewSettings({
+    collection: { maxFiles: 300, maxFileBytes: 1_000_000 },
+    budget: { ...LIMITS, ...limits },
+    maxOutputTokens: 1_000,
+  });
+
 function setUp(model: ScriptedChatModel, limits: Partial<typeof LIMITS> = {}) {
   const platform = new InMemoryPlatform();
   const infos: string[] = [];
-  const deps: PlanDependencies = {
+  const deps: PipelineDependencies = {
     platform,
     model,
-    log: { info: (message) => infos.push(message) },
-    limits: { ...LIMITS, ...limits },
-    maxOutputTokens: 1_000,
+    log: { info: (message) => infos.push(message), warn: () => undefined },
+    settings: settingsWith(limits),
+    usage: createUsageLedger(),
+    now: () => new Date(),
   };
   return { platform, deps, infos };
 }
@@ -87,18 +95,17 @@ function setUp(model: ScriptedChatModel, limits: Partial<typeof LIMITS> = {}) {
 /** The whole review over the pipeline's dependencies, posting on `platform`, its state in `store`. */
 const reviewDependencies = (
   platform: InMemoryPlatform,
-  deps: PlanDependencies,
+  deps: PipelineDependencies,
   store: InMemoryReviewStore,
 ): ReviewDependencies => ({
   ...deps,
   platform,
   store,
   log: { info: () => undefined, warn: () => undefined },
-  policy: reviewPolicy(),
   now: new ManualClock().now,
 });
 
-async function plan(platform: InMemoryPlatform, deps: PlanDependencies, target: Files, source: Files) {
+async function plan(platform: InMemoryPlatform, deps: PipelineDependencies, target: Files, source: Files) {
   const ref = platform.openPullRequest({ target, source });
   const pullRequest = await platform.getPullRequest(ref);
   const [iteration] = await platform.listIterations(ref);
@@ -347,13 +354,13 @@ describe('the cost footer, through the openai client against the LLM stand-in', 
       onUsage: usage.record,
     });
     const platform = new InMemoryPlatform();
-    const deps: PlanDependencies = {
+    const deps: PipelineDependencies = {
       platform,
       model,
-      log: { info: () => undefined },
-      limits: LIMITS,
-      maxOutputTokens: 1_000,
+      log: { info: () => undefined, warn: () => undefined },
+      settings: settingsWith(),
       usage,
+      now: () => new Date(),
     };
     const result = await plan(platform, deps, TARGET, MIXED);
 

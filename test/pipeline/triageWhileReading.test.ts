@@ -1,8 +1,10 @@
 import type { StructuredRequest } from '../../shared/llm/chatModel';
 import type { FileContent, PullRequestRef } from '../../shared/review/domain/platform';
 import { planReview } from '../../shared/review/pipeline/planReview';
-import type { PlanDependencies } from '../../shared/review/pipeline/preparedReview';
+import { createUsageLedger } from '../../shared/llm/usageLedger';
+import type { PipelineDependencies } from '../../shared/review/pipeline/collect';
 import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
+import { reviewSettings } from '../support/reviewSettings';
 import { ScriptedChatModel } from '../support/scriptedChatModel';
 
 /**
@@ -11,9 +13,6 @@ import { ScriptedChatModel } from '../support/scriptedChatModel';
  */
 
 const LIMITS = {
-  maxFiles: 300,
-  maxFileBytes: 1_000_000,
-  maxPromptChars: 1_000_000,
   tokenBudget: 1_000_000,
   concurrency: 4,
   chunkTokens: 1_000,
@@ -69,12 +68,17 @@ class GatedPlatform extends InMemoryPlatform {
 }
 
 async function review(platform: InMemoryPlatform, model: ScriptedChatModel) {
-  const deps: PlanDependencies = {
+  const deps: PipelineDependencies = {
     platform,
     model,
-    log: { info: () => undefined },
-    limits: LIMITS,
-    maxOutputTokens: 1_000,
+    log: { info: () => undefined, warn: () => undefined },
+    settings: reviewSettings({
+      collection: { maxFiles: 300, maxFileBytes: 1_000_000 },
+      budget: LIMITS,
+      maxOutputTokens: 1_000,
+    }),
+    usage: createUsageLedger(),
+    now: () => new Date(),
   };
   const ref = platform.openPullRequest({ target: {}, source });
   const pullRequest = await platform.getPullRequest(ref);

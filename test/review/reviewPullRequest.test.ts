@@ -1,5 +1,6 @@
 import { PROPERTY } from '../../shared/review/publish/comments';
-import { reviewPullRequest, type ReviewPolicy } from '../../shared/review/reviewPullRequest';
+import type { ReviewPolicy } from '../../shared/config';
+import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
 import type { Files, InMemoryPlatform } from '../support/inMemoryPlatform';
 import { inMemoryReview, threadsOfKind } from '../support/inMemoryReview';
 import { flaggingReviewer } from '../support/reviewAnswers';
@@ -13,7 +14,7 @@ import type { ScriptedAnswer } from '../support/scriptedChatModel';
 
 function setUp(options: { policy?: Partial<ReviewPolicy>; respond?: ScriptedAnswer } = {}) {
   return inMemoryReview(options.respond ?? flaggingReviewer(), {
-    policy: { ignoredIdentityIds: ['other-bot'], ...options.policy },
+    settings: { policy: { ignoredIdentityIds: ['other-bot'], ...options.policy } },
   });
 }
 

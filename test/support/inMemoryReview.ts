@@ -1,34 +1,24 @@
 import type { PullRequestRef } from '../../shared/review/domain/platform';
 import { PROPERTY } from '../../shared/review/publish/comments';
-import type { ReviewDependencies, ReviewPolicy } from '../../shared/review/reviewPullRequest';
+import { createUsageLedger } from '../../shared/llm/usageLedger';
+import type { ReviewDependencies } from '../../shared/review/reviewRequest';
 import { InMemoryPlatform } from './inMemoryPlatform';
 import { InMemoryReviewStore } from './inMemoryReviewStore';
 import { ManualClock } from './manualClock';
+import { reviewSettings, type ReviewSettingsOverrides } from './reviewSettings';
 import { ScriptedChatModel, type ScriptedAnswer } from './scriptedChatModel';
 
 /**
  * The review core's dependencies over in-memory ports, for unit tests of a review: a platform, a store, a scripted
- * model and a manual clock, with the policy and limits most tests start from, and every log line kept.
+ * model and a manual clock, with the settings most tests start from, and every log line kept.
  */
-
-/** Drafts skipped, a merge gate that never fails, the app's status context, nobody ignored. */
-export const reviewPolicy = (overrides: Partial<ReviewPolicy> = {}): ReviewPolicy => ({
-  reviewDrafts: false,
-  failSeverity: 'never',
-  failThreshold: 1,
-  statusContext: { genre: 'ado-reviewer', name: 'review' },
-  ignoredIdentityIds: [],
-  ...overrides,
-});
 
 export interface InMemoryReviewOptions<P extends InMemoryPlatform> {
   /** In place of a plain InMemoryPlatform (a subclass that says more about its pull requests). */
   platform?: P;
-  /** Over reviewPolicy(). */
-  policy?: Partial<ReviewPolicy>;
-  /** Over 100 files, 100,000 bytes a file and 50,000 characters a prompt. */
-  limits?: Partial<ReviewDependencies['limits']>;
-  /** The optional dependencies (team, metrics, safety …), as given. */
+  /** Over the app's defaults, with 100 files and 100,000 bytes a file. */
+  settings?: ReviewSettingsOverrides;
+  /** The other dependencies (metrics, deadline …), as given. */
   deps?: Partial<ReviewDependencies>;
 }
 
@@ -53,8 +43,11 @@ export function inMemoryReview<P extends InMemoryPlatform = InMemoryPlatform>(
     model,
     store,
     log: { info: keep(infos), warn: keep(warnings) },
-    limits: { maxFiles: 100, maxFileBytes: 100_000, maxPromptChars: 50_000, ...options.limits },
-    policy: reviewPolicy(options.policy),
+    settings: reviewSettings({
+      ...options.settings,
+      collection: { maxFiles: 100, maxFileBytes: 100_000, ...options.settings?.collection },
+    }),
+    usage: createUsageLedger(),
     now: clock.now,
     ...options.deps,
   };

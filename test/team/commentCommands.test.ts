@@ -40,8 +40,7 @@ function setUp() {
     model,
     store,
     log: review.deps.log,
-    ignoredIdentityIds: [],
-    team: { appDefaults: review.deps.policy, learningsEnabled: true },
+    settings: review.deps.settings,
     review: (request) => reviewPullRequest(ref, review.deps, request),
     now: clock.now,
   };

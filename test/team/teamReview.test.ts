@@ -16,10 +16,8 @@ import type { ScriptedChatModel } from '../support/scriptedChatModel';
 function setUp(options: { organizationYaml?: string } = {}) {
   const metrics: ReviewMetricsEvent[] = [];
   const fixture = inMemoryReview(flaggingReviewer({ 'eval(': 'high', 'console.log': 'low' }), {
-    deps: {
-      team: { organizationYaml: options.organizationYaml, learningsEnabled: true },
-      metrics: (event) => metrics.push(event),
-    },
+    settings: { team: { organizationYaml: options.organizationYaml, learningsEnabled: true } },
+    deps: { metrics: (event) => metrics.push(event) },
   });
   return { ...fixture, metrics };
 }
@@ -61,7 +59,7 @@ describe('the configuration on the target branch', () => {
       store,
       ref,
       iteration,
-      { appDefaults: deps.policy, learningsEnabled: true },
+      { appDefaults: deps.settings.policy, learningsEnabled: true },
       deps.log,
     );
     expect(context.repositoryConfig.changedOnSourceBranch).toBe(true);
@@ -225,7 +223,7 @@ describe('the review context and metrics', () => {
       ref,
       (await platform.listIterations(ref))[0],
       {
-        appDefaults: deps.policy,
+        appDefaults: deps.settings.policy,
         learningsEnabled: true,
       },
       deps.log,

@@ -1,6 +1,7 @@
 import type { StructuredRequest } from '../../shared/llm/chatModel';
 import { PROPERTY } from '../../shared/review/publish/comments';
-import { reviewPullRequest, type ReviewDependencies } from '../../shared/review/reviewPullRequest';
+import type { ReviewSettings } from '../../shared/config';
+import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
 import type { Files, InMemoryPlatform } from '../support/inMemoryPlatform';
 import { inMemoryReview } from '../support/inMemoryReview';
 import type { ScriptedChatModel } from '../support/scriptedChatModel';
@@ -25,8 +26,8 @@ function answer(request: StructuredRequest<unknown>): unknown {
 /** Small chunks, so that files far apart in the tree land in prompts of their own. */
 const CHUNKED = { chunkTokens: 200, contextTokens: { light: 20_000, reasoning: 20_000, heavy: 20_000 } };
 
-function setUp(limits: Partial<ReviewDependencies['limits']> = {}) {
-  return inMemoryReview(answer, { limits, deps: { team: { learningsEnabled: true } } });
+function setUp(budget: Partial<ReviewSettings['budget']> = {}) {
+  return inMemoryReview(answer, { settings: { budget, team: { learningsEnabled: true } } });
 }
 
 const reviewPrompts = (model: ScriptedChatModel) =>

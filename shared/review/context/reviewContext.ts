@@ -1,3 +1,4 @@
+import { errorFirstLine } from '../../errors/errorMessage';
 import { isPathIncluded } from '../../repository-config';
 import type {
   LinkedWorkItem,
@@ -13,7 +14,7 @@ import {
   readRepositoryConfig,
   type RepositoryConfigReading,
   type TeamConfigSources,
-} from '../../repository-config/readRepositoryConfig';
+} from './repositoryConfigFile';
 
 /** The app settings teams are steered by (shared/config/teamSettings.ts), as a review uses them. */
 export interface TeamReviewSettings extends TeamConfigSources {
@@ -57,9 +58,7 @@ export async function buildReviewContext(
     learningsOn ? store.readLearnings(ref) : Promise.resolve([]),
     // Work items are context, not the review: a token that may not read them costs the context only.
     fetchLinkedWorkItems(platform, ref).catch((error: unknown) => {
-      log.warn(
-        `PR ${ref.pullRequestId}: linked work items not read: ${(error as Error).message.split('\n')[0]}`,
-      );
+      log.warn(`PR ${ref.pullRequestId}: linked work items not read: ${errorFirstLine(error)}`);
       return [];
     }),
   ]);

@@ -1,14 +1,14 @@
+import type { ReviewSettings } from '../../config/reviewSettings';
 import type { ChatModel } from '../../llm/chatModel';
 import { answerMention, commentToAnswer, hasOwnReply, type TeamPromptContext } from './answerMention';
 import { parseCommentCommand } from './commands';
 import { PROPERTY } from '../publish/comments';
 import type { PullRequestPlatform, PullRequestRef } from '../domain/platform';
-import type { ReviewOutcome, ReviewRequest } from '../reviewPullRequest';
+import type { ReviewOutcome, ReviewRequest } from '../reviewRequest';
 import type { ReviewStore } from '../domain/reviewStore';
 import { learningsFor, renderLearningsForPrompt } from '../context/learnings';
 import { fetchLinkedWorkItems, renderLinkedWorkItems } from '../context/linkedWorkItems';
-import { readRepositoryConfig } from '../../repository-config/readRepositoryConfig';
-import type { TeamReviewSettings } from '../context/reviewContext';
+import { readRepositoryConfig } from '../context/repositoryConfigFile';
 import { answerInFindingThread } from './findingConversation';
 import { runCommand } from './runCommand';
 
@@ -24,9 +24,8 @@ export interface CommentDependencies {
   model: ChatModel;
   store: ReviewStore;
   log: { info(message: string): void; warn(message: string): void };
-  ignoredIdentityIds: string[];
-  orgUrl?: string;
-  team: TeamReviewSettings;
+  /** The review's settings: who is ignored, the organization's URL, and how the team steers the reviewer. */
+  settings: ReviewSettings;
   /** Runs a review of the pull request now, as the `review` and `full review` commands ask. */
   review(request: ReviewRequest): Promise<ReviewOutcome>;
   now: () => Date;
@@ -44,8 +43,13 @@ export async function answerComment(
   commentId: number,
   deps: CommentDependencies,
 ): Promise<CommentOutcome> {
-  const { platform } = deps;
-  const found = await commentToAnswer(ref, threadId, commentId, deps);
+  const { platform, settings } = deps;
+  const answering = {
+    ...deps,
+    ignoredIdentityIds: settings.policy.ignoredIdentityIds,
+    orgUrl: settings.safety.orgUrl,
+  };
+  const found = await commentToAnswer(ref, threadId, commentId, answering);
   if ('skipped' in found) return { kind: 'skipped', reason: found.skipped };
   const { ownId, thread, comment } = found;
   if (hasOwnReply(thread, ownId, commentId)) return { kind: 'skipped', reason: 'already answered' };
@@ -64,10 +68,10 @@ export async function answerComment(
     platform,
     ref,
     newest ?? { targetCommitId: '', sourceCommitId: '' },
-    deps.team,
+    { ...settings.team, appDefaults: settings.policy },
   );
   const config = repositoryConfig.config;
-  const learningsEnabled = deps.team.learningsEnabled && config.knowledge_base.learnings.enabled;
+  const learningsEnabled = settings.team.learningsEnabled && config.knowledge_base.learnings.enabled;
   const teamContext = async (filePath: string | undefined): Promise<TeamPromptContext> => {
     const [learnings, workItems] = await Promise.all([
       learningsEnabled ? deps.store.readLearnings(ref) : Promise.resolve([]),
@@ -99,7 +103,7 @@ export async function answerComment(
       return { kind: 'skipped', reason: 'replies are not answered without a mention (chat.auto_reply)' };
     }
     const outcome = await answerInFindingThread(ref, thread, summary, commentId, ownId, {
-      ...deps,
+      ...answering,
       teamContext,
       learn: learningsEnabled
         ? async (learning) => {
@@ -109,6 +113,6 @@ export async function answerComment(
     });
     return outcome.kind === 'answered' ? { kind: 'answered', as: 'conversation' } : outcome;
   }
-  const outcome = await answerMention(ref, threadId, commentId, { ...deps, teamContext });
+  const outcome = await answerMention(ref, threadId, commentId, { ...answering, teamContext });
   return outcome.kind === 'answered' ? { kind: 'answered', as: 'question' } : outcome;
 }

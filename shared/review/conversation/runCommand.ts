@@ -4,11 +4,11 @@ import { renderCommandHelp, type CommentCommand } from './commands';
 import { PROPERTY, renderSummaryComment } from '../publish/comments';
 import { fencedPlatform } from '../publish/fencedPlatform';
 import type { PullRequestPlatform, PullRequestRef } from '../domain/platform';
-import type { ReviewOutcome, ReviewRequest } from '../reviewPullRequest';
+import type { ReviewOutcome, ReviewRequest } from '../reviewRequest';
 import type { Learning, ReviewLock, ReviewState, ReviewStore } from '../domain/reviewStore';
 import { codeFence, codeSpan } from '../safety/sanitizeModelText';
 import { isOpen, STATUS_SET_BY_APP } from '../publish/findingThreadStatus';
-import { describeConfigProblems } from '../../repository-config/readRepositoryConfig';
+import { describeConfigProblems } from '../context/repositoryConfigFile';
 
 /** What a command needs: the platform and store, a way to run a review, and the repository's configuration. */
 export interface CommandDependencies {

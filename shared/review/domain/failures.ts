@@ -1,6 +1,6 @@
+import { errorMessage } from '../../errors/errorMessage';
 import { randomBytes } from 'node:crypto';
 import type { ChatModel } from '../../llm/chatModel';
-import { maskCredentials } from '../safety/secretScan';
 
 /**
  * Why a review failed, as the pull request may show it: a fixed sentence per class and a correlation id. Provider and
@@ -48,7 +48,7 @@ export class ReviewFailedError extends Error {
 /** An error the model's client threw (rather than Azure DevOps or the app), kept with its original message. */
 export class ModelCallError extends Error {
   constructor(readonly original: unknown) {
-    super(original instanceof Error ? original.message : String(original));
+    super(errorMessage(original));
     this.name = 'ModelCallError';
   }
 }
@@ -124,10 +124,3 @@ export function classifyFailure(error: unknown): FailureClass {
 /** The status description of a failed review: fixed text and the id to look for in the logs. */
 export const failureDescription = (failure: FailureClass, correlationId: string, prefix = 'Review failed') =>
   `${prefix}: ${FAILURE_MESSAGES[failure]} (ref ${correlationId})`;
-
-/** The error's details for the log: first lines of the message, credential-shaped values masked. */
-export function failureDetails(error: unknown): string {
-  const original = error instanceof ModelCallError ? error.original : error;
-  const message = original instanceof Error ? `${original.name}: ${original.message}` : String(original);
-  return maskCredentials(message.split('\n').slice(0, 3).join(' | ')).slice(0, 1000);
-}

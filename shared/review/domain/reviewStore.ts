@@ -1,4 +1,4 @@
-import type { ModelTier } from '../../llm/chatModel';
+import type { ModelTier } from '../../model-tiers/modelTiers';
 import type { FailureClass } from './failures';
 import type { NewThread, PullRequestRef } from './platform';
 

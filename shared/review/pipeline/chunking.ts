@@ -1,5 +1,5 @@
 import type { DiffHunk } from '../../diff/lineDiff';
-import type { ReviewedFile, SkippedFile } from './collectChanges';
+import type { ReviewedFile, SkippedFile } from '../domain/changedFile';
 import { renderFile } from './prompt';
 
 /**

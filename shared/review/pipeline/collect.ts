@@ -1,13 +1,8 @@
-import { DEFAULT_SECRET_FILE_PATTERNS } from '../../config/reviewSafetySettings';
-import { DEFAULT_TOKEN_BUDGET, type ReviewBudget } from '../../config/reviewBudgetSettings';
-import type { ChatModel, ModelTier } from '../../llm/chatModel';
+import { maxDiffCharsOf, type ReviewSettings } from '../../config/reviewSettings';
+import type { ChatModel } from '../../llm/chatModel';
 import type { UsageLedger } from '../../llm/usageLedger';
-import {
-  collectChanges,
-  type CollectedChanges,
-  type CollectLimits,
-  type ReviewedFile,
-} from './collectChanges';
+import { collectChanges } from './collectChanges';
+import { type CollectedChanges, type ReviewedFile } from '../domain/changedFile';
 import { checkPullRequestInput, type InputChecks } from '../safety/inputChecks';
 import type {
   FileChange,
@@ -24,39 +19,21 @@ import type { ReviewContext } from '../context/reviewContext';
  * app's own checks of the pull request's text; and the collaborators and limits a review plan is made with.
  */
 
-/** What bounds a review's input and output (REVIEW_MAX_FINDINGS, REVIEW_SECRET_FILES, the organization's URL). */
-export interface ReviewSafety {
-  maxFindings: number;
-  secretFilePatterns: string[];
-  /** Links into it stay links in posted text; others become plain text. */
-  orgUrl?: string;
-}
-
-const DEFAULT_SAFETY: ReviewSafety = {
-  maxFindings: 50,
-  secretFilePatterns: DEFAULT_SECRET_FILE_PATTERNS,
-};
-
 /** Why a file that usually holds credentials was not sent. */
 const MAY_HOLD_SECRETS = 'not sent: may hold secrets';
 
 /** Why a file `reviews.path_filters` excludes was not reviewed. */
 const PATH_FILTERED = 'path filter (reviews.path_filters)';
 
-export interface PlanDependencies {
+/** What the review pipeline is given: the ports it reads and asks through, and the review's resolved settings. */
+export interface PipelineDependencies {
   platform: PullRequestReader;
   model: ChatModel;
-  log: { info(message: string): void; warn?(message: string): void };
-  /** The budget's fields take their defaults when not given (REVIEW_TOKEN_BUDGET and its neighbours). */
-  limits: CollectLimits & { maxPromptChars: number } & Partial<ReviewBudget>;
-  safety?: ReviewSafety;
-  /** The models per tier, for counting tokens with the right tokenizer and pricing the calls. */
-  models?: Partial<Record<ModelTier, string>>;
-  /** LLM_MAX_OUTPUT_TOKENS, kept free of each call's context. */
-  maxOutputTokens?: number;
-  /** The usage the provider reported for the job's calls; without it, calls are counted here. */
-  usage?: UsageLedger;
-  now?: () => Date;
+  log: { info(message: string): void; warn(message: string): void };
+  settings: ReviewSettings;
+  /** The usage the provider reported for the job's calls; when it reports none, calls are counted here. */
+  usage: UsageLedger;
+  now: () => Date;
   /** What the team told the reviewer (configuration, learnings, work items); without it, the defaults. */
   reviewContext?: ReviewContext;
 }
@@ -88,7 +65,7 @@ export function sectionIteration({
   };
 }
 
-/** Which iteration a plan reviewed, against which, and how many files: the same for one call and the pipeline. */
+/** Which iteration a plan reviewed, against which, and how many files. */
 export function reviewedIteration({
   iteration,
   base,
@@ -104,28 +81,19 @@ export function reviewedIteration({
 }
 
 /**
- * What a review collects: diff text up to what the budget could ever show, not REVIEW_MAX_PROMPT_CHARS. Triage and
- * review both read it, at about 3.5 characters a token, so two characters per budget token is more than it can use.
- */
-export const collectionLimits = (limits: PlanDependencies['limits']): PlanDependencies['limits'] => ({
-  ...limits,
-  maxPromptChars: 2 * (limits.tokenBudget ?? DEFAULT_TOKEN_BUDGET),
-});
-
-/**
  * Diffs the iteration (against the merge base, or the last reviewed iteration): what the review is about.
  * `onFile` sees each diffed file as soon as it and the files before it are collected, in the changes' order.
  */
 export async function collectPullRequest(
   ref: PullRequestRef,
-  deps: Pick<PlanDependencies, 'platform' | 'limits' | 'safety' | 'reviewContext'>,
+  deps: Pick<PipelineDependencies, 'platform' | 'settings' | 'reviewContext'>,
   pullRequest: PullRequestDetails,
   iteration: PullRequestIteration,
   base: PullRequestIteration | undefined,
   onFile?: (file: ReviewedFile) => void,
 ): Promise<PreparedReview> {
   const changes = await deps.platform.listIterationChanges(ref, iteration.id, base?.id);
-  const patterns = (deps.safety ?? DEFAULT_SAFETY).secretFilePatterns;
+  const patterns = deps.settings.safety.secretFilePatterns;
   // Not even fetched: what is not read cannot reach the model. Excluded files are listed, so none silently vanishes.
   const filteredOut = (change: FileChange) => !(deps.reviewContext?.isPathIncluded(change.path) ?? true);
   const holdsSecrets = (change: FileChange) =>
@@ -136,7 +104,11 @@ export async function collectPullRequest(
     ref,
     iteration,
     changes.filter((change) => !filteredOut(change) && !holdsSecrets(change)),
-    deps.limits,
+    {
+      ...deps.settings.collection,
+      maxDiffChars: maxDiffCharsOf(deps.settings.budget),
+      concurrency: deps.settings.budget.concurrency,
+    },
     base?.sourceCommitId ?? iteration.commonCommitId,
     onFile,
   );

@@ -1,7 +1,12 @@
 import { mapWithConcurrency } from '../../concurrency/concurrencyLimit';
 import { diffTextsOffThread } from '../../diff/diffOffThread';
-import type { DiffHunk } from '../../diff/lineDiff';
 import { decodeFileContent } from '../../diff/fileContent';
+import {
+  PROMPT_FULL,
+  type CollectedChanges,
+  type ReviewedFile,
+  type SkippedFile,
+} from '../domain/changedFile';
 import {
   changeSides,
   type FileChange,
@@ -10,34 +15,13 @@ import {
   type PullRequestRef,
 } from '../domain/platform';
 
-export interface ReviewedFile {
-  change: FileChange;
-  hunks: DiffHunk[];
-  /** Left- and right-side lines, for showing context, anchoring comments and measuring offsets. */
-  oldLines: string[];
-  newLines: string[];
-}
-
-export interface SkippedFile {
-  path: string;
-  reason: string;
-}
-
-export interface CollectedChanges {
-  files: ReviewedFile[];
-  skipped: SkippedFile[];
-}
-
-/** Why a file was left out because the review prompt's size limit was reached. */
-export const PROMPT_FULL = 'did not fit in the review prompt';
-
 export interface CollectLimits {
   maxFiles: number;
   maxFileBytes: number;
   /** Once this much diff text is collected, further files are not fetched: they could not be shown anyway. */
-  maxPromptChars: number;
+  maxDiffChars: number;
   /** Parallel content downloads. */
-  concurrency?: number;
+  concurrency: number;
 }
 
 type Side = { text: string } | { skip: string };
@@ -97,7 +81,7 @@ export async function collectChanges(
       return { skip: { path: change.path, reason: 'symbolic link (not diffed)' } };
     if (change.special === 'submodule')
       return { skip: { path: change.path, reason: 'submodule (not diffed)' } };
-    if (diffChars >= limits.maxPromptChars) return { skip: { path: change.path, reason: PROMPT_FULL } };
+    if (diffChars >= limits.maxDiffChars) return { skip: { path: change.path, reason: PROMPT_FULL } };
     if (change.kind === 'other')
       return { skip: { path: change.path, reason: `change type ${change.changeFlags.join(', ')}` } };
     const { leftPath, rightPath } = changeSides(change);
@@ -113,7 +97,7 @@ export async function collectChanges(
     }
     return { file: { change, hunks: diff.hunks, oldLines: diff.old.lines, newLines: diff.new.lines } };
   };
-  const collected = await mapWithConcurrency(reviewable, limits.concurrency ?? 8, async (change, index) => {
+  const collected = await mapWithConcurrency(reviewable, limits.concurrency, async (change, index) => {
     const item = await collect(change);
     handOn(index, item);
     return item;

@@ -1,4 +1,5 @@
-import type { ChatModel, ModelTier, ModelUsage } from '../../llm/chatModel';
+import type { ChatModel, ModelUsage } from '../../llm/chatModel';
+import type { ModelTier } from '../../model-tiers/modelTiers';
 import { costOf } from '../../llm/priceTable';
 import type { PriceOverrides } from '../../config/reviewBudgetSettings';
 import type { CallCost, ReviewCost } from '../domain/reviewStore';
@@ -19,7 +20,7 @@ export interface CallMeter {
 export function meterCalls(
   model: ChatModel,
   count: (tier: ModelTier, text: string) => number,
-  modelNames: Partial<Record<ModelTier, string>>,
+  modelNames: Record<ModelTier, string>,
   now: () => number,
 ): CallMeter {
   const calls: CallCost[] = [];
@@ -32,7 +33,7 @@ export function meterCalls(
         const answer = await model.completeStructured(request);
         calls.push({
           tier,
-          model: modelNames[tier] ?? tier,
+          model: modelNames[tier] || tier,
           inputTokens: count(tier, `${request.system}\n${request.user}`),
           outputTokens: count(tier, JSON.stringify(answer)),
           latencyMs: now() - startedAt,

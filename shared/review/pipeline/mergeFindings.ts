@@ -1,7 +1,10 @@
-import { severities, type Finding } from './prompt';
+import { newCorrelationId } from '../domain/failures';
+import { severities } from '../../config/reviewSettings';
+import type { Finding } from '../domain/finding';
+import type { ReviewedChunks } from './reviewChunks';
 
 /**
- * Stage 2c: the findings of every chunk as one list. Chunks overlap only where a file was split (and through the
+ * Stage 5: the findings of every chunk as one list, bounded by REVIEW_MAX_FINDINGS. Chunks overlap only where a file was split (and through the
  * cross-file context, which lets a model comment on a file it was told about), so two findings are one when they
  * cite the same file, side and overlapping lines with near-identical words; the more severe one is kept.
  */
@@ -41,4 +44,25 @@ export function mergeFindings(findings: readonly Finding[]): Finding[] {
     if (!kept.some((other) => sameFinding(other, finding))) kept.push(finding);
   }
   return kept;
+}
+
+const rank = (severity: Finding['severity']) => severities.indexOf(severity);
+
+/** At most `maxFindings` findings, the most severe first, and how many were left out. */
+function boundFindings(findings: readonly Finding[], maxFindings: number) {
+  const kept = [...findings].sort((a, b) => rank(a.severity) - rank(b.severity)).slice(0, maxFindings);
+  return { kept, dropped: findings.length - kept.length };
+}
+
+export interface MergedFindings {
+  kept: Finding[];
+  /** How many the bound left out. */
+  dropped: number;
+  /** Set when a chunk's answer held the canary: the id under which it is logged; nothing of the model is kept. */
+  withheld?: string;
+}
+
+export function mergeChunkFindings(reviewed: ReviewedChunks, maxFindings: number): MergedFindings {
+  if (reviewed.withheld) return { kept: [], dropped: 0, withheld: newCorrelationId() };
+  return boundFindings(mergeFindings(reviewed.answers.flatMap((answer) => answer.findings)), maxFindings);
 }

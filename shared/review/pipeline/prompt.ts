@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import type { DiffHunk } from '../../diff/lineDiff';
-import type { ReviewedFile } from './collectChanges';
+import { CONTEXT_LINES, type ReviewedFile } from '../domain/changedFile';
+import { findingSchema } from '../domain/finding';
 import { changeSides, type PullRequestDetails } from '../domain/platform';
 import { maskCredentials } from '../safety/secretScan';
 import { boundaryRule, canaryRule, type Boundary } from '../safety/untrustedBoundary';
-
-export const severities = ['high', 'medium', 'low'] as const;
 
 /** What the model must answer. Every field is required (nullable where optional): strict structured output. */
 export const reviewAnswerSchema = z.object({
@@ -19,33 +18,10 @@ export const reviewAnswerSchema = z.object({
     )
     .describe('One entry per file shown.'),
   verdict: z.string().describe('One short sentence: is it ready to merge, and what matters most.'),
-  findings: z.array(
-    z.object({
-      path: z.string().describe('The file path as shown in the "### " heading.'),
-      side: z
-        .enum(['right', 'left'])
-        .describe(
-          '"right" for lines shown with "+" or " " (new-file numbers), "left" for removed lines ("-").',
-        ),
-      startLine: z.number().int().describe('First line number of the cited range, as shown.'),
-      endLine: z
-        .number()
-        .int()
-        .describe('Last line number of the cited range (same as startLine for one line).'),
-      severity: z.enum(severities),
-      comment: z.string().describe('The finding: concise, specific, actionable.'),
-      suggestion: z
-        .string()
-        .nullable()
-        .describe(
-          'Replacement text for the whole cited line range, or null when no direct replacement fits.',
-        ),
-    }),
-  ),
+  findings: z.array(findingSchema),
 });
 
 export type ReviewAnswer = z.infer<typeof reviewAnswerSchema>;
-export type Finding = ReviewAnswer['findings'][number];
 
 const REVIEW_INSTRUCTIONS = [
   'You are ado-reviewer, a careful senior engineer reviewing an Azure DevOps pull request.',
@@ -66,9 +42,6 @@ const REVIEW_INSTRUCTIONS = [
 export function reviewSystemPrompt(boundary: Boundary, canary: string): string {
   return [REVIEW_INSTRUCTIONS, boundaryRule(boundary), canaryRule(canary)].join('\n');
 }
-
-/** Lines of the new file shown around each hunk, so the model sees what the change sits in. */
-export const CONTEXT_LINES = 3;
 
 /**
  * The line `git diff` prints after `@@`, by git's default funcname rule: the nearest line above the hunk (in the new

@@ -8,7 +8,9 @@ import {
 } from './prompt';
 import { containsCanary, createBoundary, newCanary } from '../safety/untrustedBoundary';
 import type { ReviewChunk } from './chunking';
-import { callWithRetry, promptRoom, type StageContext } from './stageContext';
+import type { ReviewedFile } from '../domain/changedFile';
+import type { FileTriage } from './triage';
+import { callUnderLimit, promptRoom, type StageContext } from './stageContext';
 import {
   guidanceRules,
   guidanceTexts,
@@ -18,17 +20,17 @@ import {
 } from './teamGuidance';
 
 /**
- * Stage 2b (reasoning or heavy tier): one chunk's review. The prompt carries the pull request's intent and the light
+ * Stage 4 (reasoning or heavy tier): the chunks reviewed in parallel, each in one call. The prompt carries the pull request's intent and the light
  * summaries of the other files (cross-file context, fenced like every untrusted text: the summaries were written
  * from the diff), then the chunk's hunks. The answer is validated by the schema; one holding the canary is withheld.
  */
 
-export interface OtherFileSummary {
+interface OtherFileSummary {
   path: string;
   summary: string;
 }
 
-export type ChunkOutcome =
+type ChunkOutcome =
   | { kind: 'answered'; answer: ReviewAnswer; promptTokens: number }
   /** Its call kept failing: the chunk's files are "not reviewed (model error)". */
   | { kind: 'failed'; error: unknown; promptTokens: number }
@@ -42,7 +44,7 @@ const CROSS_FILE_NOTE =
 /** Cross-file summaries per chunk at most: enough to see how the files relate, without paying for all of them. */
 export const CROSS_FILE_TOKENS = 4_000;
 
-export interface ChunkPrompt {
+interface ChunkPrompt {
   system: string;
   user: string;
   canary: string;
@@ -53,7 +55,7 @@ export interface ChunkPrompt {
  * The chunk's prompt, with as many other files' summaries as the tier's context leaves room for; the team's guidance
  * (work items next to the intent, tone, and the instructions and learnings of the files shown) fenced before the diff.
  */
-export function renderChunkPrompt(
+function renderChunkPrompt(
   pullRequest: PullRequestDetails,
   chunk: ReviewChunk,
   others: OtherFileSummary[],
@@ -105,7 +107,7 @@ export function renderChunkPrompt(
   return { system, user, canary, tokens: context.count(chunk.tier, `${system}\n${user}`) };
 }
 
-export async function reviewChunk(
+async function reviewChunk(
   pullRequest: PullRequestDetails,
   chunk: ReviewChunk,
   others: OtherFileSummary[],
@@ -113,7 +115,7 @@ export async function reviewChunk(
   guidance?: TeamGuidance,
 ): Promise<ChunkOutcome> {
   const prompt = renderChunkPrompt(pullRequest, chunk, others, context, guidance);
-  const result = await callWithRetry(context, () =>
+  const result = await callUnderLimit(context, () =>
     context.model.completeStructured({
       system: prompt.system,
       user: prompt.user,
@@ -125,4 +127,49 @@ export async function reviewChunk(
   if (!result.ok) return { kind: 'failed', error: result.error, promptTokens: prompt.tokens };
   if (containsCanary(result.value, prompt.canary)) return { kind: 'withheld', promptTokens: prompt.tokens };
   return { kind: 'answered', answer: result.value, promptTokens: prompt.tokens };
+}
+
+export const MODEL_ERROR = 'not reviewed (model error)';
+
+export interface ReviewedChunks {
+  answers: ReviewAnswer[];
+  /** Files of the chunks answered (and not withheld). */
+  shownPaths: Set<string>;
+  /** Files of the chunks whose calls kept failing. */
+  failedPaths: Set<string>;
+  /** A chunk's answer held the canary: nothing of the review may be posted. */
+  withheld: boolean;
+}
+
+/**
+ * Every chunk's review, each prompt with the light summaries of the files it does not show. A chunk whose call
+ * fails costs only its own files; if nothing the model was asked answered, that is the review failing (retried by
+ * the queue), not a partial one.
+ */
+export async function reviewChunks(
+  pullRequest: PullRequestDetails,
+  chunks: readonly ReviewChunk[],
+  needModel: readonly ReviewedFile[],
+  verdicts: ReadonlyMap<string, FileTriage>,
+  context: StageContext,
+  guidance: TeamGuidance | undefined,
+): Promise<ReviewedChunks> {
+  const others = needModel.map((file) => ({
+    path: file.change.path,
+    summary: verdicts.get(file.change.path)?.summary ?? '',
+  }));
+  const outcomes = await Promise.all(
+    chunks.map((chunk) => reviewChunk(pullRequest, chunk, others, context, guidance)),
+  );
+  const pathsOf = (kind: ChunkOutcome['kind']) =>
+    new Set(
+      chunks
+        .filter((_, index) => outcomes[index].kind === kind)
+        .flatMap((chunk) => chunk.parts.map((part) => part.file.change.path)),
+    );
+  const answers = outcomes.flatMap((outcome) => (outcome.kind === 'answered' ? [outcome.answer] : []));
+  const withheld = outcomes.some((outcome) => outcome.kind === 'withheld');
+  const firstFailure = outcomes.find((outcome) => outcome.kind === 'failed');
+  if (firstFailure !== undefined && answers.length === 0 && !withheld) throw firstFailure.error;
+  return { answers, shownPaths: pathsOf('answered'), failedPaths: pathsOf('failed'), withheld };
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { PullRequestDetails } from '../domain/platform';
-import { intentFields, renderIntent, severities, type Finding } from './prompt';
+import { intentFields, renderIntent } from './prompt';
+import { severities } from '../../config/reviewSettings';
+import type { Finding } from '../domain/finding';
 import type { FileSummary } from '../domain/reviewStore';
 import {
   boundaryRule,
@@ -9,11 +11,13 @@ import {
   createBoundary,
   newCanary,
 } from '../safety/untrustedBoundary';
-import { callWithRetry, promptRoom, type StageContext } from './stageContext';
+import { callUnderLimit, promptRoom, type StageContext } from './stageContext';
 import { guidanceRules, renderWorkItems, type TeamGuidance } from './teamGuidance';
+import type { MergedFindings } from './mergeFindings';
+import type { ReviewedChunks } from './reviewChunks';
 
 /**
- * Stage 3 (light tier): the overall summary and verdict, in one call, from the per-file summaries and the findings
+ * Stage 6 (light tier): the overall summary and verdict, in one call, from the per-file summaries and the findings
  * the chunks reported. The walkthrough itself is composed from the per-file summaries, not asked for again. If the
  * call fails, the summary is composed from the counts: the review is still posted.
  */
@@ -44,7 +48,7 @@ function composedSummary(files: FileSummary[], findings: Finding[]): ReviewSumma
   };
 }
 
-export async function summarizeReview(
+async function summarizeReview(
   pullRequest: PullRequestDetails,
   files: FileSummary[],
   findings: Finding[],
@@ -104,7 +108,7 @@ export async function summarizeReview(
     `Findings (${counts.join(', ')}):`,
     boundary.fence('findings', keptFindings.join('\n') || '(none)'),
   ].join('\n\n');
-  const result = await callWithRetry(context, () =>
+  const result = await callUnderLimit(context, () =>
     context.model.completeStructured({
       system,
       user,
@@ -117,4 +121,34 @@ export async function summarizeReview(
     return { summary: composedSummary(files, findings), failed: true };
   }
   return { summary: result.value, failed: false };
+}
+
+/** What the summary says instead of the model's words when its output held the prompt's canary. */
+const WITHHELD_SUMMARY: ReviewSummary = {
+  summary:
+    "The model's output for this iteration was withheld: it contained a marker that only the review's " +
+    'instructions hold, a sign that the pull request talked the model out of its instructions. Nothing the ' +
+    'model wrote was posted; the checks below are the app’s own.',
+  verdict: 'Not reviewed by the model: review this iteration by hand.',
+};
+
+/**
+ * The review's summary and verdict: the single chunk's own (it was asked for them with the diff), one light call
+ * over the per-file summaries and findings for a pull request of several chunks, or the fixed words when the
+ * output was withheld or nothing was reviewed.
+ */
+export async function overallSummary(
+  pullRequest: PullRequestDetails,
+  reviewed: ReviewedChunks,
+  merged: MergedFindings,
+  files: FileSummary[],
+  singleChunk: boolean,
+  context: StageContext,
+  guidance: TeamGuidance | undefined,
+): Promise<ReviewSummary> {
+  if (merged.withheld !== undefined) return WITHHELD_SUMMARY;
+  const [first] = reviewed.answers;
+  if (first === undefined) return { summary: 'No text changes to review.', verdict: 'Nothing to review.' };
+  if (singleChunk) return { summary: first.summary, verdict: first.verdict };
+  return (await summarizeReview(pullRequest, files, merged.kept, context, guidance)).summary;
 }

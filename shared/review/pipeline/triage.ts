@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ReviewedFile } from './collectChanges';
+import type { ReviewedFile } from '../domain/changedFile';
 import type { PullRequestDetails } from '../domain/platform';
 import { intentFields, renderFile, renderIntent } from './prompt';
 import {
@@ -9,7 +9,7 @@ import {
   createBoundary,
   newCanary,
 } from '../safety/untrustedBoundary';
-import { callWithRetry, promptRoom, type StageContext } from './stageContext';
+import { callUnderLimit, promptRoom, type StageContext } from './stageContext';
 import { languageRule, type TeamGuidance } from './teamGuidance';
 
 /**
@@ -178,7 +178,7 @@ export async function triageBatch(
     'Files to triage:',
     ...batch.texts.map((text) => boundary.fence('file', text)),
   ].join('\n\n');
-  const result = await callWithRetry(context, () =>
+  const result = await callUnderLimit(context, () =>
     context.model.completeStructured({
       // The summaries are posted in the walkthrough: in the team's language.
       system: [

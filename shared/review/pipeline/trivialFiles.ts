@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { ReviewedFile } from './collectChanges';
+import type { ReviewedFile } from '../domain/changedFile';
 import type { PullRequestReader, PullRequestRef } from '../domain/platform';
 
 /**

@@ -1,6 +1,7 @@
 import type { DiffHunk } from '../../diff/lineDiff';
-import type { ReviewedFile } from '../pipeline/collectChanges';
-import { CONTEXT_LINES, type Finding } from '../pipeline/prompt';
+import type { ReviewedFile } from '../domain/changedFile';
+import { CONTEXT_LINES } from '../domain/changedFile';
+import { type Finding } from '../domain/finding';
 
 export interface InlineFinding {
   finding: Finding;

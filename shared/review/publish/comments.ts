@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { REPOSITORY_CONFIG_FILE, type ConfigProblem } from '../../repository-config';
 import type { FoldedFinding, InlineFinding } from './anchorFindings';
-import { PROMPT_FULL, type SkippedFile } from '../pipeline/collectChanges';
-import type { ReviewAnswer } from '../pipeline/prompt';
+import type { SkippedFile } from '../domain/changedFile';
 import type { FileSummary, ReviewHistoryEntry } from '../domain/reviewStore';
 import {
   capText,
@@ -71,7 +70,8 @@ export function renderFindingComment(item: InlineFinding, links: LinkPolicy = {}
 }
 
 export interface IterationSectionInput {
-  answer: ReviewAnswer;
+  /** The review's summary and verdict; without a files list, its walkthrough is the table. */
+  answer: { summary: string; verdict: string; walkthrough: { path: string; change: string }[] };
   iterationId: number;
   sourceCommitId: string;
   /** Set for an incremental review: the iteration whose source commit was the left side. */
@@ -81,7 +81,6 @@ export interface IterationSectionInput {
   changedFiles: number;
   folded: FoldedFinding[];
   skipped: SkippedFile[];
-  omittedPaths: string[];
   /** Findings of the model not posted because of REVIEW_MAX_FINDINGS. */
   overLimit?: { dropped: number; limit: number };
   /** The app's own notes (input checks, withheld output): fixed text, posted as it is. */
@@ -207,10 +206,7 @@ export function renderIterationSection(input: IterationSectionInput): string {
     }
     lines.push('');
   }
-  const notReviewed = [
-    ...input.skipped,
-    ...input.omittedPaths.map((path) => ({ path, reason: PROMPT_FULL })),
-  ];
+  const notReviewed = input.skipped;
   if (notReviewed.length > 0) {
     lines.push('### Not reviewed', '');
     lines.push(

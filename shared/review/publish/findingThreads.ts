@@ -1,29 +1,9 @@
 import type { InlineFinding } from './anchorFindings';
 import { findingFingerprint, PROPERTY, renderFindingComment } from './comments';
-import { severities, type Finding, type ReviewAnswer } from '../pipeline/prompt';
 import type { ReviewPlan } from '../domain/reviewStore';
 import type { LinkPolicy } from '../safety/sanitizeModelText';
 
-/** How a plan turns findings into threads: bounded, most severe first, each once. */
-
-const rank = (severity: Finding['severity']) => severities.indexOf(severity);
-
-/** What the summary says instead of the model's words when its output held the prompt's canary. */
-export const WITHHELD_ANSWER: ReviewAnswer = {
-  summary:
-    "The model's output for this iteration was withheld: it contained a marker that only the review's " +
-    'instructions hold, a sign that the pull request talked the model out of its instructions. Nothing the ' +
-    'model wrote was posted; the checks below are the app’s own.',
-  walkthrough: [],
-  verdict: 'Not reviewed by the model: review this iteration by hand.',
-  findings: [],
-};
-
-/** At most `maxFindings` findings, the most severe first, and how many were left out. */
-export function boundFindings(findings: readonly Finding[], maxFindings: number) {
-  const kept = [...findings].sort((a, b) => rank(a.severity) - rank(b.severity)).slice(0, maxFindings);
-  return { kept, dropped: findings.length - kept.length };
-}
+/** How a plan turns placed findings into threads: each once. */
 
 /** A thread per placed finding, each once (by fingerprint). */
 export function planThreads(

@@ -1,7 +1,7 @@
 import type { FailSeverity } from '../../config';
 import { PROPERTY } from './comments';
 import type { PullRequestReader, PullRequestRef } from '../domain/platform';
-import { severities } from '../pipeline/prompt';
+import { severities } from '../../config/reviewSettings';
 
 const severityRank = (severity: (typeof severities)[number]) =>
   severities.length - severities.indexOf(severity);

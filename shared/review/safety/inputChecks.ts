@@ -1,7 +1,7 @@
-import type { ReviewedFile } from '../pipeline/collectChanges';
+import type { ReviewedFile } from '../domain/changedFile';
 import { injectionFindingText, injectionSigns } from './injectionCheck';
 import type { PullRequestDetails } from '../domain/platform';
-import type { Finding } from '../pipeline/prompt';
+import type { Finding } from '../domain/finding';
 import { credentialKinds } from './secretScan';
 import { codeSpan } from './sanitizeModelText';
 

@@ -5,8 +5,8 @@ import {
   resolveRepositoryConfig,
   type RepositoryConfigAppDefaults,
   type ResolvedRepositoryConfig,
-} from './index';
-import type { PullRequestIteration, PullRequestReader, PullRequestRef } from '../review/domain/platform';
+} from '../../repository-config';
+import type { PullRequestIteration, PullRequestReader, PullRequestRef } from '../domain/platform';
 
 /** A configuration file is a few kilobytes; a larger one is reported, not read. */
 const MAX_CONFIG_BYTES = 64 * 1024;

@@ -1,0 +1,98 @@
+import type { ReviewContext } from '../context/reviewContext';
+import type { PullRequestRef } from '../domain/platform';
+import type { FileSummary, ReviewCost, ReviewPlan } from '../domain/reviewStore';
+import { anchorFindings } from '../publish/anchorFindings';
+import { renderIterationSection, type SummaryConfiguration } from '../publish/comments';
+import { planThreads } from '../publish/findingThreads';
+import { OVER_BUDGET } from './afford';
+import { TOO_LARGE_FOR_CONTEXT } from './chunking';
+import type { SkippedFile } from '../domain/changedFile';
+import { reviewedIteration, sectionIteration, type PreparedReview } from './collect';
+import { renderCostFooter } from './costAccounting';
+import type { MergedFindings } from './mergeFindings';
+import { MODEL_ERROR } from './reviewChunks';
+import type { ReviewSummary } from './summary';
+
+/**
+ * Stage 7: the plan that is saved before anything is posted. Findings (the model's and the app's own checks')
+ * are placed on changed lines or folded into the summary, each becomes one thread, and the summary section says
+ * what was reviewed, what was not and why, and what it cost. A partial review says so.
+ */
+
+export interface PlanInput {
+  ref: PullRequestRef;
+  prepared: PreparedReview;
+  files: FileSummary[];
+  notReviewed: SkippedFile[];
+  merged: MergedFindings;
+  overall: ReviewSummary;
+  /** Files of the chunks the model answered: only their findings may be placed on lines. */
+  shownPaths: Set<string>;
+  cost: ReviewCost;
+  maxFindings: number;
+  /** The organization's URL: links into it stay links in posted text. */
+  orgUrl: string | undefined;
+  reviewContext: ReviewContext | undefined;
+}
+
+/** Reasons that make a review partial: reviewable text the model did not reach (binaries and limits are listed). */
+const PARTIAL_REASONS = [OVER_BUDGET, MODEL_ERROR, TOO_LARGE_FOR_CONTEXT];
+
+const summaryConfiguration = ({ repositoryConfig }: ReviewContext): SummaryConfiguration => ({
+  highLevelSummary: repositoryConfig.config.reviews.high_level_summary,
+  collapseWalkthrough: repositoryConfig.config.reviews.collapse_walkthrough,
+  changedOnSourceBranch: repositoryConfig.changedOnSourceBranch,
+  problems: repositoryConfig.problems,
+});
+
+export function renderPlan(input: PlanInput, log: { info(message: string): void }): ReviewPlan {
+  const { prepared, files, merged, cost } = input;
+  const { iteration, collected, checks } = prepared;
+  const links = { allowedLinkPrefix: input.orgUrl };
+  const anchored = anchorFindings([...merged.kept, ...checks.findings], collected.files, input.shownPaths);
+  const threads = planThreads(anchored.inline, iteration.id, links);
+  const thisComparison = new Set(prepared.changes.map((change) => change.path));
+  const missing = files.filter(
+    (file) => thisComparison.has(file.path) && PARTIAL_REASONS.includes(file.reason ?? ''),
+  );
+  const partial =
+    missing.length === 0
+      ? undefined
+      : { notReviewed: missing.length, reasons: [...new Set(missing.map((file) => file.reason ?? ''))] };
+  log.info(
+    JSON.stringify({
+      event: 'review-cost',
+      repositoryId: input.ref.repositoryId,
+      pullRequestId: input.ref.pullRequestId,
+      iterationId: iteration.id,
+      calls: cost.calls.length,
+      byTier: cost.byTier,
+      costUsd: cost.totalCostUsd,
+      wallMs: cost.wallMs,
+      notReviewed: partial?.notReviewed ?? 0,
+    }),
+  );
+  return {
+    ...reviewedIteration(prepared),
+    threads,
+    ...(merged.withheld === undefined ? {} : { withheld: merged.withheld }),
+    fileSummaries: files,
+    ...(partial === undefined ? {} : { partial }),
+    cost,
+    summarySection: renderIterationSection({
+      answer: { ...input.overall, walkthrough: [] },
+      ...sectionIteration(prepared),
+      inlineCount: threads.length,
+      folded: anchored.folded,
+      skipped: input.notReviewed,
+      overLimit: { dropped: merged.dropped, limit: input.maxFindings },
+      notices: checks.notices,
+      links,
+      files,
+      footer: renderCostFooter(cost),
+      ...(input.reviewContext === undefined
+        ? {}
+        : { configuration: summaryConfiguration(input.reviewContext) }),
+    }),
+  };
+}

@@ -1,0 +1,122 @@
+import type { PullRequestIteration, PullRequestRef } from './domain/platform';
+import type { ReviewLock, ReviewPlan, ReviewState, ReviewStore } from './domain/reviewStore';
+import type { FailureClass } from './domain/failures';
+import type { Published } from './publishReview';
+import { planMetrics, refFields } from './reviewMetrics';
+import type { PassOutcome, ReviewDependencies } from './reviewRequest';
+
+/**
+ * What a pass leaves behind: the state (what is reviewed, the summary thread, the history), the per-review metrics
+ * event, and for a failure the error as saved, for the next pass and the operator. Every state write is under the
+ * lock.
+ */
+
+export async function recordReviewed(
+  ref: PullRequestRef,
+  deps: ReviewDependencies,
+  lock: ReviewLock,
+  pass: {
+    state: ReviewState;
+    newest: PullRequestIteration;
+    plan: ReviewPlan;
+    published: Published;
+    startedAt: number;
+  },
+): Promise<PassOutcome> {
+  const { state, newest, plan, published } = pass;
+  await deps.store.writeState(
+    ref,
+    {
+      paused: state.paused,
+      lastReviewedIteration: newest.id,
+      lastReviewedSourceCommit: newest.sourceCommitId,
+      summaryThreadId: published.summaryThreadId,
+      history: published.history,
+    },
+    lock,
+  );
+  return {
+    kind: 'reviewed',
+    iterationId: newest.id,
+    mode: plan.mode,
+    posted: published.posted,
+    findings: plan.threads.length,
+  };
+}
+
+export function recordReviewedMetrics(
+  ref: PullRequestRef,
+  deps: ReviewDependencies,
+  pass: { newest: PullRequestIteration; plan: ReviewPlan; published: Published; startedAt: number },
+): void {
+  deps.metrics?.({
+    event: 'ado-reviewer.review',
+    ...refFields(ref),
+    iterationId: pass.newest.id,
+    outcome: 'reviewed',
+    ...planMetrics(pass.plan),
+    posted: pass.published.posted,
+    fixed: pass.published.fixed,
+    durationMs: deps.now().getTime() - pass.startedAt,
+  });
+}
+
+/**
+ * A push not reviewed on purpose: the reason is logged, and said once per iteration as a `notApplicable` status,
+ * so a branch policy requiring the status does not wait for a review that will not come.
+ */
+export async function recordSkipped(
+  ref: PullRequestRef,
+  deps: ReviewDependencies,
+  lock: ReviewLock,
+  input: { state: ReviewState; newest: PullRequestIteration; reason: string; startedAt: number },
+): Promise<PassOutcome> {
+  const { state, newest, reason } = input;
+  deps.log.info(`PR ${ref.pullRequestId} iteration ${newest.id} not reviewed: ${reason}`);
+  if (state.skipped?.iterationId !== newest.id || state.skipped.reason !== reason) {
+    await deps.platform.setStatus(ref, {
+      state: 'notApplicable',
+      description: `Not reviewed: ${reason}`.slice(0, 400),
+      iterationId: newest.id,
+      ...deps.settings.policy.statusContext,
+    });
+    await deps.store.writeState(ref, { ...state, skipped: { iterationId: newest.id, reason } }, lock);
+  }
+  deps.metrics?.({
+    event: 'ado-reviewer.review',
+    ...refFields(ref),
+    iterationId: newest.id,
+    outcome: 'skipped',
+    reason,
+    durationMs: deps.now().getTime() - input.startedAt,
+  });
+  return { kind: 'skipped', reason };
+}
+
+export function recordFailedMetrics(
+  ref: PullRequestRef,
+  deps: ReviewDependencies,
+  pass: { newest: PullRequestIteration; failure: FailureClass; startedAt: number },
+): void {
+  deps.metrics?.({
+    event: 'ado-reviewer.review',
+    ...refFields(ref),
+    iterationId: pass.newest.id,
+    outcome: 'failed',
+    reason: pass.failure,
+    durationMs: deps.now().getTime() - pass.startedAt,
+  });
+}
+
+/**
+ * Adds the error to the state as saved now, not to the copy read when the pass began: a write since (this pass's,
+ * or another job's) must not be undone.
+ */
+export async function recordError(
+  ref: PullRequestRef,
+  store: ReviewStore,
+  lock: ReviewLock,
+  lastError: NonNullable<ReviewState['lastError']>,
+): Promise<void> {
+  await store.writeState(ref, { ...(await store.readState(ref)), lastError }, lock);
+}

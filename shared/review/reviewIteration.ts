@@ -1,0 +1,130 @@
+import { failureDetails } from './safety/failureDetails';
+import { withRepositoryPolicy } from '../config/reviewSettings';
+import { buildReviewContext } from './context/reviewContext';
+import { chooseIteration, decideAutomaticReview, incrementalBase } from './decideReview';
+import {
+  classifyFailure,
+  failureDescription,
+  markingModelErrors,
+  ModelCallError,
+  newCorrelationId,
+  ReviewFailedError,
+} from './domain/failures';
+import { handOverOf } from './domain/handOver';
+import type { PullRequestRef } from './domain/platform';
+import type { ReviewLock } from './domain/reviewStore';
+import { planReview } from './pipeline/planReview';
+import { teamPlan } from './publish/teamPlan';
+import { publishPlan, setGateStatus, statusSetter } from './publishReview';
+import {
+  recordError,
+  recordFailedMetrics,
+  recordReviewed,
+  recordReviewedMetrics,
+  recordSkipped,
+} from './recordReview';
+import type { PassOutcome, ReviewDependencies, ReviewRequest } from './reviewRequest';
+
+/**
+ * One pass over a pull request: read what is there, decide what to review, plan it (or take the plan an earlier
+ * try saved), publish it and record the result. A failure leaves the pull request an `error` status with a fixed
+ * sentence and an id; handing over (lost lock, deadline) is not a failure and writes nothing more.
+ */
+export async function reviewNewestIteration(
+  ref: PullRequestRef,
+  deps: ReviewDependencies,
+  lock: ReviewLock,
+  request: ReviewRequest,
+): Promise<PassOutcome> {
+  const { platform, store } = deps;
+  const startedAt = deps.now().getTime();
+  // Independent reads, together: each is a round trip before the review can start.
+  const [pullRequest, ownId, iterations, state] = await Promise.all([
+    platform.getPullRequest(ref),
+    platform.getOwnIdentityId(),
+    platform.listIterations(ref),
+    store.readState(ref),
+  ]);
+  const choice = chooseIteration({
+    pullRequest,
+    ownId,
+    iterations,
+    state,
+    request,
+    policy: deps.settings.policy,
+  });
+  if (choice.kind === 'skip') return { kind: 'skipped', reason: choice.reason };
+  const { newest, full } = choice;
+
+  const { team, policy: appPolicy } = deps.settings;
+  const teamSettings = { ...team, appDefaults: appPolicy };
+  const context = await buildReviewContext(platform, store, ref, newest, teamSettings, deps.log);
+  for (const problem of context.configProblems) deps.log.warn(`PR ${ref.pullRequestId}: ${problem}`);
+  const config = context.repositoryConfig.config;
+  const settings = withRepositoryPolicy(deps.settings, config.reviews.status_policy);
+  const automatic = decideAutomaticReview(request, config, pullRequest, ownId, state);
+  if (automatic.kind === 'draft') return { kind: 'skipped', reason: 'draft pull request' };
+  if (automatic.kind === 'blocked') {
+    return recordSkipped(ref, deps, lock, { state, newest, reason: automatic.reason, startedAt });
+  }
+
+  const setStatus = statusSetter(ref, platform, newest.id, settings.policy);
+  await setStatus('pending', 'Review in progress');
+  try {
+    // A plan saved by an earlier try is posted as it is; a new one is saved before anything is posted.
+    const base = full ? undefined : incrementalBase(iterations, newest, state);
+    const requestKey = full && request.kind === 'command' ? request.key : undefined;
+    const planning = { ...deps, settings, model: markingModelErrors(deps.model), reviewContext: context };
+    const plan =
+      (await store.readPlan(ref, newest.id, requestKey)) ??
+      (await store.writePlan(
+        ref,
+        teamPlan(
+          await planReview(
+            ...([ref, planning, pullRequest, newest, base] as const),
+            base === undefined ? undefined : await store.readPlan(ref, base.id),
+          ),
+          context,
+          requestKey,
+        ),
+        lock,
+      ));
+
+    const reviewedAt = deps.now().toISOString();
+    const published = await publishPlan(ref, platform, {
+      plan,
+      state,
+      ownId,
+      iterations,
+      newest,
+      context,
+      reviewedAt,
+    });
+    const outcome = await recordReviewed(ref, deps, lock, { state, newest, plan, published, startedAt });
+    await setGateStatus(ref, platform, plan, ownId, settings.policy, setStatus);
+    recordReviewedMetrics(ref, deps, { newest, plan, published, startedAt });
+    return outcome;
+  } catch (error) {
+    // Handing over is not a failure: no error to record or show, and this job may not write any more.
+    if (handOverOf(error) !== undefined) throw error;
+    // The pull request and the stored state get a fixed sentence and an id; the details go to the log under it.
+    const failure = classifyFailure(error);
+    const correlationId = newCorrelationId();
+    deps.log.warn(
+      `Review of PR ${ref.pullRequestId} iteration ${newest.id} failed (${failure}, ref ${correlationId}): ` +
+        failureDetails(error),
+    );
+    recordFailedMetrics(ref, deps, { newest, failure, startedAt });
+    const lastError = { at: deps.now().toISOString(), iterationId: newest.id, failure, correlationId };
+    await recordError(ref, store, lock, lastError).catch(() => undefined);
+    // Never leave the PR showing "in progress": say that the review failed, and why in words the app chose.
+    await setStatus('error', failureDescription(failure, correlationId)).catch((statusError: unknown) =>
+      deps.log.warn(`Could not set the error status (ref ${correlationId}): ${failureDetails(statusError)}`),
+    );
+    throw new ReviewFailedError(
+      failure,
+      correlationId,
+      error instanceof ModelCallError ? error.original : error,
+    );
+  }
+}
