@@ -1,8 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { llmEndpointHost, tryGetConfig, type AppConfig } from '../shared/config';
 import { errorMessage } from '../shared/errors/errorMessage';
-import { createJobQueue } from '../shared/queue/jobQueue';
-import { getProcessSecretStore } from '../shared/secrets/secretStore';
+import { reviewQueue, secretStore } from '../shared/composition/processRoot';
 import { authenticateDelivery, resolveWebhookCredentials } from '../shared/webhook/authenticateDelivery';
 
 /** Which models each tier tries, in order, and where: the resolved model settings, without a secret. */
@@ -31,7 +30,7 @@ async function handleHealth(request: HttpRequest, context: InvocationContext): P
   }
   const { config } = loaded;
   // Key Vault unreadable counts as unauthenticated here: the answer is then the short one.
-  const credentials = await resolveWebhookCredentials(config.webhook, getProcessSecretStore()).catch(
+  const credentials = await resolveWebhookCredentials(config.webhook, secretStore()).catch(
     (error: unknown) => {
       context.warn(`Health check: webhook credentials unavailable: ${errorMessage(error)}`);
       return undefined;
@@ -44,7 +43,7 @@ async function handleHealth(request: HttpRequest, context: InvocationContext): P
   // Loaded only here: the Azure DevOps client stays out of the entry's cold start.
   const azureDevOps = authenticated
     ? import('../shared/azure-devops/organizationHealth').then(({ checkOrganizations }) =>
-        checkOrganizations(config.azureDevOps.organizations, getProcessSecretStore(), (message) =>
+        checkOrganizations(config.azureDevOps.organizations, secretStore(), (message) =>
           context.warn(message),
         ),
       )
@@ -54,7 +53,7 @@ async function handleHealth(request: HttpRequest, context: InvocationContext): P
     reachable: true,
   };
   try {
-    await createJobQueue(config.storage, config.queue.name).checkReachable();
+    await reviewQueue(config).checkReachable();
   } catch (error) {
     context.warn(`Health check: review queue unreachable: ${errorMessage(error)}`);
     queue = {

@@ -1,6 +1,7 @@
 import { app, type EventGridEvent, type InvocationContext } from '@azure/functions';
 import { handleSecretEvents } from '../shared/secrets/secretEvents';
-import { getProcessSecretStore, type SecretStore } from '../shared/secrets/secretStore';
+import { secretStore } from '../shared/composition/processRoot';
+import type { SecretStore } from '../shared/secrets/secretStore';
 
 /**
  * Key Vault secret events delivered by Event Grid (infra/app/key-vault-events.bicep). The store is the one this
@@ -20,6 +21,6 @@ export function createKeyVaultSecretEventsHandler(getStore: () => SecretStore | 
   };
 }
 
-export const handleKeyVaultSecretEvents = createKeyVaultSecretEventsHandler(getProcessSecretStore);
+export const handleKeyVaultSecretEvents = createKeyVaultSecretEventsHandler(secretStore);
 
 app.eventGrid('keyVaultSecretEvents', { handler: handleKeyVaultSecretEvents });

@@ -1,8 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { tryGetConfig, type AppConfig } from '../shared/config';
 import { errorDescription } from '../shared/errors/errorMessage';
-import { createJobQueue, type JobQueue } from '../shared/queue/jobQueue';
-import { getProcessSecretStore, type SecretStore } from '../shared/secrets/secretStore';
+import { webhookPorts } from '../shared/composition/processRoot';
+import type { JobQueue } from '../shared/queue/jobQueue';
+import type { SecretStore } from '../shared/secrets/secretStore';
 import { acceptDelivery } from '../shared/webhook/acceptDelivery';
 import { resolveDeliveryCredentials } from '../shared/webhook/authenticateDelivery';
 import { readBoundedBody } from '../shared/webhook/requestBody';
@@ -61,10 +62,7 @@ export function createWebhookHandler(ports: WebhookPorts) {
 }
 
 /** Receives Azure DevOps service-hook deliveries and queues review jobs. */
-const handleWebhook = createWebhookHandler({
-  createQueue: (config) => createJobQueue(config.storage, config.queue.name),
-  secretStore: getProcessSecretStore,
-});
+const handleWebhook = createWebhookHandler(webhookPorts);
 
 app.http('webhook', {
   route: 'azure_webhooks',

@@ -1,18 +1,7 @@
-import { failureDetails } from '../review/safety/failureDetails';
-import { credentialFor } from '../azure-devops/azureDevOpsCredential';
-import { createAzureDevOpsPlatform } from '../azure-devops/azureDevOpsPlatform';
-import { getConfig, reviewSettingsOf, type AppConfig } from '../config';
-import { organizationOfJob, type AzureDevOpsOrganization } from '../config/azureDevOpsSettings';
-import { createChatModel } from '../llm/createChatModel';
-import { createUsageLedger, type UsageLedger } from '../llm/usageLedger';
-import { DEFAULT_RETRY_POLICY } from '../llm/retryPolicy';
-import { createJobQueue } from '../queue/jobQueue';
+import type { JobContext } from '../composition/jobDependencies';
+import { jobDependencies, poisonedJobDependencies } from '../composition/processRoot';
+import { getConfig } from '../config';
 import { parseReviewJob, type ReviewJob } from '../queue/reviewJob';
-import { createSecretReader } from '../secrets/readSecret';
-import { openRefreshingSecret, secretRereader } from '../secrets/refreshingSecret';
-import { getProcessSecretStore } from '../secrets/secretStore';
-import { createBlobReviewStore } from '../storage/blobReviewStore';
-import type { PullRequestPlatform } from '../review/domain/platform';
 import { answerComment } from '../review/conversation/answerComment';
 import {
   classifyFailure,
@@ -22,66 +11,10 @@ import {
   ReviewFailedError,
 } from '../review/domain/failures';
 import { reviewPullRequest } from '../review/reviewPullRequest';
-import type { ReviewDependencies } from '../review/reviewRequest';
-
-export interface JobContext {
-  dequeueCount: number;
-  /** When the host started the invocation (ms since the epoch): the job's deadline counts from it. */
-  startedAt?: number;
-  /** The Functions host's logger: an object after the message becomes structured fields (custom dimensions). */
-  log: {
-    info(message: string, ...fields: unknown[]): void;
-    warn(message: string): void;
-    error(message: string): void;
-  };
-}
-
-/** The configured organization the job names (the default one when it names none); never a URL from the job. */
-function organizationOf(config: AppConfig, job: ReviewJob): AzureDevOpsOrganization {
-  const organization = organizationOfJob(config.azureDevOps, job.organization);
-  if (organization === undefined)
-    throw new Error(`Job ${job.eventId} names organization ${job.organization}, which is not configured`);
-  return organization;
-}
-
-/** Review state is kept per organization; the default one's stays where it was before there could be several. */
-const stateKeyOf = (config: AppConfig, organization: AzureDevOpsOrganization) =>
-  organization === config.azureDevOps.organizations[0] ? undefined : organization.key;
-
-/**
- * The Azure DevOps client for the organization, signed as its settings say: a PAT read through the secret cache and
- * read again from Key Vault at its first refusal (a 401 or a sign-in page), so a rotated PAT works at once on every
- * instance; or a managed identity's or service principal's token, refreshed before it expires and on refusal.
- */
-async function platformFor(organization: AzureDevOpsOrganization): Promise<PullRequestPlatform> {
-  return createAzureDevOpsPlatform(
-    organization.url,
-    await credentialFor(organization, getProcessSecretStore()),
-  );
-}
-
-/**
- * The configured provider's model, its secrets read through the secret cache like the PAT; every call's usage as
- * the provider reported it goes to `usage`, for the review's cost accounting.
- */
-async function modelFor(config: AppConfig, usage: UsageLedger) {
-  const store = getProcessSecretStore();
-  return createChatModel(config.llm, {
-    readSecret: createSecretReader(store),
-    openSecret: (source, setting) => openRefreshingSecret(source, setting, store),
-    rereadSecret: secretRereader(store),
-    onUsage: usage.record,
-  });
-}
+import { failureDetails } from '../review/safety/failureDetails';
 
 /** How soon a job that handed over runs again: long enough for its lock to be released. */
 const HAND_OVER_DELAY_SECONDS = 1;
-
-const refOf = (job: ReviewJob) => ({
-  projectId: job.projectId,
-  repositoryId: job.repositoryId,
-  pullRequestId: job.pullRequestId,
-});
 
 /** The queue function's work: build the real collaborators from configuration and run the review. */
 export async function runReviewJob(message: unknown, context: JobContext): Promise<void> {
@@ -100,42 +33,13 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
 
 async function runParsedJob(job: ReviewJob, context: JobContext): Promise<void> {
   const config = getConfig();
-  const organization = organizationOf(config, job);
-  const platform = await platformFor(organization);
-
-  const store = createBlobReviewStore(
-    config.storage,
-    config.state.container,
-    stateKeyOf(config, organization),
-  );
+  const { ref, platform, store, review, requeue: send } = await jobDependencies(config, job, context);
   const requeue = async (activity: string) => {
     // Another instance holds this lock and will finish; look again later in case this event came just after.
-    await createJobQueue(config.storage, config.queue.name).send(job, {
-      delaySeconds: config.review.busyRetrySeconds,
-    });
+    await send(config.review.busyRetrySeconds);
     context.log.info(
       `PR ${job.pullRequestId}: ${activity} is running elsewhere; job ${job.eventId} will look again later`,
     );
-  };
-
-  const ref = refOf(job);
-  const usage = createUsageLedger();
-  const settings = reviewSettingsOf(config.review, config.llm, organization.url);
-  const reviewDependencies: ReviewDependencies = {
-    platform,
-    model: await modelFor(config, usage),
-    usage,
-    store,
-    log: context.log,
-    settings,
-    now: () => new Date(),
-    deadline: {
-      at: new Date((context.startedAt ?? Date.now()) + config.review.jobDeadlineSeconds * 1000),
-      modelCallMs: config.llm.timeoutMs * (DEFAULT_RETRY_POLICY.maxRetries + 1),
-    },
-    metrics: config.review.metricsEnabled
-      ? (event) => context.log.info(`Review metrics for PR ${event.pullRequestId}`, event)
-      : undefined,
   };
 
   if (job.kind === 'comment') {
@@ -157,12 +61,12 @@ async function runParsedJob(job: ReviewJob, context: JobContext): Promise<void> 
     try {
       const outcome = await answerComment(ref, job.threadId, job.commentId, {
         platform,
-        model: reviewDependencies.model,
+        model: review.model,
         store,
         log: context.log,
-        settings,
-        review: (request) => reviewPullRequest(ref, reviewDependencies, request),
-        now: reviewDependencies.now,
+        settings: review.settings,
+        review: (request) => reviewPullRequest(ref, review, request),
+        now: review.now,
       });
       context.log.info(
         `Comment ${job.commentId} (thread ${job.threadId}) on PR ${job.pullRequestId}: ${JSON.stringify(outcome)}`,
@@ -174,13 +78,11 @@ async function runParsedJob(job: ReviewJob, context: JobContext): Promise<void> 
     return;
   }
 
-  const outcome = await reviewPullRequest(ref, reviewDependencies);
+  const outcome = await reviewPullRequest(ref, review);
   if (outcome.kind === 'busy') return requeue('a review');
   if (outcome.kind === 'handedOver') {
     // Progress is saved; a fresh invocation (with a fresh time budget) continues shortly.
-    await createJobQueue(config.storage, config.queue.name).send(job, {
-      delaySeconds: HAND_OVER_DELAY_SECONDS,
-    });
+    await send(HAND_OVER_DELAY_SECONDS);
     context.log.info(
       `Job ${job.eventId} for PR ${job.pullRequestId} handed over (${outcome.reason}) after ` +
         `${JSON.stringify(outcome.passes)}; re-enqueued`,
@@ -199,13 +101,9 @@ async function runParsedJob(job: ReviewJob, context: JobContext): Promise<void> 
 export async function reportPoisonedJob(message: unknown, context: JobContext): Promise<void> {
   const job = parseReviewJob(message);
   const config = getConfig();
-  const ref = refOf(job);
-  const organization = organizationOf(config, job);
-  const state = await createBlobReviewStore(
-    config.storage,
-    config.state.container,
-    stateKeyOf(config, organization),
-  ).readState(ref);
+  const ref = { projectId: job.projectId, repositoryId: job.repositoryId, pullRequestId: job.pullRequestId };
+  const poisoned = await poisonedJobDependencies(config, job);
+  const state = await poisoned.store.readState(ref);
   // Only the class and id the review recorded (older states carried raw text: it is not shown).
   const recorded = isFailureClass(state.lastError?.failure) ? state.lastError : undefined;
   const failure = recorded?.failure ?? 'unexpected';
@@ -215,7 +113,7 @@ export async function reportPoisonedJob(message: unknown, context: JobContext): 
       `poison queue. Last error: ${failure} (ref ${correlationId}${recorded ? ', details logged under it' : ', none recorded'})`,
   );
   if (job.kind !== 'pullRequest') return;
-  const platform = await platformFor(organization);
+  const platform = await poisoned.platform();
   const iterations = await platform.listIterations(ref);
   await platform.setStatus(ref, {
     state: 'error',
