@@ -33,7 +33,7 @@ type Io = {
   cwd: string;
 };
 
-export const REVIEW_LOCAL_USAGE =
+const REVIEW_LOCAL_USAGE =
   'usage: ado-reviewer review-local --base <ref> [--head <ref>] [--dry-run] [--max-files <n>]\n' +
   '  Reviews the changes of <head> (default HEAD) since its merge base with <base>, in the git repository of the\n' +
   '  current directory, as the app reviews a pull request, and prints the findings instead of posting them.\n' +

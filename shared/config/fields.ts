@@ -14,19 +14,21 @@ export const booleanSetting = (fallback: boolean) =>
     .optional()
     .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
 
-export const positiveInt = (fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return fallback;
-      const parsed = Number(value);
-      if (!Number.isInteger(parsed) || parsed <= 0) {
-        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${value}"` });
-        return z.NEVER;
-      }
-      return parsed;
-    });
+/** A positive whole number, or undefined when unset. */
+export const optionalPositiveInt = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed <= 0) {
+      ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${value}"` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+export const positiveInt = (fallback: number) => optionalPositiveInt.transform((value) => value ?? fallback);
 
 const httpUrl = z
   .string()

@@ -1,19 +1,16 @@
 /** The settings, by concern: the app's (appSettings), the model's, the review limits, Key Vault's, review-local's. */
 export * from './appSettings';
 export { ConfigError, type SecretSource } from './fields';
-export { getKeyVaultConfig, parseKeyVaultConfig, type KeyVaultConfig } from './keyVaultSettings';
+export { getKeyVaultConfig, parseKeyVaultConfig } from './keyVaultSettings';
 export {
   literalSecretValues,
   llmEndpointHost,
   type LlmConfig,
-  type LlmProvider,
-  type LlmSettings,
   type ModelChoice,
   type TierMap,
 } from './llmSettings';
 export {
   reviewSettingsOf,
-  withRepositoryPolicy,
   type FailSeverity,
   type ReviewPolicy,
   type ReviewSettings,

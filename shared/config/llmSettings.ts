@@ -21,7 +21,7 @@ import {
  */
 
 const llmProviders = ['openai', 'azure-openai', 'bedrock-anthropic'] as const;
-export type LlmProvider = (typeof llmProviders)[number];
+type LlmProvider = (typeof llmProviders)[number];
 
 /** The literal secrets; the app also accepts `<NAME>_SECRET_NAME` for the first four (appSettings' SECRETS). */
 const llmSecretShape = {
@@ -181,7 +181,7 @@ type ProviderSettings =
       sessionToken?: string;
     };
 
-export type LlmSettings = CommonLlmSettings & ProviderSettings;
+type LlmSettings = CommonLlmSettings & ProviderSettings;
 
 /** Where each provider's secrets come from; the ones a provider does not use are undefined. */
 interface LlmSecrets {

@@ -1,23 +1,10 @@
 import { z } from 'zod';
-import { positiveInt } from './fields';
+import { optionalPositiveInt, positiveInt } from './fields';
 
 /**
  * How much model work one review may spend, and how it is spread: the token budget across every call of a review,
  * the calls in flight at once, the context each tier's model holds, and the price table for the cost estimate.
  */
-
-const optionalPositiveInt = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed <= 0) {
-      ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${value}"` });
-      return z.NEVER;
-    }
-    return parsed;
-  });
 
 /** USD per million tokens, per model name (a prefix matches versions: `gpt-4.1` covers `gpt-4.1-2025-04-14`). */
 export type PriceOverrides = Record<string, { input: number; output: number }>;
@@ -47,7 +34,7 @@ const pricesSetting = z
     return result.data;
   });
 
-export const DEFAULT_TOKEN_BUDGET = 3_000_000;
+const DEFAULT_TOKEN_BUDGET = 3_000_000;
 
 export const reviewBudgetShape = {
   /** Tokens in and out across every model call of one review; unset: REVIEW_MAX_PROMPT_CHARS's, else the default. */

@@ -1,7 +1,7 @@
 import { optionalString, positiveInt } from './fields';
 
 /** Files that usually hold credentials: never sent to the model unless REVIEW_SECRET_FILES says otherwise. */
-export const DEFAULT_SECRET_FILE_PATTERNS = [
+const DEFAULT_SECRET_FILE_PATTERNS = [
   '.env',
   '.env.*',
   '*.pem',

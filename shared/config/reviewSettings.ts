@@ -84,7 +84,7 @@ export const maxDiffCharsOf = (budget: Pick<ReviewBudget, 'tokenBudget'>) =>
   DIFF_CHARS_PER_BUDGET_TOKEN * budget.tokenBudget;
 
 /** The review settings as the environment gave them (AppConfig.review, or review-local's). */
-export type ReviewEnvironment = Omit<ReviewLimits, 'maxPromptChars'> &
+type ReviewEnvironment = Omit<ReviewLimits, 'maxPromptChars'> &
   ReviewBudget &
   ReviewSafetySettings &
   ReviewPolicy & { organizationConfigYaml?: string; learningsEnabled: boolean };

@@ -21,7 +21,7 @@ export interface LocalReview {
   ref: PullRequestRef;
 }
 
-export class GitCommandError extends Error {
+class GitCommandError extends Error {
   constructor(
     message: string,
     readonly exitCode: number | undefined,
@@ -105,7 +105,7 @@ function changeFlags(status: string): { kind: ChangeKind; flags: string[] } {
  * Parses `git diff --raw -z`: `:oldMode newMode oldId newId status` NUL path NUL, with a second path for renames.
  * Symbolic links and submodules are marked `special` (from their modes): they have no text to review.
  */
-export function parseRawDiff(output: string): FileChange[] {
+function parseRawDiff(output: string): FileChange[] {
   const fields = output.split('\0');
   const changes: FileChange[] = [];
   for (let index = 0; index < fields.length - 1;) {

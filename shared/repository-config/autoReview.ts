@@ -12,7 +12,7 @@ export function reportedSeverities(config: RepositoryConfig): readonly Severity[
   return severitiesByProfile[config.reviews.profile];
 }
 
-export type AutoReviewDecision = { review: true } | { review: false; reason: string };
+type AutoReviewDecision = { review: true } | { review: false; reason: string };
 
 const branchName = (ref: string) => ref.replace(/^refs\/heads\//, '');
 

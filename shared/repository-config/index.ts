@@ -1,13 +1,10 @@
 /** A repository's `.ado-reviewer.yaml`: schema, parsing, layers, and the decisions a review takes from it. */
 export { isPathIncluded, instructionsFor } from './pathRules';
-export { reportedSeverities, shouldAutoReview, type AutoReviewDecision } from './autoReview';
+export { reportedSeverities, shouldAutoReview } from './autoReview';
 export {
   parseRepositoryConfig,
   readRepositoryConfigLayer,
-  type ConfigLayerReading,
   type ConfigProblem,
-  type IgnoredKey,
-  type ParsedRepositoryConfig,
 } from './parseRepositoryConfig';
 export {
   mergeLayers,
@@ -19,9 +16,6 @@ export {
 export {
   REPOSITORY_CONFIG_FILE,
   repositoryConfigSchema,
-  type PathInstruction,
   type RepositoryConfig,
-  type RepositoryConfigLayer,
-  type ReviewProfile,
 } from './repositoryConfigSchema';
 export { JSON_SCHEMA_PATH, repositoryConfigJsonSchema } from './jsonSchema';

@@ -36,7 +36,7 @@ export interface ConfigLayerReading {
   ignored: IgnoredKey[];
 }
 
-export interface ParsedRepositoryConfig {
+interface ParsedRepositoryConfig {
   /** The effective configuration: the file's valid keys over the defaults. */
   config: RepositoryConfig;
   problems: ConfigProblem[];

@@ -136,7 +136,6 @@ export const repositoryConfigSchema = z
   .describe(`ado-reviewer repository configuration (${REPOSITORY_CONFIG_FILE})`);
 
 export type RepositoryConfig = z.infer<typeof repositoryConfigSchema>;
-export type ReviewProfile = RepositoryConfig['reviews']['profile'];
 export type PathInstruction = RepositoryConfig['reviews']['path_instructions'][number];
 
 /** What one file (or layer) set: any key may be missing; lists are whole. */

@@ -10,7 +10,7 @@ import type { ReviewRequest } from './reviewRequest';
  * and against which, or why it reviews none. Pure, so each rule is tested on its own.
  */
 
-export type IterationChoice =
+type IterationChoice =
   { kind: 'skip'; reason: string } | { kind: 'review'; newest: PullRequestIteration; full: boolean };
 
 /** The newest iteration, unless the pull request is closed, the bot's (or an ignored identity's), or reviewed. */
@@ -38,7 +38,7 @@ export function chooseIteration(read: {
   return { kind: 'review', newest, full };
 }
 
-export type AutomaticReviewDecision =
+type AutomaticReviewDecision =
   /** A draft gets no status: it is reviewed when published, and a status now would read as a review. */
   | { kind: 'draft' }
   /** Not reviewed on purpose (paused, `ignore`, auto_review): said once per iteration as a status. */

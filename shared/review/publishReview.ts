@@ -26,7 +26,7 @@ export interface Published {
   history: ReviewHistoryEntry[];
 }
 
-export interface PublishInput {
+interface PublishInput {
   plan: ReviewPlan;
   state: ReviewState;
   ownId: string;

@@ -1,21 +1,14 @@
-import type { ReviewSettings } from '../config/reviewSettings';
-import type { ChatModel } from '../llm/chatModel';
-import type { UsageLedger } from '../llm/usageLedger';
 import type { JobDeadline } from './domain/jobDeadline';
 import type { PullRequestPlatform } from './domain/platform';
 import type { ReviewStore } from './domain/reviewStore';
+import type { PipelineDependencies } from './pipeline/collect';
 import type { ReviewMetricsSink } from './reviewMetrics';
 
 /** What a pull request's review is run with: its ports, the resolved settings, and the job's clock and limits. */
-export interface ReviewDependencies {
+export interface ReviewDependencies extends Omit<PipelineDependencies, 'platform' | 'reviewContext'> {
+  /** Reads and, fenced by the lock, writes. */
   platform: PullRequestPlatform;
-  model: ChatModel;
   store: ReviewStore;
-  log: { info(message: string): void; warn(message: string): void };
-  settings: ReviewSettings;
-  /** The job's provider-reported usage (createChatModel's onUsage). */
-  usage: UsageLedger;
-  now: () => Date;
   /** When the job must hand over by (none: no limit, as for a local run). */
   deadline?: JobDeadline;
   /** Where the per-review metrics event goes (ENABLE_METRICS); none: not sent. */

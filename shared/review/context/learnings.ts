@@ -10,7 +10,7 @@ import { maskCredentials } from '../safety/secretScan';
  */
 
 /** A learning is a sentence or two; more is not a rule a reviewer can apply. */
-export const MAX_LEARNING_CHARS = 500;
+const MAX_LEARNING_CHARS = 500;
 /** The most learnings shown in one prompt (the newest that apply). */
 const MAX_LEARNINGS_IN_PROMPT = 20;
 

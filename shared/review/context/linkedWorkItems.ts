@@ -7,7 +7,7 @@ import { maskCredentials } from '../safety/secretScan';
  * Written by people, so untrusted: bounded here (count and length), and fenced wherever a prompt shows them.
  */
 
-export const MAX_LINKED_WORK_ITEMS = 5;
+const MAX_LINKED_WORK_ITEMS = 5;
 const MAX_TITLE_CHARS = 300;
 const MAX_FIELD_CHARS = 2_000;
 

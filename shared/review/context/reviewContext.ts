@@ -17,7 +17,7 @@ import {
 } from './repositoryConfigFile';
 
 /** The app settings teams are steered by (shared/config/teamSettings.ts), as a review uses them. */
-export interface TeamReviewSettings extends TeamConfigSources {
+interface TeamReviewSettings extends TeamConfigSources {
   learningsEnabled: boolean;
 }
 

@@ -31,7 +31,7 @@ export interface CommentDependencies {
   now: () => Date;
 }
 
-export type CommentOutcome =
+type CommentOutcome =
   | { kind: 'skipped'; reason: string }
   | { kind: 'answered'; as: 'question' | 'conversation' | 'command' }
   /** The pull request's review lock is held: the job should look again later. */

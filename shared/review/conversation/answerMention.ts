@@ -12,23 +12,19 @@ import type {
 import { capText, sanitizeMarkdown } from '../safety/sanitizeModelText';
 import { maskCredentials } from '../safety/secretScan';
 import {
-  boundaryRule,
-  canaryRule,
+  type Boundary,
   containsCanary,
   createBoundary,
-  newCanary,
-  type Boundary,
+  fencedInstructions,
 } from '../safety/untrustedBoundary';
 
-export const threadReplySchema = z.object({
+const threadReplySchema = z.object({
   reply: z.string().describe('The answer to post in the thread, in Markdown: direct, specific, brief.'),
 });
 
-const REPLY_INSTRUCTIONS = [
-  'You are ado-reviewer, a careful senior engineer, answering a question addressed to you in an Azure DevOps pull',
-  'request discussion. Answer the last comment, using the code excerpt when there is one. Be direct and brief; say',
-  'so when you are not sure. Write plain Markdown: no images, no HTML, no links, no mentions.',
-].join('\n');
+const REPLY_INSTRUCTIONS = `You are ado-reviewer, a careful senior engineer, answering a question addressed to you in an Azure DevOps pull
+request discussion. Answer the last comment, using the code excerpt when there is one. Be direct and brief; say
+so when you are not sure. Write plain Markdown: no images, no HTML, no links, no mentions.`;
 
 /** A reply is one comment: well under Azure DevOps' 150,000 characters whatever the model writes. */
 const MAX_REPLY_CHARS = 20_000;
@@ -54,7 +50,7 @@ export interface TeamPromptContext {
   workItems: string;
 }
 
-export type MentionOutcome = { kind: 'answered' } | { kind: 'skipped'; reason: string };
+type MentionOutcome = { kind: 'answered' } | { kind: 'skipped'; reason: string };
 
 /** Azure DevOps writes a mention of an identity into the comment's Markdown as `@<identity id>`. */
 const mentions = (content: string, identityId: string) => content.toLowerCase().includes(`@<${identityId}>`);
@@ -109,6 +105,12 @@ export function discussionLines(thread: ThreadDetails, ownId: string, commentId:
   return first === 0 ? lines : [`(${first} earlier comments not shown)`, ...lines.slice(first)];
 }
 
+/** The team's texts of a prompt, for the boundary to avoid. */
+export const teamTexts = (team: TeamPromptContext | undefined) => [
+  team?.learnings ?? '',
+  team?.workItems ?? '',
+];
+
 /** The team's learnings and the linked work items, each fenced, for a prompt (nothing when there are none). */
 export function teamSections(boundary: Boundary, team: TeamPromptContext | undefined): string[] {
   return [
@@ -121,8 +123,24 @@ export function teamSections(boundary: Boundary, team: TeamPromptContext | undef
   ];
 }
 
-export type CommentToAnswer =
-  { skipped: string } | { ownId: string; thread: ThreadDetails; comment: ThreadComment };
+/**
+ * A reply asked of the light model; an answer that holds the prompt's canary is never posted (logged under an id,
+ * with `where` the comment answered).
+ */
+export async function askForReply<T>(
+  deps: Pick<MentionDependencies, 'model' | 'log'>,
+  request: { system: string; canary: string; user: string; schema: z.ZodType<T>; schemaName: string },
+  where: string,
+): Promise<{ answer: T } | { skipped: string }> {
+  const { canary, ...asked } = request;
+  const answer = await deps.model.completeStructured({ ...asked, tier: 'light' });
+  if (!containsCanary(answer, canary)) return { answer };
+  const correlationId = newCorrelationId();
+  deps.log.info(`${where}: ${FAILURE_MESSAGES['model-output-blocked']}; no reply (ref ${correlationId})`);
+  return { skipped: `model output blocked (ref ${correlationId})` };
+}
+
+type CommentToAnswer = { skipped: string } | { ownId: string; thread: ThreadDetails; comment: ThreadComment };
 
 /** The comment a job names, unless it is gone or written by the app or an ignored identity (never answered). */
 export async function commentToAnswer(
@@ -172,14 +190,8 @@ export async function answerMention(
   const excerpt = await codeExcerpt(platform, ref, thread);
   const team = await deps.teamContext?.(thread.filePath);
   const title = `Pull request: ${pullRequest.title}`;
-  const boundary = createBoundary([
-    title,
-    excerpt ?? '',
-    team?.learnings ?? '',
-    team?.workItems ?? '',
-    ...conversation,
-  ]);
-  const canary = newCanary();
+  const boundary = createBoundary([title, excerpt ?? '', ...teamTexts(team), ...conversation]);
+  const { system, canary } = fencedInstructions(boundary, REPLY_INSTRUCTIONS);
   const user = [
     boundary.fence('pull-request', maskCredentials(title)),
     ...teamSections(boundary, team),
@@ -188,20 +200,10 @@ export async function answerMention(
     'Discussion so far (oldest first):',
     boundary.fence('discussion', maskCredentials(conversation.join('\n'))),
   ].join('\n');
-  const answer = await deps.model.completeStructured({
-    system: [REPLY_INSTRUCTIONS, boundaryRule(boundary), canaryRule(canary)].join('\n'),
-    user,
-    schema: threadReplySchema,
-    schemaName: 'thread_reply',
-    tier: 'light',
-  });
-  if (containsCanary(answer, canary)) {
-    const correlationId = newCorrelationId();
-    deps.log.info(
-      `Comment ${commentId} in thread ${threadId}: ${FAILURE_MESSAGES['model-output-blocked']}; no reply (ref ${correlationId})`,
-    );
-    return { kind: 'skipped', reason: `model output blocked (ref ${correlationId})` };
-  }
+  const request = { system, canary, user, schema: threadReplySchema, schemaName: 'thread_reply' };
+  const asked = await askForReply(deps, request, `Comment ${commentId} in thread ${threadId}`);
+  if ('skipped' in asked) return { kind: 'skipped', reason: asked.skipped };
+  const { answer } = asked;
   // An attempt to steer the app, in the discussion, is said so in the reply (named, never quoted).
   const signs = [...new Set(conversation.flatMap((entry) => injectionSigns(entry)))];
   const note =

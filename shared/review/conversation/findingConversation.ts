@@ -1,21 +1,21 @@
 import { z } from 'zod';
 import type { ChatModel } from '../../llm/chatModel';
-import { codeExcerpt, discussionLines, teamSections, type TeamPromptContext } from './answerMention';
+import {
+  askForReply,
+  codeExcerpt,
+  discussionLines,
+  teamSections,
+  teamTexts,
+  type TeamPromptContext,
+} from './answerMention';
 import { PROPERTY } from '../publish/comments';
-import { FAILURE_MESSAGES, newCorrelationId } from '../domain/failures';
 import type { PullRequestPlatform, PullRequestRef, ReviewThread, ThreadDetails } from '../domain/platform';
 import type { Learning } from '../domain/reviewStore';
 import { capText, sanitizeMarkdown } from '../safety/sanitizeModelText';
 import { maskCredentials } from '../safety/secretScan';
 import { STATUS_SET_BY_APP } from '../publish/findingThreadStatus';
 import { newLearning } from '../context/learnings';
-import {
-  boundaryRule,
-  canaryRule,
-  containsCanary,
-  createBoundary,
-  newCanary,
-} from '../safety/untrustedBoundary';
+import { createBoundary, fencedInstructions } from '../safety/untrustedBoundary';
 
 /**
  * A reply in one of the app's finding threads, answered without a mention: from the finding, the code the thread is
@@ -23,7 +23,7 @@ import {
  * reply dismisses the finding (false positive, won't fix, by design, in any language) and what rule it teaches.
  */
 
-export const findingConversationSchema = z.object({
+const findingConversationSchema = z.object({
   reply: z.string().describe('Your answer to the last comment, in Markdown: direct, specific, brief.'),
   dismisses: z
     .boolean()
@@ -45,18 +45,16 @@ export const findingConversationSchema = z.object({
     ),
 });
 
-const INSTRUCTIONS = [
-  'You are ado-reviewer, a careful senior engineer. Someone replied in the thread of a finding you posted on an Azure',
-  'DevOps pull request. Answer their last comment, using the finding, the code and the discussion. Be direct and',
-  'brief; say so when you are not sure. Write plain Markdown: no images, no HTML, no links, no mentions.',
-  'Also say whether the last comment dismisses the finding (a false positive, will not fix, by design, in any',
-  'language). If it does, acknowledge it in one short sentence; if it gives a reason that generalises, state it as',
-  'a rule to remember, and the files it applies to.',
-].join('\n');
+const INSTRUCTIONS = `You are ado-reviewer, a careful senior engineer. Someone replied in the thread of a finding you posted on an Azure
+DevOps pull request. Answer their last comment, using the finding, the code and the discussion. Be direct and
+brief; say so when you are not sure. Write plain Markdown: no images, no HTML, no links, no mentions.
+Also say whether the last comment dismisses the finding (a false positive, will not fix, by design, in any
+language). If it does, acknowledge it in one short sentence; if it gives a reason that generalises, state it as
+a rule to remember, and the files it applies to.`;
 
 const MAX_REPLY_CHARS = 20_000;
 
-export interface ConversationDependencies {
+interface ConversationDependencies {
   platform: PullRequestPlatform;
   model: ChatModel;
   log: { info(message: string): void };
@@ -67,7 +65,7 @@ export interface ConversationDependencies {
   now: () => Date;
 }
 
-export type ConversationOutcome =
+type ConversationOutcome =
   { kind: 'answered'; dismissed: boolean; learned: boolean } | { kind: 'skipped'; reason: string };
 
 export async function answerInFindingThread(
@@ -94,14 +92,8 @@ export async function answerInFindingThread(
   ]);
   const discussion = discussionLines(thread, ownId, commentId);
   const team = await deps.teamContext?.(thread.filePath);
-  const boundary = createBoundary([
-    current ?? '',
-    original ?? '',
-    team?.learnings ?? '',
-    team?.workItems ?? '',
-    ...discussion,
-  ]);
-  const canary = newCanary();
+  const boundary = createBoundary([current ?? '', original ?? '', ...teamTexts(team), ...discussion]);
+  const { system, canary } = fencedInstructions(boundary, INSTRUCTIONS);
   const user = [
     ...teamSections(boundary, team),
     ...(current === undefined ? [] : ['', 'The code now:', boundary.fence('code', maskCredentials(current))]),
@@ -116,20 +108,16 @@ export async function answerInFindingThread(
     'The finding (your first comment) and the discussion so far (oldest first):',
     boundary.fence('discussion', maskCredentials(discussion.join('\n'))),
   ].join('\n');
-  const answer = await deps.model.completeStructured({
-    system: [INSTRUCTIONS, boundaryRule(boundary), canaryRule(canary)].join('\n'),
+  const request = {
+    system,
+    canary,
     user,
     schema: findingConversationSchema,
     schemaName: 'finding_conversation',
-    tier: 'light',
-  });
-  if (containsCanary(answer, canary)) {
-    const correlationId = newCorrelationId();
-    deps.log.info(
-      `Comment ${commentId} in thread ${thread.id}: ${FAILURE_MESSAGES['model-output-blocked']}; no reply (ref ${correlationId})`,
-    );
-    return { kind: 'skipped', reason: `model output blocked (ref ${correlationId})` };
-  }
+  };
+  const asked = await askForReply(deps, request, `Comment ${commentId} in thread ${thread.id}`);
+  if ('skipped' in asked) return { kind: 'skipped', reason: asked.skipped };
+  const { answer } = asked;
   const reply = sanitizeMarkdown(capText(answer.reply.trim(), MAX_REPLY_CHARS), {
     allowedLinkPrefix: deps.orgUrl,
   });

@@ -11,7 +11,7 @@ import { isOpen, STATUS_SET_BY_APP } from '../publish/findingThreadStatus';
 import { describeConfigProblems } from '../context/repositoryConfigFile';
 
 /** What a command needs: the platform and store, a way to run a review, and the repository's configuration. */
-export interface CommandDependencies {
+interface CommandDependencies {
   platform: PullRequestPlatform;
   store: ReviewStore;
   review(request: ReviewRequest): Promise<ReviewOutcome>;
@@ -21,7 +21,7 @@ export interface CommandDependencies {
 }
 
 /** The reply to post, or `busy` when the pull request's review lock is held (the job looks again later). */
-export type CommandResult = { reply: string } | { kind: 'busy' };
+type CommandResult = { reply: string } | { kind: 'busy' };
 
 type Command = Exclude<CommentCommand, { kind: 'question' }>;
 

@@ -50,7 +50,7 @@ export interface FileChange {
   special?: 'symlink' | 'submodule';
 }
 
-export interface ThreadPosition {
+interface ThreadPosition {
   filePath: string;
   /** `right`: lines of the source commit (added or kept); `left`: lines of the base (removed). */
   side: 'right' | 'left';

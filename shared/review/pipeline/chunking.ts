@@ -9,7 +9,7 @@ import { renderFile } from './prompt';
  * a chunk of its own. Only a hunk larger than the model's whole context cannot be reviewed, and is listed as such.
  */
 
-export interface ChunkPart {
+interface ChunkPart {
   file: ReviewedFile;
   hunks: DiffHunk[];
   text: string;
@@ -35,7 +35,7 @@ export interface ChunkLimits {
  * Paths whose changes go to the heavy tier whatever their size: authentication, authorisation, cryptography,
  * secrets handling, database migrations, and the pipelines and infrastructure that deploy the code.
  */
-export const SECURITY_SENSITIVE =
+const SECURITY_SENSITIVE =
   /(^|[/_.-])(auth\w*|login|oauth\w*|sessions?|crypto\w*|security|secrets?|passwords?|permissions?|acl|rbac|migrations?)([/_.-]|$)|\.sql$|(^|\/)Dockerfile$|\.bicep$|\.tf$|(^|\/)\.github\/workflows\/|azure-pipelines[^/]*\.ya?ml$/i;
 
 export const TOO_LARGE_FOR_CONTEXT = "a change larger than the model's context";

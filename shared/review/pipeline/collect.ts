@@ -51,20 +51,6 @@ export interface PreparedReview {
   checks: InputChecks;
 }
 
-/** The summary section's heading facts: the iteration, its base and how many files changed. */
-export function sectionIteration({
-  iteration,
-  base,
-  changedFiles,
-}: Pick<PreparedReview, 'iteration' | 'base' | 'changedFiles'>) {
-  return {
-    iterationId: iteration.id,
-    sourceCommitId: iteration.sourceCommitId,
-    comparedTo: base?.id,
-    changedFiles,
-  };
-}
-
 /** Which iteration a plan reviewed, against which, and how many files. */
 export function reviewedIteration({
   iteration,

@@ -15,7 +15,7 @@ import {
   type PullRequestRef,
 } from '../domain/platform';
 
-export interface CollectLimits {
+interface CollectLimits {
   maxFiles: number;
   maxFileBytes: number;
   /** Once this much diff text is collected, further files are not fetched: they could not be shown anyway. */

@@ -11,7 +11,7 @@ import type { CallCost, ReviewCost } from '../domain/reviewStore';
  * token counter, and the footer says so.
  */
 
-export interface CallMeter {
+interface CallMeter {
   model: ChatModel;
   readonly calls: CallCost[];
 }

@@ -4,7 +4,7 @@ import { CONTEXT_LINES, type ReviewedFile } from '../domain/changedFile';
 import { findingSchema } from '../domain/finding';
 import { changeSides, type PullRequestDetails } from '../domain/platform';
 import { maskCredentials } from '../safety/secretScan';
-import { boundaryRule, canaryRule, type Boundary } from '../safety/untrustedBoundary';
+import { type Boundary, fencedInstructions } from '../safety/untrustedBoundary';
 
 /** What the model must answer. Every field is required (nullable where optional): strict structured output. */
 export const reviewAnswerSchema = z.object({
@@ -23,25 +23,22 @@ export const reviewAnswerSchema = z.object({
 
 export type ReviewAnswer = z.infer<typeof reviewAnswerSchema>;
 
-const REVIEW_INSTRUCTIONS = [
-  'You are ado-reviewer, a careful senior engineer reviewing an Azure DevOps pull request.',
-  'You are shown the changed lines of each file as unified-diff hunks with a few lines of context. Every line carries',
-  'its line number: added ("+") and context (" ") lines the number in the new file, removed ("-") lines the number in',
-  'the old file. Cite new-file lines with side "right" and removed lines with side "left".',
-  'Report only real problems in the changed lines: bugs, security issues, data loss, wrong error handling, race',
-  'conditions, clear performance problems, misleading names. Do not praise, do not restate the change, do not',
-  'comment on formatting. Cite the "+" lines a finding is about (or "-" lines for a problem with a removal), only',
-  'line numbers that are shown. If nothing needs attention, return',
-  'an empty findings list. Write plain Markdown: no images, no HTML, no links, no mentions.',
-].join('\n');
+const REVIEW_INSTRUCTIONS = `You are ado-reviewer, a careful senior engineer reviewing an Azure DevOps pull request.
+You are shown the changed lines of each file as unified-diff hunks with a few lines of context. Every line carries
+its line number: added ("+") and context (" ") lines the number in the new file, removed ("-") lines the number in
+the old file. Cite new-file lines with side "right" and removed lines with side "left".
+Report only real problems in the changed lines: bugs, security issues, data loss, wrong error handling, race
+conditions, clear performance problems, misleading names. Do not praise, do not restate the change, do not
+comment on formatting. Cite the "+" lines a finding is about (or "-" lines for a problem with a removal), only
+line numbers that are shown. If nothing needs attention, return
+an empty findings list. Write plain Markdown: no images, no HTML, no links, no mentions.`;
 
 /**
  * The instructions, which live only here: the user message is all data, inside boundaries it cannot forge (their
  * nonce is random per request), and the canary must never come back (if it does, the output is withheld).
  */
-export function reviewSystemPrompt(boundary: Boundary, canary: string): string {
-  return [REVIEW_INSTRUCTIONS, boundaryRule(boundary), canaryRule(canary)].join('\n');
-}
+export const reviewInstructions = (boundary: Boundary, rules: readonly string[]) =>
+  fencedInstructions(boundary, REVIEW_INSTRUCTIONS, rules);
 
 /**
  * The line `git diff` prints after `@@`, by git's default funcname rule: the nearest line above the hunk (in the new

@@ -7,7 +7,7 @@ import { planThreads } from '../publish/findingThreads';
 import { OVER_BUDGET } from './afford';
 import { TOO_LARGE_FOR_CONTEXT } from './chunking';
 import type { SkippedFile } from '../domain/changedFile';
-import { reviewedIteration, sectionIteration, type PreparedReview } from './collect';
+import { reviewedIteration, type PreparedReview } from './collect';
 import { renderCostFooter } from './costAccounting';
 import type { MergedFindings } from './mergeFindings';
 import { MODEL_ERROR } from './reviewChunks';
@@ -19,7 +19,7 @@ import type { ReviewSummary } from './summary';
  * what was reviewed, what was not and why, and what it cost. A partial review says so.
  */
 
-export interface PlanInput {
+interface PlanInput {
   ref: PullRequestRef;
   prepared: PreparedReview;
   files: FileSummary[];
@@ -72,8 +72,9 @@ export function renderPlan(input: PlanInput, log: { info(message: string): void 
       notReviewed: partial?.notReviewed ?? 0,
     }),
   );
+  const reviewed = reviewedIteration(prepared);
   return {
-    ...reviewedIteration(prepared),
+    ...reviewed,
     threads,
     ...(merged.withheld === undefined ? {} : { withheld: merged.withheld }),
     fileSummaries: files,
@@ -81,7 +82,10 @@ export function renderPlan(input: PlanInput, log: { info(message: string): void 
     cost,
     summarySection: renderIterationSection({
       answer: { ...input.overall, walkthrough: [] },
-      ...sectionIteration(prepared),
+      iterationId: reviewed.iterationId,
+      sourceCommitId: reviewed.sourceCommitId,
+      comparedTo: reviewed.comparedTo,
+      changedFiles: prepared.changedFiles,
       inlineCount: threads.length,
       folded: anchored.folded,
       skipped: input.notReviewed,

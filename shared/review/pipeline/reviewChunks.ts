@@ -3,10 +3,10 @@ import {
   intentFields,
   renderIntent,
   reviewAnswerSchema,
-  reviewSystemPrompt,
+  reviewInstructions,
   type ReviewAnswer,
 } from './prompt';
-import { containsCanary, createBoundary, newCanary } from '../safety/untrustedBoundary';
+import { containsCanary, createBoundary } from '../safety/untrustedBoundary';
 import type { ReviewChunk } from './chunking';
 import type { ReviewedFile } from '../domain/changedFile';
 import type { FileTriage } from './triage';
@@ -74,12 +74,10 @@ function renderChunkPrompt(
     ...summaryLines,
     ...guidanceTexts(guidance, shownPaths),
   ]);
-  const canary = newCanary();
-  const system = [
-    reviewSystemPrompt(boundary, canary),
+  const { system, canary } = reviewInstructions(boundary, [
     CROSS_FILE_NOTE,
     ...guidanceRules(guidance, boundary),
-  ].join('\n');
+  ]);
   const intent = [
     renderIntent(pullRequest, boundary),
     ...renderWorkItems(guidance, boundary),

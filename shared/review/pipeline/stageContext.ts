@@ -23,7 +23,7 @@ export interface StageContext {
 }
 
 /** Room for the prompt in a context of `contextTokens` once the answer's share is kept free. */
-export const roomForPrompt = (contextTokens: number, maxOutputTokens: number) =>
+const roomForPrompt = (contextTokens: number, maxOutputTokens: number) =>
   contextTokens - Math.min(maxOutputTokens, contextTokens / 2);
 
 /** Room for the prompt in a tier's context once the answer's share is kept free. */

@@ -4,13 +4,7 @@ import { intentFields, renderIntent } from './prompt';
 import { severities } from '../../config/reviewSettings';
 import type { Finding } from '../domain/finding';
 import type { FileSummary } from '../domain/reviewStore';
-import {
-  boundaryRule,
-  canaryRule,
-  containsCanary,
-  createBoundary,
-  newCanary,
-} from '../safety/untrustedBoundary';
+import { containsCanary, createBoundary, fencedInstructions } from '../safety/untrustedBoundary';
 import { callUnderLimit, promptRoom, type StageContext } from './stageContext';
 import { guidanceRules, renderWorkItems, type TeamGuidance } from './teamGuidance';
 import type { MergedFindings } from './mergeFindings';
@@ -22,19 +16,17 @@ import type { ReviewedChunks } from './reviewChunks';
  * call fails, the summary is composed from the counts: the review is still posted.
  */
 
-export const reviewSummarySchema = z.object({
+const reviewSummarySchema = z.object({
   summary: z.string().describe('Two to four sentences: what the pull request does and why.'),
   verdict: z.string().describe('One short sentence: is it ready to merge, and what matters most.'),
 });
 
 export type ReviewSummary = z.infer<typeof reviewSummarySchema>;
 
-const SUMMARY_INSTRUCTIONS = [
-  'You are ado-reviewer, writing the summary of an Azure DevOps pull request review.',
-  'You are given the pull request, a summary of each changed file and the findings of the review. Write what the',
-  'pull request does and why in two to four sentences, and a one-sentence verdict. Plain Markdown: no images, no',
-  'HTML, no links, no mentions.',
-].join('\n');
+const SUMMARY_INSTRUCTIONS = `You are ado-reviewer, writing the summary of an Azure DevOps pull request review.
+You are given the pull request, a summary of each changed file and the findings of the review. Write what the
+pull request does and why in two to four sentences, and a one-sentence verdict. Plain Markdown: no images, no
+HTML, no links, no mentions.`;
 
 function composedSummary(files: FileSummary[], findings: Finding[]): ReviewSummary {
   const reviewed = files.filter((file) => file.status === 'reviewed').length;
@@ -71,13 +63,11 @@ async function summarizeReview(
     tone,
     guidance?.workItems ?? '',
   ]);
-  const canary = newCanary();
-  const system = [
+  const { system, canary } = fencedInstructions(
+    boundary,
     SUMMARY_INSTRUCTIONS,
-    boundaryRule(boundary),
-    canaryRule(canary),
-    ...guidanceRules(guidance, boundary),
-  ].join('\n');
+    guidanceRules(guidance, boundary),
+  );
   const counts = severities.map(
     (severity) => `${findings.filter((f) => f.severity === severity).length} ${severity}`,
   );

@@ -20,7 +20,7 @@ export interface TeamGuidance {
 }
 
 /** A prompt's team guidance is bounded: past this, a chunk's diff would lose its room to it. */
-export const MAX_GUIDANCE_CHARS = 8_000;
+const MAX_GUIDANCE_CHARS = 8_000;
 
 export function teamGuidanceOf(context: ReviewContext): TeamGuidance {
   const config = context.repositoryConfig.config;

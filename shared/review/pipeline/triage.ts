@@ -2,13 +2,7 @@ import { z } from 'zod';
 import type { ReviewedFile } from '../domain/changedFile';
 import type { PullRequestDetails } from '../domain/platform';
 import { intentFields, renderFile, renderIntent } from './prompt';
-import {
-  boundaryRule,
-  canaryRule,
-  containsCanary,
-  createBoundary,
-  newCanary,
-} from '../safety/untrustedBoundary';
+import { containsCanary, createBoundary, fencedInstructions } from '../safety/untrustedBoundary';
 import { callUnderLimit, promptRoom, type StageContext } from './stageContext';
 import { languageRule, type TeamGuidance } from './teamGuidance';
 
@@ -19,7 +13,7 @@ import { languageRule, type TeamGuidance } from './teamGuidance';
  * loses any.
  */
 
-export const triageAnswerSchema = z.object({
+const triageAnswerSchema = z.object({
   files: z.array(
     z.object({
       path: z.string().describe('The file path as shown in the "### " heading.'),
@@ -33,14 +27,12 @@ export const triageAnswerSchema = z.object({
   ),
 });
 
-export type TriageAnswer = z.infer<typeof triageAnswerSchema>;
+type TriageAnswer = z.infer<typeof triageAnswerSchema>;
 
-const TRIAGE_INSTRUCTIONS = [
-  'You are ado-reviewer, triaging the files of an Azure DevOps pull request before a careful review.',
-  'For every file shown, write a one-paragraph summary of what changed, and a verdict: "needs-review" unless the',
-  'change cannot hold a bug (documentation wording, comments, renames, formatting, generated or vendored output).',
-  'When in doubt, "needs-review". Answer for every file shown, with its path as shown. Plain text only.',
-].join('\n');
+const TRIAGE_INSTRUCTIONS = `You are ado-reviewer, triaging the files of an Azure DevOps pull request before a careful review.
+For every file shown, write a one-paragraph summary of what changed, and a verdict: "needs-review" unless the
+change cannot hold a bug (documentation wording, comments, renames, formatting, generated or vendored output).
+When in doubt, "needs-review". Answer for every file shown, with its path as shown. Plain text only.`;
 
 export interface FileTriage {
   summary: string;
@@ -49,7 +41,7 @@ export interface FileTriage {
   unsummarised?: 'model error' | 'over the token budget';
 }
 
-export interface TriageBatch {
+interface TriageBatch {
   files: ReviewedFile[];
   texts: string[];
   tokens: number;
@@ -165,14 +157,15 @@ export class StreamingTriage {
 }
 
 /** Asks the light model about one batch; every file of it gets an entry. */
-export async function triageBatch(
+async function triageBatch(
   pullRequest: PullRequestDetails,
   batch: TriageBatch,
   context: StageContext,
   guidance?: TeamGuidance,
 ): Promise<Map<string, FileTriage>> {
   const boundary = createBoundary([...intentFields(pullRequest), ...batch.texts]);
-  const canary = newCanary();
+  // The summaries are posted in the walkthrough: in the team's language.
+  const { system, canary } = fencedInstructions(boundary, TRIAGE_INSTRUCTIONS, languageRule(guidance));
   const user = [
     renderIntent(pullRequest, boundary),
     'Files to triage:',
@@ -180,13 +173,7 @@ export async function triageBatch(
   ].join('\n\n');
   const result = await callUnderLimit(context, () =>
     context.model.completeStructured({
-      // The summaries are posted in the walkthrough: in the team's language.
-      system: [
-        TRIAGE_INSTRUCTIONS,
-        boundaryRule(boundary),
-        canaryRule(canary),
-        ...languageRule(guidance),
-      ].join('\n'),
+      system,
       user,
       schema: triageAnswerSchema,
       schemaName: 'file_triage',

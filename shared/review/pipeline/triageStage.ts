@@ -17,7 +17,7 @@ import { readGitAttributes, trivialReason, type AttributeRule } from './trivialF
  * any context, the triage made is used).
  */
 
-export interface TriageOutcome {
+interface TriageOutcome {
   /** The files past the deterministic rules, in the collection's order. */
   needModel: ReviewedFile[];
   /** Of those, the files light triage did not call trivial. */
@@ -28,7 +28,7 @@ export interface TriageOutcome {
   limits: ChunkLimits;
 }
 
-export interface TriageInput {
+interface TriageInput {
   platform: PullRequestReader;
   ref: PullRequestRef;
   pullRequest: PullRequestDetails;

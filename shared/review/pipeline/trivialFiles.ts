@@ -8,7 +8,7 @@ import type { PullRequestReader, PullRequestRef } from '../domain/platform';
  * whitespace only. They are listed in the walkthrough with the reason and never reach a model.
  */
 
-export const GITATTRIBUTES_PATH = '/.gitattributes';
+const GITATTRIBUTES_PATH = '/.gitattributes';
 
 const LOCKFILES = new Set([
   'package-lock.json',

@@ -21,7 +21,7 @@ export interface FoldedFinding {
   reason: string;
 }
 
-export interface AnchoredFindings {
+interface AnchoredFindings {
   inline: InlineFinding[];
   /** Findings that cannot sit on lines the PR changed; they go into the summary, never dropped. */
   folded: FoldedFinding[];

@@ -38,7 +38,7 @@ export function findingFingerprint(item: InlineFinding): string {
  * How much of each model-written field is posted. Azure DevOps refuses a comment over 150,000 characters; these keep
  * every comment well under it whatever the model answers.
  */
-export const TEXT_LIMITS = {
+const TEXT_LIMITS = {
   findingComment: 4_000,
   /** A longer suggestion is dropped rather than cut: half a replacement is wrong code. */
   suggestion: 10_000,
@@ -69,7 +69,7 @@ export function renderFindingComment(item: InlineFinding, links: LinkPolicy = {}
   return lines.join('\n');
 }
 
-export interface IterationSectionInput {
+interface IterationSectionInput {
   /** The review's summary and verdict; without a files list, its walkthrough is the table. */
   answer: { summary: string; verdict: string; walkthrough: { path: string; change: string }[] };
   iterationId: number;

@@ -13,7 +13,7 @@ const NEAR_LINES = 3;
 /** Files larger than this are not compared line by line: their findings stay open. */
 const MAX_COMPARED_BYTES = 2 * 1024 * 1024;
 
-export interface FixedFindingsInput {
+interface FixedFindingsInput {
   /** The app's threads on the pull request. */
   threads: ReviewThread[];
   plan: ReviewPlan;

@@ -23,7 +23,7 @@ export type CommentCommand =
   /** A mention with no command: the comment is a question for the reviewer. */
   | { kind: 'question' };
 
-export interface CatalogEntry {
+interface CatalogEntry {
   /** As written after the mention; `<n>` stands for a number. */
   usage: string;
   kind: SimpleCommandKind | 'forget';
