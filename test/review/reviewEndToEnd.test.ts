@@ -163,7 +163,7 @@ describe('a pull request with added, edited and deleted files', () => {
   });
 });
 
-// The placement rules are unit-tested (anchorFindings.test.ts); this proves what the real client sends for each side.
+// The placement rules are unit-tested (publish/anchorFindings.test.ts); this proves what the real client sends for each side.
 describe('findings placed on what Azure DevOps shows', () => {
   it('go on added lines on the right, removed lines on the left, or into the summary', async () => {
     sandbox.llm.respondWith(() =>

@@ -13,7 +13,7 @@ import {
   PREVIOUS_PASSWORD,
   USER,
   webhookEnvironment,
-} from '../hardening/webhookHarness';
+} from './webhookHarness';
 
 /**
  * The webhook and health functions as Azure Functions runs them: real registrations under the stand-in host, real

@@ -1,7 +1,7 @@
-import { diffTexts } from '../../shared/diff/lineDiff';
-import { anchorFindings } from '../../shared/review/publish/anchorFindings';
-import type { ReviewedFile } from '../../shared/review/domain/changedFile';
-import type { Finding } from '../../shared/review/domain/finding';
+import { diffTexts } from '../../../shared/diff/lineDiff';
+import { anchorFindings } from '../../../shared/review/publish/anchorFindings';
+import type { ReviewedFile } from '../../../shared/review/domain/changedFile';
+import type { Finding } from '../../../shared/review/domain/finding';
 
 /**
  * Where findings land: on the lines Azure DevOps shows as changed (added on the right, removed on the left), moved

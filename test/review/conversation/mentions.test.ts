@@ -4,7 +4,7 @@ import {
   threadKind,
   type Json,
   type Sandbox,
-} from '../../dev/sandbox/sandbox';
+} from '../../../dev/sandbox/sandbox';
 
 /**
  * Someone mentions the app in a thread: it answers once, in that thread, as a reply to that comment — and never to

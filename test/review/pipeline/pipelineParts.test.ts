@@ -1,10 +1,10 @@
-import { costOf, priceOf } from '../../shared/llm/priceTable';
-import { tokenCounterFor } from '../../shared/llm/tokenCounter';
-import type { ReviewedFile } from '../../shared/review/domain/changedFile';
-import { mergeFindings } from '../../shared/review/pipeline/mergeFindings';
-import { parseGitAttributes, trivialReason } from '../../shared/review/pipeline/trivialFiles';
-import { enclosingLine } from '../../shared/review/pipeline/prompt';
-import type { Finding } from '../../shared/review/domain/finding';
+import { costOf, priceOf } from '../../../shared/llm/priceTable';
+import { tokenCounterFor } from '../../../shared/llm/tokenCounter';
+import type { ReviewedFile } from '../../../shared/review/domain/changedFile';
+import { mergeFindings } from '../../../shared/review/pipeline/mergeFindings';
+import { parseGitAttributes, trivialReason } from '../../../shared/review/pipeline/trivialFiles';
+import { enclosingLine } from '../../../shared/review/pipeline/prompt';
+import type { Finding } from '../../../shared/review/domain/finding';
 
 const file = (path: string, removed: string[], added: string[]): ReviewedFile => ({
   change: { changeTrackingId: 1, changeFlags: ['edit'], kind: 'edit', path, isFolder: false },

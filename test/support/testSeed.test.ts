@@ -1,4 +1,4 @@
-import { seededShuffle, testSeed, withSeed } from '../support/testSeed';
+import { seededShuffle, testSeed, withSeed } from './testSeed';
 
 const items = Array.from({ length: 50 }, (_, index) => index);
 

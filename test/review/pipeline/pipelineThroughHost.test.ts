@@ -1,8 +1,8 @@
-import { startSandbox, threadKind, type Json, type Sandbox } from '../../dev/sandbox/sandbox';
-import type { ChatRequest } from '../../dev/llm/llmServer';
-import { scriptedReview } from '../../dev/llm/scriptedReviewer';
-import type { ModelTier } from '../../shared/model-tiers/modelTiers';
-import { tokenCounterFor } from '../../shared/llm/tokenCounter';
+import { startSandbox, threadKind, type Json, type Sandbox } from '../../../dev/sandbox/sandbox';
+import type { ChatRequest } from '../../../dev/llm/llmServer';
+import { scriptedReview } from '../../../dev/llm/scriptedReviewer';
+import type { ModelTier } from '../../../shared/model-tiers/modelTiers';
+import { tokenCounterFor } from '../../../shared/llm/tokenCounter';
 
 /**
  * The review pipeline through the host: a delivery from the Azure DevOps test server → webhook (stand-in host) →

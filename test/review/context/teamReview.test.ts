@@ -1,11 +1,11 @@
-import { PROPERTY } from '../../shared/review/publish/comments';
-import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
-import { buildReviewContext } from '../../shared/review/context/reviewContext';
-import type { ReviewMetricsEvent } from '../../shared/review/reviewMetrics';
-import type { Files, InMemoryPlatform } from '../support/inMemoryPlatform';
-import { inMemoryReview, threadsOfKind } from '../support/inMemoryReview';
-import { flaggingReviewer } from '../support/reviewAnswers';
-import type { ScriptedChatModel } from '../support/scriptedChatModel';
+import { PROPERTY } from '../../../shared/review/publish/comments';
+import { reviewPullRequest } from '../../../shared/review/reviewPullRequest';
+import { buildReviewContext } from '../../../shared/review/context/reviewContext';
+import type { ReviewMetricsEvent } from '../../../shared/review/reviewMetrics';
+import type { Files, InMemoryPlatform } from '../../support/inMemoryPlatform';
+import { inMemoryReview, threadsOfKind } from '../../support/inMemoryReview';
+import { flaggingReviewer } from '../../support/reviewAnswers';
+import type { ScriptedChatModel } from '../../support/scriptedChatModel';
 
 /**
  * The team's steering of a review, against in-memory ports: the configuration read from the target branch (path

@@ -2,9 +2,9 @@ import {
   answerMention,
   MAX_DISCUSSION_CHARS,
   type MentionDependencies,
-} from '../../shared/review/conversation/answerMention';
-import { InMemoryPlatform } from '../support/inMemoryPlatform';
-import { ScriptedChatModel } from '../support/scriptedChatModel';
+} from '../../../shared/review/conversation/answerMention';
+import { InMemoryPlatform } from '../../support/inMemoryPlatform';
+import { ScriptedChatModel } from '../../support/scriptedChatModel';
 
 /** Answering a mention of the app, against an in-memory platform and a scripted model: once, and only to others. */
 

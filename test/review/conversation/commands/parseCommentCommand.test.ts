@@ -5,7 +5,7 @@ import {
   parseCommentCommand,
   renderCommandHelp,
   withoutMarkdownCode,
-} from '../../shared/review/conversation/commands';
+} from '../../../../shared/review/conversation/commands';
 
 const bot = '3f2b8c1e-6a0d-4e5f-9b7a-1c2d3e4f5a6b';
 const other = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';

@@ -1,8 +1,8 @@
-import type { PullRequestDetails, PullRequestRef } from '../../shared/review/domain/platform';
-import type { ReviewSettings } from '../../shared/config';
-import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
-import { inMemoryReview, threadsOfKind } from '../support/inMemoryReview';
-import type { ScriptedAnswer } from '../support/scriptedChatModel';
+import type { PullRequestDetails, PullRequestRef } from '../../../shared/review/domain/platform';
+import type { ReviewSettings } from '../../../shared/config';
+import { InMemoryPlatform, type Files } from '../../support/inMemoryPlatform';
+import { inMemoryReview, threadsOfKind } from '../../support/inMemoryReview';
+import type { ScriptedAnswer } from '../../support/scriptedChatModel';
 
 /** The review core against in-memory ports, with descriptions and every log line kept, for the hardening suites. */
 

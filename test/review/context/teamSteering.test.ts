@@ -1,10 +1,10 @@
-import type { StructuredRequest } from '../../shared/llm/chatModel';
-import { PROPERTY } from '../../shared/review/publish/comments';
-import type { ReviewSettings } from '../../shared/config';
-import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
-import type { Files, InMemoryPlatform } from '../support/inMemoryPlatform';
-import { inMemoryReview } from '../support/inMemoryReview';
-import type { ScriptedChatModel } from '../support/scriptedChatModel';
+import type { StructuredRequest } from '../../../shared/llm/chatModel';
+import { PROPERTY } from '../../../shared/review/publish/comments';
+import type { ReviewSettings } from '../../../shared/config';
+import { reviewPullRequest } from '../../../shared/review/reviewPullRequest';
+import type { Files, InMemoryPlatform } from '../../support/inMemoryPlatform';
+import { inMemoryReview } from '../../support/inMemoryReview';
+import type { ScriptedChatModel } from '../../support/scriptedChatModel';
 
 /**
  * How the team's configuration, learnings and work items steer the planner: what reaches the prompts (fenced, and

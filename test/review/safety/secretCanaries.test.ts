@@ -1,8 +1,8 @@
-import { answerMention } from '../../shared/review/conversation/answerMention';
-import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
-import { answerWith } from '../support/reviewAnswers';
+import { answerMention } from '../../../shared/review/conversation/answerMention';
+import { reviewPullRequest } from '../../../shared/review/reviewPullRequest';
+import { answerWith } from '../../support/reviewAnswers';
 import { setUpReview } from './reviewHardeningFixture';
-import { canariesWith, LLM_KEY, OAUTH_SECRET, WEBHOOK_PASSWORD } from '../support/secretCanaries';
+import { canariesWith, LLM_KEY, OAUTH_SECRET, WEBHOOK_PASSWORD } from '../../support/secretCanaries';
 
 /**
  * Secrets planted where a review reads — a PAT, an LLM key, the webhook password and an OAuth client secret, in a

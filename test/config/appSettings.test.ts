@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, parseConfig, parseKeyVaultConfig, settingNames } from '../shared/config';
+import { ConfigError, parseConfig, parseKeyVaultConfig, settingNames } from '../../shared/config';
 
 const valid = {
   AZURE_DEVOPS_ORG_URL: 'https://dev.azure.com/contoso/',
@@ -233,7 +233,7 @@ describe('parseConfig', () => {
 describe('local.settings.json.example', () => {
   it('documents every setting the config module reads', () => {
     const example = JSON.parse(
-      readFileSync(path.join(__dirname, '../local.settings.json.example'), 'utf8'),
+      readFileSync(path.join(__dirname, '../../local.settings.json.example'), 'utf8'),
     ) as {
       Values: Record<string, string>;
     };

@@ -1,6 +1,6 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueClient } from '@azure/storage-queue';
-import { startOAuth2TokenServer, type OAuth2TokenServer } from '../../dev/identity/oauth2TokenServer';
+import { startOAuth2TokenServer, type OAuth2TokenServer } from '../../../dev/identity/oauth2TokenServer';
 import {
   SAMPLE_FEATURE,
   SAMPLE_MAIN,
@@ -8,8 +8,8 @@ import {
   threadKind,
   type Json,
   type Sandbox,
-} from '../../dev/sandbox/sandbox';
-import { canariesWith, LLM_KEY, OAUTH_SECRET, WEBHOOK_PASSWORD } from '../support/secretCanaries';
+} from '../../../dev/sandbox/sandbox';
+import { canariesWith, LLM_KEY, OAUTH_SECRET, WEBHOOK_PASSWORD } from '../../support/secretCanaries';
 
 /**
  * The in-memory canary scan (secretCanaries.test.ts), through the stand-in host against Azurite, the Azure DevOps

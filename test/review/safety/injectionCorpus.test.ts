@@ -1,5 +1,5 @@
-import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
-import { answerWith } from '../support/reviewAnswers';
+import { reviewPullRequest } from '../../../shared/review/reviewPullRequest';
+import { answerWith } from '../../support/reviewAnswers';
 import { setUpReview } from './reviewHardeningFixture';
 
 /**

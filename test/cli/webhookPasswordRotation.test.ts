@@ -8,7 +8,7 @@ import { createWebhookHandler } from '../../functions/webhook';
 import { runRotateWebhookPasswordCommand } from '../../shared/cli/rotateWebhookPasswordCommand';
 import { runSetupHooksCommand } from '../../shared/cli/setupHooksCommand';
 import { REREAD_INTERVAL_MS, type SecretStore } from '../../shared/secrets/secretStore';
-import { useTwoOrganizations } from '../cli/twoOrganizations';
+import { useTwoOrganizations } from './twoOrganizations';
 import { capturedOutput } from '../support/capturedOutput';
 import { secretStoreOver } from '../support/keyVaultSecretStore';
 
@@ -23,7 +23,7 @@ import {
   InMemoryJobQueue,
   USER,
   useKeyVaultWebhookSettings,
-} from '../hardening/webhookHarness';
+} from '../webhook/webhookHarness';
 
 /**
  * The webhook password rotated while deliveries flow, through the stand-in host, the local Key Vault (real SDK)

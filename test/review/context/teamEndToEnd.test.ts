@@ -1,4 +1,4 @@
-import { startSandbox, threadKind, type Json, type Sandbox } from '../../dev/sandbox/sandbox';
+import { startSandbox, threadKind, type Json, type Sandbox } from '../../../dev/sandbox/sandbox';
 
 /**
  * Teams steering the reviewer end to end, through the stand-in host, the Azure DevOps test server and the LLM

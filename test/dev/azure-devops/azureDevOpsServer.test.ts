@@ -9,7 +9,10 @@ import {
   type GitPullRequestChange,
   VersionControlChangeType,
 } from 'azure-devops-node-api/interfaces/GitInterfaces';
-import { type AzureDevOpsTestServer, startAzureDevOpsServer } from '../dev/azure-devops/azureDevOpsServer';
+import {
+  type AzureDevOpsTestServer,
+  startAzureDevOpsServer,
+} from '../../../dev/azure-devops/azureDevOpsServer';
 
 const TOKEN = 'test-token-0123456789';
 const PROJECT = 'Demo';

@@ -1,11 +1,11 @@
-import type { StructuredRequest } from '../../shared/llm/chatModel';
-import { PROPERTY } from '../../shared/review/publish/comments';
-import { answerComment, type CommentDependencies } from '../../shared/review/conversation/answerComment';
-import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
-import { addedLines } from '../../dev/llm/scriptedReviewer';
-import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
-import { inMemoryReview } from '../support/inMemoryReview';
-import { answerWith, findingOn } from '../support/reviewAnswers';
+import type { StructuredRequest } from '../../../shared/llm/chatModel';
+import { PROPERTY } from '../../../shared/review/publish/comments';
+import { answerComment, type CommentDependencies } from '../../../shared/review/conversation/answerComment';
+import { reviewPullRequest } from '../../../shared/review/reviewPullRequest';
+import { addedLines } from '../../../dev/llm/scriptedReviewer';
+import { InMemoryPlatform, type Files } from '../../support/inMemoryPlatform';
+import { inMemoryReview } from '../../support/inMemoryReview';
+import { answerWith, findingOn } from '../../support/reviewAnswers';
 
 /**
  * Comments on a pull request against in-memory ports: each command acknowledged once whatever the redeliveries, a

@@ -1,24 +1,24 @@
-import { startLlmServer, type LlmTestServer } from '../../dev/llm/llmServer';
-import { scriptedReview } from '../../dev/llm/scriptedReviewer';
-import { parseLocalReviewConfig } from '../../shared/config';
-import type { StructuredRequest } from '../../shared/llm/chatModel';
-import type { ModelTier } from '../../shared/model-tiers/modelTiers';
-import { createChatModel } from '../../shared/llm/createChatModel';
-import { tokenCounterFor } from '../../shared/llm/tokenCounter';
-import { createUsageLedger } from '../../shared/llm/usageLedger';
-import { PROPERTY } from '../../shared/review/publish/comments';
-import type { PipelineDependencies } from '../../shared/review/pipeline/collect';
-import { planReview } from '../../shared/review/pipeline/planReview';
-import { MODEL_ERROR } from '../../shared/review/pipeline/reviewChunks';
-import type { ReviewAnswer } from '../../shared/review/pipeline/prompt';
-import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
-import type { ReviewDependencies } from '../../shared/review/reviewRequest';
-import { createSecretReader } from '../../shared/secrets/readSecret';
-import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
-import { InMemoryReviewStore } from '../support/inMemoryReviewStore';
-import { ManualClock } from '../support/manualClock';
-import { reviewSettings } from '../support/reviewSettings';
-import { ScriptedChatModel } from '../support/scriptedChatModel';
+import { startLlmServer, type LlmTestServer } from '../../../dev/llm/llmServer';
+import { scriptedReview } from '../../../dev/llm/scriptedReviewer';
+import { parseLocalReviewConfig } from '../../../shared/config';
+import type { StructuredRequest } from '../../../shared/llm/chatModel';
+import type { ModelTier } from '../../../shared/model-tiers/modelTiers';
+import { createChatModel } from '../../../shared/llm/createChatModel';
+import { tokenCounterFor } from '../../../shared/llm/tokenCounter';
+import { createUsageLedger } from '../../../shared/llm/usageLedger';
+import { PROPERTY } from '../../../shared/review/publish/comments';
+import type { PipelineDependencies } from '../../../shared/review/pipeline/collect';
+import { planReview } from '../../../shared/review/pipeline/planReview';
+import { MODEL_ERROR } from '../../../shared/review/pipeline/reviewChunks';
+import type { ReviewAnswer } from '../../../shared/review/pipeline/prompt';
+import { reviewPullRequest } from '../../../shared/review/reviewPullRequest';
+import type { ReviewDependencies } from '../../../shared/review/reviewRequest';
+import { createSecretReader } from '../../../shared/secrets/readSecret';
+import { InMemoryPlatform, type Files } from '../../support/inMemoryPlatform';
+import { InMemoryReviewStore } from '../../support/inMemoryReviewStore';
+import { ManualClock } from '../../support/manualClock';
+import { reviewSettings } from '../../support/reviewSettings';
+import { ScriptedChatModel } from '../../support/scriptedChatModel';
 
 /**
  * The review pipeline with a scripted model: which tier each file reaches, prompts within the context, the

@@ -1,11 +1,11 @@
-import type { StructuredRequest } from '../../shared/llm/chatModel';
-import type { FileContent, PullRequestRef } from '../../shared/review/domain/platform';
-import { planReview } from '../../shared/review/pipeline/planReview';
-import { createUsageLedger } from '../../shared/llm/usageLedger';
-import type { PipelineDependencies } from '../../shared/review/pipeline/collect';
-import { InMemoryPlatform, type Files } from '../support/inMemoryPlatform';
-import { reviewSettings } from '../support/reviewSettings';
-import { ScriptedChatModel } from '../support/scriptedChatModel';
+import type { StructuredRequest } from '../../../shared/llm/chatModel';
+import type { FileContent, PullRequestRef } from '../../../shared/review/domain/platform';
+import { planReview } from '../../../shared/review/pipeline/planReview';
+import { createUsageLedger } from '../../../shared/llm/usageLedger';
+import type { PipelineDependencies } from '../../../shared/review/pipeline/collect';
+import { InMemoryPlatform, type Files } from '../../support/inMemoryPlatform';
+import { reviewSettings } from '../../support/reviewSettings';
+import { ScriptedChatModel } from '../../support/scriptedChatModel';
 
 /**
  * Light triage starts while later files are still being read, and packs the same batches whatever order the reads

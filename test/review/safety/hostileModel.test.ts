@@ -1,5 +1,5 @@
-import { reviewPullRequest } from '../../shared/review/reviewPullRequest';
-import { answerWith, findingOn } from '../support/reviewAnswers';
+import { reviewPullRequest } from '../../../shared/review/reviewPullRequest';
+import { answerWith, findingOn } from '../../support/reviewAnswers';
 import { ORG_URL, setUpReview } from './reviewHardeningFixture';
 
 /**
