@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { AzureDevOpsError, notFound, pullRequestNotFound } from './errors';
 import type { GitPerson, GitRepository, TreeChange } from './gitRepository';
-import type { TypedProperty } from './properties';
 import type { AzureDevOpsServerOptions, Json, RestrictedToken, TestUser, WriteRecord } from './publicTypes';
 
 export interface ProjectState {
@@ -111,6 +110,12 @@ export interface PullRequestState {
   threads: ThreadState[];
   statuses: StatusState[];
   properties: Map<string, TypedProperty>;
+}
+
+/** A thread, status or pull request property as Azure DevOps keeps it: the value with its .NET type name. */
+export interface TypedProperty {
+  $type: string;
+  $value: unknown;
 }
 
 /** A subscription made through the Service Hooks REST API. */

@@ -3,15 +3,10 @@
  * answers; and the pullRequestProperties resource, which reads and patches a pull request's bag.
  */
 import { AzureDevOpsError, badRequest, VSS_COMMON } from './errors';
-import type { ServerModel, PullRequestState } from './model';
+import type { ServerModel, PullRequestState, TypedProperty } from './model';
 import type { Json } from './publicTypes';
 import { isObject } from './requestInput';
 import { gitLocation, PR_PATH, type RequestContext, type Reply, type Router } from './routing';
-
-export interface TypedProperty {
-  $type: string;
-  $value: unknown;
-}
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
 

@@ -1,7 +1,7 @@
 /** Pull request statuses, on the pull request or on one of its iterations. */
 import { argumentNull, badRequest, notFound } from './errors';
-import { now, type ServerModel, type StatusState } from './model';
-import { mergeProperties, type TypedProperty } from './properties';
+import { now, type ServerModel, type StatusState, type TypedProperty } from './model';
+import { mergeProperties } from './properties';
 import { isObject, optionalInteger, parseEnum } from './requestInput';
 import {
   gitLocation,
