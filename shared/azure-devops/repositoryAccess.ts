@@ -44,20 +44,26 @@ async function attempt(
   }
 }
 
+/** What the probes after sign-in use: the connection's requests and Git client, and the repository's project. */
+type Probes = Pick<AzureDevOpsConnection, 'requests' | 'git'> & { project: string };
+
+/** The repository as found by `findRepository`: the checks after it run against its id. */
+interface FoundRepository {
+  id: string;
+  defaultBranch: string | undefined;
+}
+
 export async function checkRepositoryAccess(
   { requests, connection, git }: AzureDevOpsConnection,
   location: RepositoryLocation,
   pullRequestId: number | undefined,
 ): Promise<AccessCheck[]> {
   const { project, repository: name } = location;
+  const probes: Probes = { requests, git, project };
   const checks: AccessCheck[] = [];
   const record = ({ what, outcome, reason }: AccessCheck) => checks.push({ what, outcome, reason });
 
-  const signIn = await attempt('sign in', async () => {
-    const data = await requests.run('connectionData', 'read', () => connection.connect());
-    const user = data.authenticatedUser;
-    return `as ${user?.providerDisplayName ?? user?.customDisplayName ?? user?.id ?? 'an unnamed identity'}`;
-  });
+  const signIn = await attempt('sign in', () => signedInAs({ requests, connection }));
   record(signIn);
   const rest: AccessCheck['what'][] = ['read pull requests', 'read items', 'post a thread', 'post a status'];
   if (signIn.outcome === 'no') {
@@ -65,91 +71,116 @@ export async function checkRepositoryAccess(
     return checks;
   }
 
-  let repositoryId: string | undefined;
-  let defaultBranch: string | undefined;
+  // Found even when listing its pull requests then fails: the checks after that one still run.
+  let repository: FoundRepository | undefined;
   const listed = await attempt('read pull requests', async () => {
-    const repository = await requests.run('getRepository', 'read', async () =>
-      (await git()).getRepository(name, project),
-    );
-    // The library answers a 404 with null: not there, or not visible to this identity.
-    if (!repository?.id)
-      throw new Error(`repository ${project}/${name} not found, or not visible to this identity`);
-    repositoryId = repository.id;
-    defaultBranch = repository.defaultBranch;
-    const pullRequests = await requests.run('getPullRequests', 'read', async () =>
-      (await git()).getPullRequests(repositoryId as string, {}, project, undefined, undefined, 1),
-    );
-    return pullRequests.length > 0 ? 'listed active pull requests' : 'listed (no active pull requests)';
+    repository = await findRepository(probes, name);
+    return listPullRequests(probes, repository.id);
   });
   record(listed);
-  if (repositoryId === undefined) {
+  if (repository === undefined) {
     for (const what of rest.slice(1)) record({ what, outcome: 'no', reason: listed.reason });
     return checks;
   }
-  const id = repositoryId;
+  const found = repository;
 
-  record(
-    await attempt('read items', async () => {
-      const items = await requests.run('getItems', 'read', async () =>
-        (await git()).getItems(id, project, '/', VersionControlRecursionType.OneLevel),
-      );
-      return `read the root of ${defaultBranch ?? 'the default branch'} (${items.length} items)`;
-    }),
-  );
+  record(await attempt('read items', () => readRoot(probes, found)));
 
   if (pullRequestId === undefined) {
     for (const what of rest.slice(2)) record({ what, outcome: 'not checked', reason: 'give --pull-request' });
     return checks;
   }
 
-  record(
-    await attempt('post a thread', async () => {
-      const thread = await requests.run('createThread', 'once', async () =>
-        (await git()).createThread(
-          {
-            comments: [{ parentCommentId: 0, content: CHECK_ACCESS_THREAD_TEXT, commentType: 1 }],
-            status: CommentThreadStatus.Closed,
-          },
-          id,
-          pullRequestId,
-          project,
-        ),
-      );
-      const threadId = thread.id as number;
-      const commentId = thread.comments?.[0]?.id ?? 1;
-      try {
-        await requests.run('deleteComment', 'idempotentWrite', async () =>
-          (await git()).deleteComment(id, pullRequestId, threadId, commentId, project),
-        );
-      } catch (error) {
-        throw new Error(`created thread ${threadId} but could not delete it: ${refusal(error)}`);
-      }
-      return `created thread ${threadId} on pull request ${pullRequestId} and deleted it`;
-    }),
-  );
-
-  record(
-    await attempt('post a status', async () => {
-      const iterations = await requests.run('getPullRequestIterations', 'read', async () =>
-        (await git()).getPullRequestIterations(id, pullRequestId, project),
-      );
-      const latest = Math.max(0, ...iterations.map((iteration) => iteration.id ?? 0));
-      if (latest === 0) throw new Error(`pull request ${pullRequestId} has no iterations`);
-      await requests.run('createPullRequestIterationStatus', 'idempotentWrite', async () =>
-        (await git()).createPullRequestIterationStatus(
-          {
-            state: GitStatusState.NotApplicable,
-            description: CHECK_ACCESS_STATUS_TEXT,
-            context: CHECK_ACCESS_STATUS,
-          },
-          id,
-          pullRequestId,
-          latest,
-          project,
-        ),
-      );
-      return `posted ${CHECK_ACCESS_STATUS.genre}/${CHECK_ACCESS_STATUS.name} on iteration ${latest}`;
-    }),
-  );
+  record(await attempt('post a thread', () => postThread(probes, found.id, pullRequestId)));
+  record(await attempt('post a status', () => postStatus(probes, found.id, pullRequestId)));
   return checks;
+}
+
+async function signedInAs({
+  requests,
+  connection,
+}: Pick<AzureDevOpsConnection, 'requests' | 'connection'>): Promise<string> {
+  const data = await requests.run('connectionData', 'read', () => connection.connect());
+  const user = data.authenticatedUser;
+  return `as ${user?.providerDisplayName ?? user?.customDisplayName ?? user?.id ?? 'an unnamed identity'}`;
+}
+
+async function findRepository({ requests, git, project }: Probes, name: string): Promise<FoundRepository> {
+  const repository = await requests.run('getRepository', 'read', async () =>
+    (await git()).getRepository(name, project),
+  );
+  // The library answers a 404 with null: not there, or not visible to this identity.
+  if (!repository?.id)
+    throw new Error(`repository ${project}/${name} not found, or not visible to this identity`);
+  return { id: repository.id, defaultBranch: repository.defaultBranch };
+}
+
+async function listPullRequests({ requests, git, project }: Probes, repositoryId: string): Promise<string> {
+  const pullRequests = await requests.run('getPullRequests', 'read', async () =>
+    (await git()).getPullRequests(repositoryId, {}, project, undefined, undefined, 1),
+  );
+  return pullRequests.length > 0 ? 'listed active pull requests' : 'listed (no active pull requests)';
+}
+
+async function readRoot({ requests, git, project }: Probes, repository: FoundRepository): Promise<string> {
+  const items = await requests.run('getItems', 'read', async () =>
+    (await git()).getItems(repository.id, project, '/', VersionControlRecursionType.OneLevel),
+  );
+  return `read the root of ${repository.defaultBranch ?? 'the default branch'} (${items.length} items)`;
+}
+
+/** A closed thread whose only comment is deleted right away: shown as deleted (there is no thread delete). */
+async function postThread(
+  { requests, git, project }: Probes,
+  repositoryId: string,
+  pullRequestId: number,
+): Promise<string> {
+  const thread = await requests.run('createThread', 'once', async () =>
+    (await git()).createThread(
+      {
+        comments: [{ parentCommentId: 0, content: CHECK_ACCESS_THREAD_TEXT, commentType: 1 }],
+        status: CommentThreadStatus.Closed,
+      },
+      repositoryId,
+      pullRequestId,
+      project,
+    ),
+  );
+  const threadId = thread.id as number;
+  const commentId = thread.comments?.[0]?.id ?? 1;
+  try {
+    await requests.run('deleteComment', 'idempotentWrite', async () =>
+      (await git()).deleteComment(repositoryId, pullRequestId, threadId, commentId, project),
+    );
+  } catch (error) {
+    throw new Error(`created thread ${threadId} but could not delete it: ${refusal(error)}`);
+  }
+  return `created thread ${threadId} on pull request ${pullRequestId} and deleted it`;
+}
+
+/** A not-applicable status under the check's own context, on the latest iteration. */
+async function postStatus(
+  { requests, git, project }: Probes,
+  repositoryId: string,
+  pullRequestId: number,
+): Promise<string> {
+  const iterations = await requests.run('getPullRequestIterations', 'read', async () =>
+    (await git()).getPullRequestIterations(repositoryId, pullRequestId, project),
+  );
+  const latest = Math.max(0, ...iterations.map((iteration) => iteration.id ?? 0));
+  if (latest === 0) throw new Error(`pull request ${pullRequestId} has no iterations`);
+  await requests.run('createPullRequestIterationStatus', 'idempotentWrite', async () =>
+    (await git()).createPullRequestIterationStatus(
+      {
+        state: GitStatusState.NotApplicable,
+        description: CHECK_ACCESS_STATUS_TEXT,
+        context: CHECK_ACCESS_STATUS,
+      },
+      repositoryId,
+      pullRequestId,
+      latest,
+      project,
+    ),
+  );
+  return `posted ${CHECK_ACCESS_STATUS.genre}/${CHECK_ACCESS_STATUS.name} on iteration ${latest}`;
 }

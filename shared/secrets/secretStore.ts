@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
-import type { SecretClientOptions } from '@azure/keyvault-secrets';
+import type { SecretClient, SecretClientOptions } from '@azure/keyvault-secrets';
 import { getKeyVaultConfig } from '../config';
 import { errorName } from '../errors/errorMessage';
 import { getAzureCredential } from '../identity/azureCredential';
@@ -102,26 +102,61 @@ function isMissingOrDisabled(error: RestError): boolean {
 const keyVaultSecrets = loadOnFirstUse<typeof import('@azure/keyvault-secrets')>('@azure/keyvault-secrets');
 
 /** Secrets read from Key Vault, cached in memory, one request per name at a time. */
-export function createKeyVaultSecretStore(options: KeyVaultSecretStoreOptions): SecretStore {
-  const { SecretClient } = keyVaultSecrets();
-  const client = new SecretClient(options.vaultUri, options.credential, {
-    retryOptions,
-    ...options.clientOptions,
-  });
-  const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
-  const missingTtlMs = Math.min(ttlMs, MISSING_TTL_MS);
-  const now = options.now ?? Date.now;
-  const rereadIntervalMs = options.rereadIntervalMs ?? REREAD_INTERVAL_MS;
-  const entries = new Map<string, CacheEntry>();
-  /** When each secret was last read, whether or not its entry is still held (an invalidate drops entries). */
-  const lastReadAt = new Map<string, number>();
-  /** A re-read waiting for the interval to pass, shared by every caller that asks meanwhile. */
-  const scheduled = new Map<string, Promise<FetchedSecret | undefined>>();
-  let reads = 0;
+export const createKeyVaultSecretStore = (options: KeyVaultSecretStoreOptions): SecretStore =>
+  new KeyVaultSecretStore(options);
 
-  async function fetchSecret(name: string): Promise<FetchedSecret | undefined> {
+class KeyVaultSecretStore implements SecretStore {
+  private readonly client: SecretClient;
+  private readonly vaultUri: string;
+  private readonly ttlMs: number;
+  private readonly missingTtlMs: number;
+  private readonly now: () => number;
+  private readonly rereadIntervalMs: number;
+  private readonly entries = new Map<string, CacheEntry>();
+  /** When each secret was last read, whether or not its entry is still held (an invalidate drops entries). */
+  private readonly lastReadAt = new Map<string, number>();
+  /** A re-read waiting for the interval to pass, shared by every caller that asks meanwhile. */
+  private readonly scheduled = new Map<string, Promise<FetchedSecret | undefined>>();
+  private reads = 0;
+
+  constructor(options: KeyVaultSecretStoreOptions) {
+    const { SecretClient } = keyVaultSecrets();
+    this.client = new SecretClient(options.vaultUri, options.credential, {
+      retryOptions,
+      ...options.clientOptions,
+    });
+    this.vaultUri = options.vaultUri;
+    this.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+    this.missingTtlMs = Math.min(this.ttlMs, MISSING_TTL_MS);
+    this.now = options.now ?? Date.now;
+    this.rereadIntervalMs = options.rereadIntervalMs ?? REREAD_INTERVAL_MS;
+  }
+
+  async get(name: string): Promise<string | undefined> {
+    const read = this.reading(await this.fetchCached(name));
+    return read.state === 'valid' ? read.value : undefined;
+  }
+
+  async read(name: string): Promise<SecretReading> {
+    return this.reading(await this.fetchCached(name));
+  }
+
+  invalidate(name?: string): void {
+    if (name === undefined) this.entries.clear();
+    else this.entries.delete(name);
+  }
+
+  mark(): number {
+    return this.reads;
+  }
+
+  async reread(name: string, freshness: Freshness): Promise<SecretReading> {
+    return this.reading(await this.refetch(name, freshness));
+  }
+
+  private async fetchSecret(name: string): Promise<FetchedSecret | undefined> {
     try {
-      const secret = await client.getSecret(name, {
+      const secret = await this.client.getSecret(name, {
         requestOptions: { timeout: TRY_TIMEOUT_MS },
         abortSignal: AbortSignal.timeout(READ_DEADLINE_MS),
       });
@@ -134,95 +169,78 @@ export function createKeyVaultSecretStore(options: KeyVaultSecretStoreOptions): 
       const reason = isRestError(error)
         ? `${error.code ?? 'no error code'}, HTTP ${error.statusCode ?? 'no response'}`
         : errorName(error);
-      throw new Error(`Could not read Key Vault secret "${name}" from ${options.vaultUri} (${reason})`, {
+      throw new Error(`Could not read Key Vault secret "${name}" from ${this.vaultUri} (${reason})`, {
         cause: error,
       });
     }
   }
 
-  function fetchCached(name: string): Promise<FetchedSecret | undefined> {
-    const entry = entries.get(name);
+  private fetchCached(name: string): Promise<FetchedSecret | undefined> {
+    const entry = this.entries.get(name);
     if (entry?.state === 'fetching') return entry.value;
-    if (entry?.state === 'fetched' && now() < entry.expiresAt) return Promise.resolve(entry.value);
+    if (entry?.state === 'fetched' && this.now() < entry.expiresAt) return Promise.resolve(entry.value);
 
     // Only the entry this fetch created may record its outcome: after an invalidate (or a newer fetch) the map
     // holds something else, and this fetch's answer may predate the new version.
-    const started = { mark: ++reads, startedAt: now() };
-    lastReadAt.set(name, started.startedAt);
+    const started = { mark: ++this.reads, startedAt: this.now() };
+    this.lastReadAt.set(name, started.startedAt);
     const fetching: CacheEntry = {
       ...started,
       state: 'fetching',
-      value: fetchSecret(name).then(
+      value: this.fetchSecret(name).then(
         (value) => {
-          if (entries.get(name) === fetching) {
-            const ttl = value === undefined ? missingTtlMs : ttlMs;
-            entries.set(name, { ...started, state: 'fetched', value, expiresAt: now() + ttl });
+          if (this.entries.get(name) === fetching) {
+            const ttl = value === undefined ? this.missingTtlMs : this.ttlMs;
+            this.entries.set(name, { ...started, state: 'fetched', value, expiresAt: this.now() + ttl });
           }
           return value;
         },
         (error: unknown) => {
-          if (entries.get(name) === fetching) entries.delete(name);
+          if (this.entries.get(name) === fetching) this.entries.delete(name);
           throw error;
         },
       ),
     };
-    entries.set(name, fetching);
+    this.entries.set(name, fetching);
     return fetching.value;
   }
 
-  function freshEnough(entry: CacheEntry | undefined, freshness: Freshness): entry is CacheEntry {
+  private freshEnough(entry: CacheEntry | undefined, freshness: Freshness): entry is CacheEntry {
     if (entry === undefined) return false;
     return freshness === 'recent'
-      ? entry.startedAt >= now() - rereadIntervalMs
+      ? entry.startedAt >= this.now() - this.rereadIntervalMs
       : entry.mark > freshness.after;
   }
 
-  function fetchAgain(name: string): Promise<FetchedSecret | undefined> {
-    entries.delete(name);
-    return fetchCached(name);
+  private fetchAgain(name: string): Promise<FetchedSecret | undefined> {
+    this.entries.delete(name);
+    return this.fetchCached(name);
   }
 
-  function refetch(name: string, freshness: Freshness): Promise<FetchedSecret | undefined> {
-    const entry = entries.get(name);
-    if (freshEnough(entry, freshness))
+  private refetch(name: string, freshness: Freshness): Promise<FetchedSecret | undefined> {
+    const entry = this.entries.get(name);
+    if (this.freshEnough(entry, freshness))
       return entry.state === 'fetching' ? entry.value : Promise.resolve(entry.value);
-    const waiting = scheduled.get(name);
+    const waiting = this.scheduled.get(name);
     if (waiting !== undefined) return waiting;
-    const waitMs = (lastReadAt.get(name) ?? -Infinity) + rereadIntervalMs - now();
-    if (waitMs <= 0) return fetchAgain(name);
+    const waitMs = (this.lastReadAt.get(name) ?? -Infinity) + this.rereadIntervalMs - this.now();
+    if (waitMs <= 0) return this.fetchAgain(name);
     const next = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref()).then(() => {
-      scheduled.delete(name);
-      return fetchAgain(name);
+      this.scheduled.delete(name);
+      return this.fetchAgain(name);
     });
-    scheduled.set(name, next);
+    this.scheduled.set(name, next);
     return next;
   }
 
-  function reading(fetched: FetchedSecret | undefined): SecretReading {
+  private reading(fetched: FetchedSecret | undefined): SecretReading {
     if (fetched === undefined) return { state: 'missing' };
     const { value, expiresOn, notBefore } = fetched;
-    if (notBefore !== undefined && now() < notBefore.getTime()) return { state: 'notYetValid', notBefore };
-    if (expiresOn !== undefined && now() >= expiresOn.getTime()) return { state: 'expired', expiresOn };
+    if (notBefore !== undefined && this.now() < notBefore.getTime())
+      return { state: 'notYetValid', notBefore };
+    if (expiresOn !== undefined && this.now() >= expiresOn.getTime()) return { state: 'expired', expiresOn };
     return { state: 'valid', value, expiresOn };
   }
-
-  return {
-    async get(name) {
-      const read = reading(await fetchCached(name));
-      return read.state === 'valid' ? read.value : undefined;
-    },
-    async read(name) {
-      return reading(await fetchCached(name));
-    },
-    invalidate(name) {
-      if (name === undefined) entries.clear();
-      else entries.delete(name);
-    },
-    mark: () => reads,
-    async reread(name, freshness) {
-      return reading(await refetch(name, freshness));
-    },
-  };
 }
 
 let processStore: { store: SecretStore | undefined } | undefined;

@@ -11,6 +11,7 @@ import { getAzureCredential } from '../identity/azureCredential';
 import {
   LockLostError,
   type Learning,
+  type RepositoryRef,
   type ReviewLock,
   type ReviewPlan,
   type ReviewState,
@@ -52,23 +53,154 @@ const LEARNINGS_UPDATE_TRIES = 5;
  * write of a job whose lease lapsed or was broken (fencing), whatever that job believes. Every other write of a
  * lock holder (plans, Azure DevOps) is preceded by `assertHeld`, which renews the lease there and then.
  */
-export function createBlobReviewStore(
+export const createBlobReviewStore = (
   connection: StorageConnection,
   container: string,
   organizationKey?: string,
-): ReviewStore {
-  const client = createContainerClient(connection, container);
-  let ensured: Promise<unknown> | undefined;
-  const ensureContainer = () => (ensured ??= client.createIfNotExists());
-  // The default organization keeps the folders used before there could be more than one; another's state and
-  // locks live under its key, encoded into one path segment (no `/`, so no `..` can climb out of it).
-  const root = organizationKey === undefined ? '' : `organizations/${encodeURIComponent(organizationKey)}/`;
-  const folder = (ref: PullRequestRef) => `${root}pull-requests/${ref.repositoryId}/${ref.pullRequestId}`;
+): ReviewStore => new BlobReviewStore(createContainerClient(connection, container), organizationKey);
 
-  async function readJson<T>(name: string): Promise<T | undefined> {
-    await ensureContainer();
+class BlobReviewStore implements ReviewStore {
+  private ensured: Promise<unknown> | undefined;
+  /**
+   * The default organization keeps the folders used before there could be more than one; another's state and
+   * locks live under its key, encoded into one path segment (no `/`, so no `..` can climb out of it).
+   */
+  private readonly root: string;
+  /** The lease behind each lock this store handed out: what state writes are conditioned on. */
+  private readonly leaseIds = new WeakMap<ReviewLock, string>();
+
+  constructor(
+    private readonly client: ContainerClient,
+    organizationKey: string | undefined,
+  ) {
+    this.root = organizationKey === undefined ? '' : `organizations/${encodeURIComponent(organizationKey)}/`;
+  }
+
+  async readState(ref: PullRequestRef): Promise<ReviewState> {
+    return (await this.readJson<ReviewState>(`${this.folder(ref)}/state.json`)) ?? { history: [] };
+  }
+
+  async writeState(ref: PullRequestRef, state: ReviewState, lock: ReviewLock): Promise<void> {
+    await lock.assertHeld();
     try {
-      const buffer = await client.getBlockBlobClient(name).downloadToBuffer();
+      await this.writeJson(this.stateBlob(ref), state, { leaseId: this.leaseIdOf(lock) });
+    } catch (error) {
+      // 412: the blob's lease is not ours any more (broken, or lapsed and taken by another job).
+      if (isStatus(error, 412)) throw new LockLostError('the state write was refused under its lease');
+      throw error;
+    }
+  }
+
+  readPlan(ref: PullRequestRef, iterationId: number, requestKey?: string): Promise<ReviewPlan | undefined> {
+    return this.readJson<ReviewPlan>(this.planName(ref, iterationId, requestKey));
+  }
+
+  async writePlan(ref: PullRequestRef, plan: ReviewPlan, lock: ReviewLock): Promise<ReviewPlan> {
+    await lock.assertHeld();
+    const name = this.planName(ref, plan.iterationId, plan.requestKey);
+    try {
+      await this.writeJson(this.client.getBlockBlobClient(name), plan, { ifNoneMatch: '*' });
+      return plan;
+    } catch (error) {
+      // Saved meanwhile by a job that held the lock after this one: its plan is the one being posted.
+      if (!isStatus(error, 409) && !isStatus(error, 412)) throw error;
+      const saved = await this.readJson<ReviewPlan>(name);
+      return saved ?? plan;
+    }
+  }
+
+  async readLearnings(repository: RepositoryRef): Promise<Learning[]> {
+    return (await this.readJson<Learning[]>(this.learningsName(repository.repositoryId))) ?? [];
+  }
+
+  async updateLearnings(
+    repository: RepositoryRef,
+    change: (current: Learning[]) => Learning[],
+  ): Promise<Learning[]> {
+    await this.ensureContainer();
+    const blob = this.client.getBlockBlobClient(this.learningsName(repository.repositoryId));
+    for (let attempt = 1; ; attempt++) {
+      let current: Learning[] = [];
+      let etag: string | undefined;
+      try {
+        const download = await blob.download();
+        etag = download.etag;
+        current = JSON.parse((await streamText(download.readableStreamBody)) || '[]') as Learning[];
+      } catch (error) {
+        if (!isStatus(error, 404)) throw error;
+      }
+      const next = change(current);
+      try {
+        // Written only over the list read (or where there was none): a concurrent change is never lost.
+        await this.writeJson(blob, next, etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: etag });
+        return next;
+      } catch (error) {
+        const lostRace = isStatus(error, 412) || isStatus(error, 409);
+        if (!lostRace || attempt >= LEARNINGS_UPDATE_TRIES) throw error;
+      }
+    }
+  }
+
+  async tryLock(ref: PullRequestRef, scope = 'review'): Promise<ReviewLock | undefined> {
+    await this.ensureContainer();
+    const blob = this.lockBlob(ref, scope);
+    try {
+      // The lease needs a blob; the state blob starts as the empty state (what a missing one reads as).
+      const initial = scope === 'review' ? JSON.stringify({ history: [] }) : '';
+      await blob.upload(initial, Buffer.byteLength(initial), { conditions: { ifNoneMatch: '*' } });
+    } catch (error) {
+      // 409: it exists already (perhaps leased right now); 412: created meanwhile by another job. Both fine.
+      if (!isStatus(error, 409) && !isStatus(error, 412)) throw error;
+    }
+    const lease = blob.getBlobLeaseClient();
+    const acquiredAt = Date.now();
+    try {
+      await lease.acquireLease(LEASE_SECONDS);
+    } catch (error) {
+      if (isStatus(error, 409)) return undefined;
+      throw error;
+    }
+    const lock = leasedLock(lease, acquiredAt);
+    this.leaseIds.set(lock, lease.leaseId);
+    return lock;
+  }
+
+  private ensureContainer(): Promise<unknown> {
+    return (this.ensured ??= this.client.createIfNotExists());
+  }
+
+  private folder(ref: PullRequestRef): string {
+    return `${this.root}pull-requests/${ref.repositoryId}/${ref.pullRequestId}`;
+  }
+
+  private stateBlob(ref: PullRequestRef): BlockBlobClient {
+    return this.client.getBlockBlobClient(`${this.folder(ref)}/state.json`);
+  }
+
+  private planName(ref: PullRequestRef, iterationId: number, requestKey?: string): string {
+    return `${this.folder(ref)}/iterations/${iterationId}${requestKey === undefined ? '' : `-${encodeURIComponent(requestKey)}`}.json`;
+  }
+
+  private learningsName(repositoryId: string): string {
+    return `${this.root}repositories/${encodeURIComponent(repositoryId)}/learnings.json`;
+  }
+
+  private lockBlob(ref: PullRequestRef, scope: string): BlockBlobClient {
+    return scope === 'review'
+      ? this.stateBlob(ref)
+      : this.client.getBlockBlobClient(`${this.folder(ref)}/locks/${scope}`);
+  }
+
+  private leaseIdOf(lock: ReviewLock): string {
+    const leaseId = this.leaseIds.get(lock);
+    if (leaseId === undefined) throw new Error('Not a lock of this review store');
+    return leaseId;
+  }
+
+  private async readJson<T>(name: string): Promise<T | undefined> {
+    await this.ensureContainer();
+    try {
+      const buffer = await this.client.getBlockBlobClient(name).downloadToBuffer();
       return JSON.parse(buffer.toString('utf8')) as T;
     } catch (error) {
       if (isStatus(error, 404)) return undefined;
@@ -76,116 +208,18 @@ export function createBlobReviewStore(
     }
   }
 
-  async function writeJson(
+  private async writeJson(
     blob: BlockBlobClient,
     value: unknown,
     conditions?: { leaseId?: string; ifNoneMatch?: string; ifMatch?: string },
   ): Promise<void> {
-    await ensureContainer();
+    await this.ensureContainer();
     const body = JSON.stringify(value);
     await blob.upload(body, Buffer.byteLength(body), {
       blobHTTPHeaders: { blobContentType: 'application/json' },
       conditions,
     });
   }
-
-  const stateBlob = (ref: PullRequestRef) => client.getBlockBlobClient(`${folder(ref)}/state.json`);
-  const planName = (ref: PullRequestRef, iterationId: number, requestKey?: string) =>
-    `${folder(ref)}/iterations/${iterationId}${requestKey === undefined ? '' : `-${encodeURIComponent(requestKey)}`}.json`;
-  const learningsName = (repositoryId: string) =>
-    `${root}repositories/${encodeURIComponent(repositoryId)}/learnings.json`;
-  const lockBlob = (ref: PullRequestRef, scope: string) =>
-    scope === 'review' ? stateBlob(ref) : client.getBlockBlobClient(`${folder(ref)}/locks/${scope}`);
-  /** The lease behind each lock this store handed out: what state writes are conditioned on. */
-  const leaseIds = new WeakMap<ReviewLock, string>();
-
-  function leaseIdOf(lock: ReviewLock): string {
-    const leaseId = leaseIds.get(lock);
-    if (leaseId === undefined) throw new Error('Not a lock of this review store');
-    return leaseId;
-  }
-
-  return {
-    async readState(ref) {
-      return (await readJson<ReviewState>(`${folder(ref)}/state.json`)) ?? { history: [] };
-    },
-    async writeState(ref, state, lock) {
-      await lock.assertHeld();
-      try {
-        await writeJson(stateBlob(ref), state, { leaseId: leaseIdOf(lock) });
-      } catch (error) {
-        // 412: the blob's lease is not ours any more (broken, or lapsed and taken by another job).
-        if (isStatus(error, 412)) throw new LockLostError('the state write was refused under its lease');
-        throw error;
-      }
-    },
-    readPlan: (ref, iterationId, requestKey) => readJson<ReviewPlan>(planName(ref, iterationId, requestKey)),
-    async writePlan(ref, plan, lock) {
-      await lock.assertHeld();
-      const name = planName(ref, plan.iterationId, plan.requestKey);
-      try {
-        await writeJson(client.getBlockBlobClient(name), plan, { ifNoneMatch: '*' });
-        return plan;
-      } catch (error) {
-        // Saved meanwhile by a job that held the lock after this one: its plan is the one being posted.
-        if (!isStatus(error, 409) && !isStatus(error, 412)) throw error;
-        const saved = await readJson<ReviewPlan>(name);
-        return saved ?? plan;
-      }
-    },
-
-    async readLearnings(repository) {
-      return (await readJson<Learning[]>(learningsName(repository.repositoryId))) ?? [];
-    },
-    async updateLearnings(repository, change) {
-      await ensureContainer();
-      const blob = client.getBlockBlobClient(learningsName(repository.repositoryId));
-      for (let attempt = 1; ; attempt++) {
-        let current: Learning[] = [];
-        let etag: string | undefined;
-        try {
-          const download = await blob.download();
-          etag = download.etag;
-          current = JSON.parse((await streamText(download.readableStreamBody)) || '[]') as Learning[];
-        } catch (error) {
-          if (!isStatus(error, 404)) throw error;
-        }
-        const next = change(current);
-        try {
-          // Written only over the list read (or where there was none): a concurrent change is never lost.
-          await writeJson(blob, next, etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: etag });
-          return next;
-        } catch (error) {
-          const lostRace = isStatus(error, 412) || isStatus(error, 409);
-          if (!lostRace || attempt >= LEARNINGS_UPDATE_TRIES) throw error;
-        }
-      }
-    },
-
-    async tryLock(ref, scope = 'review') {
-      await ensureContainer();
-      const blob = lockBlob(ref, scope);
-      try {
-        // The lease needs a blob; the state blob starts as the empty state (what a missing one reads as).
-        const initial = scope === 'review' ? JSON.stringify({ history: [] }) : '';
-        await blob.upload(initial, Buffer.byteLength(initial), { conditions: { ifNoneMatch: '*' } });
-      } catch (error) {
-        // 409: it exists already (perhaps leased right now); 412: created meanwhile by another job. Both fine.
-        if (!isStatus(error, 409) && !isStatus(error, 412)) throw error;
-      }
-      const lease = blob.getBlobLeaseClient();
-      const acquiredAt = Date.now();
-      try {
-        await lease.acquireLease(LEASE_SECONDS);
-      } catch (error) {
-        if (isStatus(error, 409)) return undefined;
-        throw error;
-      }
-      const lock = leasedLock(lease, acquiredAt);
-      leaseIds.set(lock, lease.leaseId);
-      return lock;
-    },
-  };
 }
 
 async function streamText(stream: NodeJS.ReadableStream | undefined): Promise<string> {
