@@ -7,6 +7,7 @@ import { DEFAULT_RETRY_POLICY } from '../llm/retryPolicy';
 import { createUsageLedger, type UsageLedger } from '../llm/usageLedger';
 import type { JobQueue } from '../queue/jobQueue';
 import type { ReviewJob } from '../queue/reviewJob';
+import { assertTimeForModelCall, type JobDeadline } from '../review/domain/jobDeadline';
 import type { PullRequestPlatform, PullRequestRef } from '../review/domain/platform';
 import type { ReviewStore } from '../review/domain/reviewStore';
 import type { ReviewDependencies } from '../review/reviewRequest';
@@ -67,13 +68,15 @@ async function platformFor(organization: AzureDevOpsOrganization): Promise<PullR
  * The configured provider's model, its secrets read through the secret cache like the PAT; every call's usage as
  * the provider reported it goes to `usage`, for the review's cost accounting.
  */
-function modelFor(config: AppConfig, usage: UsageLedger) {
+function modelFor(config: AppConfig, usage: UsageLedger, deadline: JobDeadline) {
   const store = getProcessSecretStore();
   return createChatModel(config.llm, {
     readSecret: createSecretReader(store),
     openSecret: (source, setting) => openRefreshingSecret(source, setting, store),
     rereadSecret: secretRereader(store),
     onUsage: usage.record,
+    // The review checks the deadline before each call; a call asked once more checks it again.
+    beforeRetry: () => assertTimeForModelCall(deadline, () => new Date()),
   });
 }
 
@@ -99,19 +102,20 @@ export async function buildJobDependencies(
   const platform = await platformFor(organization);
   const store = reviewStoreOf(config, job);
   const usage = createUsageLedger();
+  const deadline: JobDeadline = {
+    at: new Date((context.startedAt ?? Date.now()) + config.review.jobDeadlineSeconds * 1000),
+    // A call's worst case in the one retry layer: every try taking the whole timeout.
+    modelCallMs: config.llm.timeoutMs * (DEFAULT_RETRY_POLICY.maxRetries + 1),
+  };
   const review: ReviewDependencies = {
     platform,
-    model: await modelFor(config, usage),
+    model: await modelFor(config, usage, deadline),
     usage,
     store,
     log: context.log,
     settings: reviewSettingsOf(config.review, config.llm, organization.url),
     now: () => new Date(),
-    deadline: {
-      at: new Date((context.startedAt ?? Date.now()) + config.review.jobDeadlineSeconds * 1000),
-      // A call's worst case in the one retry layer: every try taking the whole timeout.
-      modelCallMs: config.llm.timeoutMs * (DEFAULT_RETRY_POLICY.maxRetries + 1),
-    },
+    deadline,
     metrics: config.review.metricsEnabled
       ? (event) => context.log.info(`Review metrics for PR ${event.pullRequestId}`, event)
       : undefined,

@@ -24,6 +24,8 @@ interface ChatModelDependencies {
   rereadSecret?: (name: string) => Promise<void>;
   onUsage?: UsageSink;
   retry?: RetryPolicy;
+  /** Called before a call is asked once more (askingOnceMore); throwing stops it, as the job's deadline does. */
+  beforeRetry?: () => void;
   /** The clock tokens expire by; for tests. */
   now?: () => number;
 }
@@ -147,7 +149,7 @@ async function createBedrockModel(
  * secret, AWS secret key), through `deps.readSecret`, so Key Vault rotation works as for the other secrets.
  */
 export async function createChatModel(config: LlmConfig, deps: ChatModelDependencies): Promise<ChatModel> {
-  return askingOnceMore(await createProviderModel(config, deps));
+  return askingOnceMore(await createProviderModel(config, deps), deps.beforeRetry);
 }
 
 async function createProviderModel(config: LlmConfig, deps: ChatModelDependencies): Promise<ChatModel> {

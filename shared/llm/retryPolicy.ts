@@ -72,14 +72,18 @@ const worthAskingAgain = (error: unknown) =>
   error instanceof OpenAI.APIConnectionTimeoutError ||
   (error instanceof Error && error.name === 'TimeoutError');
 
-/** The model, with a call whose answer could not be used, or that timed out, asked once more. */
-export function askingOnceMore(model: ChatModel): ChatModel {
+/**
+ * The model, with a call whose answer could not be used, or that timed out, asked once more — after
+ * `beforeRetry`, which may throw to stop it (the job's deadline: a call is never started without time for it).
+ */
+export function askingOnceMore(model: ChatModel, beforeRetry?: () => void): ChatModel {
   return {
     async completeStructured(request) {
       try {
         return await model.completeStructured(request);
       } catch (error) {
         if (!worthAskingAgain(error)) throw error;
+        beforeRetry?.();
         return model.completeStructured(request);
       }
     },

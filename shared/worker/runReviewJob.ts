@@ -1,5 +1,10 @@
-import type { JobContext } from '../composition/jobDependencies';
-import { jobDependencies, poisonedJobDependencies } from '../composition/processRoot';
+import {
+  buildJobDependencies,
+  platformOf,
+  reviewStoreOf,
+  type JobContext,
+} from '../composition/jobDependencies';
+import { reviewQueue } from '../composition/processRoot';
 import { getConfig } from '../config';
 import { parseReviewJob, type ReviewJob } from '../queue/reviewJob';
 import { answerComment } from '../review/conversation/answerComment';
@@ -33,7 +38,13 @@ export async function runReviewJob(message: unknown, context: JobContext): Promi
 
 async function runParsedJob(job: ReviewJob, context: JobContext): Promise<void> {
   const config = getConfig();
-  const { ref, platform, store, review, requeue: send } = await jobDependencies(config, job, context);
+  const {
+    ref,
+    platform,
+    store,
+    review,
+    requeue: send,
+  } = await buildJobDependencies(config, job, context, reviewQueue(config));
   const requeue = async (activity: string) => {
     // Another instance holds this lock and will finish; look again later in case this event came just after.
     await send(config.review.busyRetrySeconds);
@@ -102,8 +113,7 @@ export async function reportPoisonedJob(message: unknown, context: JobContext): 
   const job = parseReviewJob(message);
   const config = getConfig();
   const ref = { projectId: job.projectId, repositoryId: job.repositoryId, pullRequestId: job.pullRequestId };
-  const poisoned = await poisonedJobDependencies(config, job);
-  const state = await poisoned.store.readState(ref);
+  const state = await reviewStoreOf(config, job).readState(ref);
   // Only the class and id the review recorded (older states carried raw text: it is not shown).
   const recorded = isFailureClass(state.lastError?.failure) ? state.lastError : undefined;
   const failure = recorded?.failure ?? 'unexpected';
@@ -113,7 +123,7 @@ export async function reportPoisonedJob(message: unknown, context: JobContext): 
       `poison queue. Last error: ${failure} (ref ${correlationId}${recorded ? ', details logged under it' : ', none recorded'})`,
   );
   if (job.kind !== 'pullRequest') return;
-  const platform = await poisoned.platform();
+  const platform = await platformOf(config, job);
   const iterations = await platform.listIterations(ref);
   await platform.setStatus(ref, {
     state: 'error',
