@@ -12,7 +12,10 @@ export function reportedSeverities(config: RepositoryConfig): readonly Severity[
   return severitiesByProfile[config.reviews.profile];
 }
 
-type AutoReviewDecision = { review: true } | { review: false; reason: string };
+/** `setBy`: which setting's condition left the pull request out; `title` is one its author controls. */
+type AutoReviewDecision =
+  | { review: true }
+  | { review: false; reason: string; setBy: 'enabled' | 'drafts' | 'base_branches' | 'title' };
 
 const branchName = (ref: string) => ref.replace(/^refs\/heads\//, '');
 
@@ -26,16 +29,25 @@ export function shouldAutoReview(
 ): AutoReviewDecision {
   const autoReview = config.reviews.auto_review;
   if (!autoReview.enabled) {
-    return { review: false, reason: 'automatic reviews are off (reviews.auto_review.enabled)' };
+    return {
+      review: false,
+      reason: 'automatic reviews are off (reviews.auto_review.enabled)',
+      setBy: 'enabled',
+    };
   }
   if (pullRequest.isDraft && !autoReview.drafts) {
-    return { review: false, reason: 'the pull request is a draft (reviews.auto_review.drafts)' };
+    return {
+      review: false,
+      reason: 'the pull request is a draft (reviews.auto_review.drafts)',
+      setBy: 'drafts',
+    };
   }
   const target = branchName(pullRequest.targetBranch);
   if (autoReview.base_branches.length > 0 && !picomatch(autoReview.base_branches.map(branchName))(target)) {
     return {
       review: false,
       reason: `the target branch ${target} is not in reviews.auto_review.base_branches`,
+      setBy: 'base_branches',
     };
   }
   const title = pullRequest.title.toLowerCase();
@@ -44,6 +56,7 @@ export function shouldAutoReview(
     return {
       review: false,
       reason: `the title contains "${keyword}" (reviews.auto_review.ignore_title_keywords)`,
+      setBy: 'title',
     };
   }
   return { review: true };

@@ -41,8 +41,12 @@ export function chooseIteration(read: {
 type AutomaticReviewDecision =
   /** A draft gets no status: it is reviewed when published, and a status now would read as a review. */
   | { kind: 'draft' }
-  /** Not reviewed on purpose (paused, `ignore`, auto_review): said once per iteration as a status. */
-  | { kind: 'blocked'; reason: string }
+  /**
+   * Not reviewed on purpose, said once per iteration as a status. `byPullRequest`: the pull request itself brought
+   * it about (a pause, `ignore` in the description, a title keyword), which anyone who can edit it or comment can
+   * do, so the gate must not pass; otherwise the repository's configuration on the target branch decided it.
+   */
+  | { kind: 'blocked'; reason: string; byPullRequest: boolean }
   | { kind: 'review' };
 
 /**
@@ -59,17 +63,20 @@ export function decideAutomaticReview(
 ): AutomaticReviewDecision {
   if (request.kind !== 'automatic') return { kind: 'review' };
   if (pullRequest.isDraft && !config.reviews.auto_review.drafts) return { kind: 'draft' };
-  if (state.paused !== undefined)
-    return { kind: 'blocked', reason: 'reviews are paused on this pull request (resume them with `resume`)' };
+  if (state.paused !== undefined) {
+    const reason = 'reviews are paused on this pull request (resume them with `resume`)';
+    return { kind: 'blocked', reason, byPullRequest: true };
+  }
   if (isIgnoredByDescription(pullRequest.description, ownId)) {
-    return { kind: 'blocked', reason: 'the pull request description says `ignore`' };
+    return { kind: 'blocked', reason: 'the pull request description says `ignore`', byPullRequest: true };
   }
   const decision = shouldAutoReview(config, {
     isDraft: pullRequest.isDraft,
     targetBranch: pullRequest.targetRefName,
     title: pullRequest.title,
   });
-  return decision.review ? { kind: 'review' } : { kind: 'blocked', reason: decision.reason };
+  if (decision.review) return { kind: 'review' };
+  return { kind: 'blocked', reason: decision.reason, byPullRequest: decision.setBy === 'title' };
 }
 
 /** Iteration reasons after which the earlier iteration's commit is no longer an ancestor: review everything. */

@@ -1,4 +1,4 @@
-import type { ReviewPolicy } from '../config/reviewSettings';
+import type { ReviewPolicy, Severity } from '../config/reviewSettings';
 import type { ReviewContext } from './context/reviewContext';
 import type {
   PullRequestIteration,
@@ -11,7 +11,7 @@ import { failureDescription } from './domain/failures';
 import { renderSummaryComment } from './publish/comments';
 import { resolveFixedFindings } from './publish/fixedFindings';
 import { evaluatePolicy } from './publish/mergeGate';
-import { postFindings, upsertSummary } from './publish/postReview';
+import { knownFindingThreads, postFindings, upsertSummary } from './publish/postReview';
 
 /**
  * Publishing a saved plan: its threads that are not on the pull request yet, the findings a push fixed resolved,
@@ -24,6 +24,8 @@ export interface Published {
   fixed: number;
   summaryThreadId: number;
   history: ReviewHistoryEntry[];
+  /** Every finding thread of the app on the pull request, with its planned severity: what the gate counts. */
+  findingThreads: Record<string, Severity>;
 }
 
 interface PublishInput {
@@ -45,7 +47,7 @@ export async function publishPlan(
   const threads = (await platform.listThreads(ref)).filter(
     (thread) => thread.firstCommentAuthorId?.toLowerCase() === ownId,
   );
-  const posted = await postFindings(ref, platform, plan, threads);
+  const { posted, findingThreads } = await postFindings(ref, platform, plan, threads);
   const fixed = await resolveFixedFindings(ref, platform, {
     threads,
     plan,
@@ -70,7 +72,8 @@ export async function publishPlan(
   ];
   const summary = renderSummaryComment(plan.summarySection, history);
   const summaryThreadId = await upsertSummary(ref, platform, threads, state, summary, plan);
-  return { posted, fixed, summaryThreadId, history };
+  const known = { ...knownFindingThreads(state, threads), ...findingThreads };
+  return { posted, fixed, summaryThreadId, history, findingThreads: known };
 }
 
 /** The pull request's status for this iteration, in the policy's status context. */
@@ -89,6 +92,7 @@ export async function setGateStatus(
   plan: ReviewPlan,
   ownId: string,
   policy: ReviewPolicy,
+  findingThreads: Readonly<Record<string, Severity>>,
   setStatus: (state: StatusState, description: string) => Promise<void>,
 ): Promise<void> {
   if (plan.withheld !== undefined) {
@@ -96,11 +100,35 @@ export async function setGateStatus(
     await setStatus('error', failureDescription('model-output-blocked', plan.withheld, 'Review withheld'));
     return;
   }
-  const gate = await evaluatePolicy(ref, platform, ownId, policy);
+  const gate = await evaluatePolicy(ref, platform, ownId, policy, findingThreads);
   const partial =
     plan.partial === undefined
       ? ''
       : `Partial review: ${plan.partial.notReviewed} file${plan.partial.notReviewed === 1 ? '' : 's'} not ` +
         `reviewed (${plan.partial.reasons.join('; ')}). `;
   await setStatus(gate.state, `${partial}${gate.description}`);
+}
+
+/**
+ * The status of an iteration not reviewed because of a pause, `ignore` or a title keyword: the pull request's
+ * author can bring each about, so none of them may pass the gate. The findings of earlier iterations still fail it
+ * where they did; otherwise the gate waits (`pending`) for a review of this iteration.
+ */
+export async function skippedGateStatus(
+  ref: PullRequestRef,
+  platform: PullRequestPlatform,
+  input: { ownId: string; policy: ReviewPolicy; state: ReviewState; reason: string },
+): Promise<{ state: StatusState; description: string }> {
+  const ownThreads = (await platform.listThreads(ref)).filter(
+    (thread) => thread.firstCommentAuthorId?.toLowerCase() === input.ownId,
+  );
+  const known = knownFindingThreads(input.state, ownThreads);
+  const gate = await evaluatePolicy(ref, platform, input.ownId, input.policy, known);
+  const notReviewed = `Not reviewed: ${input.reason}.`;
+  return gate.state === 'failed'
+    ? {
+        state: 'failed',
+        description: `${notReviewed} Earlier iterations still fail the gate: ${gate.description}`,
+      }
+    : { state: 'pending', description: `${notReviewed} The gate waits for a review of this iteration.` };
 }

@@ -1,4 +1,4 @@
-import type { PullRequestIteration, PullRequestRef } from './domain/platform';
+import type { PullRequestIteration, PullRequestRef, StatusState } from './domain/platform';
 import type { ReviewLock, ReviewPlan, ReviewState, ReviewStore } from './domain/reviewStore';
 import type { FailureClass } from './domain/failures';
 import type { Published } from './publishReview';
@@ -32,6 +32,7 @@ export async function recordReviewed(
       lastReviewedSourceCommit: newest.sourceCommitId,
       summaryThreadId: published.summaryThreadId,
       history: published.history,
+      findingThreads: published.findingThreads,
     },
     lock,
   );
@@ -62,21 +63,28 @@ export function recordReviewedMetrics(
 }
 
 /**
- * A push not reviewed on purpose: the reason is logged, and said once per iteration as a `notApplicable` status,
- * so a branch policy requiring the status does not wait for a review that will not come.
+ * A push not reviewed on purpose: the reason is logged, and said once per iteration as a status — `status()` words
+ * it (notApplicable where the repository's configuration decided; never a passing one where the pull request did).
  */
 export async function recordSkipped(
   ref: PullRequestRef,
   deps: ReviewDependencies,
   lock: ReviewLock,
-  input: { state: ReviewState; newest: PullRequestIteration; reason: string; startedAt: number },
+  input: {
+    state: ReviewState;
+    newest: PullRequestIteration;
+    reason: string;
+    startedAt: number;
+    status: () => Promise<{ state: StatusState; description: string }>;
+  },
 ): Promise<PassOutcome> {
   const { state, newest, reason } = input;
   deps.log.info(`PR ${ref.pullRequestId} iteration ${newest.id} not reviewed: ${reason}`);
   if (state.skipped?.iterationId !== newest.id || state.skipped.reason !== reason) {
+    const status = await input.status();
     await deps.platform.setStatus(ref, {
-      state: 'notApplicable',
-      description: `Not reviewed: ${reason}`.slice(0, 400),
+      state: status.state,
+      description: status.description.slice(0, 400),
       iterationId: newest.id,
       ...deps.settings.policy.statusContext,
     });

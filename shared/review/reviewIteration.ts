@@ -15,7 +15,7 @@ import type { PullRequestRef } from './domain/platform';
 import type { ReviewLock } from './domain/reviewStore';
 import { planReview } from './pipeline/planReview';
 import { teamPlan } from './publish/teamPlan';
-import { publishPlan, setGateStatus, statusSetter } from './publishReview';
+import { publishPlan, setGateStatus, skippedGateStatus, statusSetter } from './publishReview';
 import {
   recordError,
   recordFailedMetrics,
@@ -65,7 +65,11 @@ export async function reviewNewestIteration(
   const automatic = decideAutomaticReview(request, config, pullRequest, ownId, state);
   if (automatic.kind === 'draft') return { kind: 'skipped', reason: 'draft pull request' };
   if (automatic.kind === 'blocked') {
-    return recordSkipped(ref, deps, lock, { state, newest, reason: automatic.reason, startedAt });
+    const { reason } = automatic;
+    const status = automatic.byPullRequest
+      ? () => skippedGateStatus(ref, platform, { ownId, policy: settings.policy, state, reason })
+      : () => Promise.resolve({ state: 'notApplicable' as const, description: `Not reviewed: ${reason}` });
+    return recordSkipped(ref, deps, lock, { state, newest, reason, startedAt, status });
   }
 
   const setStatus = statusSetter(ref, platform, newest.id, settings.policy);
@@ -101,7 +105,7 @@ export async function reviewNewestIteration(
       reviewedAt,
     });
     const outcome = await recordReviewed(ref, deps, lock, { state, newest, plan, published, startedAt });
-    await setGateStatus(ref, platform, plan, ownId, settings.policy, setStatus);
+    await setGateStatus(ref, platform, plan, ownId, settings.policy, published.findingThreads, setStatus);
     recordReviewedMetrics(ref, deps, { newest, plan, published, startedAt });
     return outcome;
   } catch (error) {

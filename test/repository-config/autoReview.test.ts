@@ -37,6 +37,7 @@ describe('shouldAutoReview', () => {
     expect(decision).toEqual({
       review: false,
       reason: expect.stringContaining('reviews.auto_review.enabled'),
+      setBy: 'enabled',
     });
   });
 
@@ -45,6 +46,7 @@ describe('shouldAutoReview', () => {
     expect(shouldAutoReview(configOf(''), draft)).toEqual({
       review: false,
       reason: expect.stringContaining('reviews.auto_review.drafts'),
+      setBy: 'drafts',
     });
     expect(shouldAutoReview(configOf('reviews:\n  auto_review:\n    drafts: true\n'), draft)).toEqual({
       review: true,
@@ -63,6 +65,7 @@ describe('shouldAutoReview', () => {
       expect(decision).toEqual({
         review: false,
         reason: expect.stringContaining(target.slice('refs/heads/'.length)),
+        setBy: 'base_branches',
       });
     }
   });
@@ -74,10 +77,12 @@ describe('shouldAutoReview', () => {
     expect(shouldAutoReview(config, { ...pullRequest, title: '[wip] export' })).toEqual({
       review: false,
       reason: expect.stringContaining('"WIP"'),
+      setBy: 'title',
     });
     expect(shouldAutoReview(config, { ...pullRequest, title: 'Export (DO NOT REVIEW yet)' })).toEqual({
       review: false,
       reason: expect.stringContaining('"do not review"'),
+      setBy: 'title',
     });
     expect(shouldAutoReview(config, { ...pullRequest, title: 'Export the cache' })).toEqual({ review: true });
     // Contained, as CodeRabbit matches: not whole words.

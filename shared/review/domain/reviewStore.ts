@@ -1,3 +1,4 @@
+import type { Severity } from '../../config/reviewSettings';
 import type { ModelTier } from '../../model-tiers/modelTiers';
 import type { FailureClass } from './failures';
 import type { NewThread, PullRequestRef } from './platform';
@@ -17,6 +18,12 @@ export interface ReviewState {
   paused?: { by: string; at: string };
   /** The iteration a "not reviewed" status was last posted for, and why: posted once, not on every event. */
   skipped?: { iterationId: number; reason: string };
+  /**
+   * The app's finding threads, by thread id, with each one's severity as its plan said. The merge gate counts these
+   * and reads their severities here: thread properties can be edited by anyone who can comment. Unset in states
+   * saved before it existed (the properties are then trusted once, when it is first filled).
+   */
+  findingThreads?: Record<string, Severity>;
 }
 
 export interface ReviewHistoryEntry {

@@ -102,6 +102,28 @@ describe('the configuration on the target branch', () => {
   it('skips a pull request auto_review leaves out, once per iteration, with a notApplicable status', async () => {
     const { platform, model, deps } = setUp();
     const ref = platform.openPullRequest({
+      target: { ...BASE, '.ado-reviewer.yaml': 'reviews:\n  auto_review:\n    enabled: false\n' },
+      source: { 'src/app.ts': 'eval(x);\n' },
+    });
+    const first = await reviewPullRequest(ref, deps);
+    await reviewPullRequest(ref, deps);
+    expect(first).toEqual({
+      kind: 'done',
+      passes: [{ kind: 'skipped', reason: expect.stringContaining('reviews.auto_review.enabled') }],
+    });
+    expect(model.requests).toHaveLength(0);
+    // The target branch's configuration, which the pull request cannot change, decided: not applicable.
+    expect(platform.statuses(ref)).toEqual([
+      expect.objectContaining({
+        state: 'notApplicable',
+        description: expect.stringMatching(/^Not reviewed: /),
+      }),
+    ]);
+  });
+
+  it('never passes the gate for a title keyword the author wrote: pending, once per iteration', async () => {
+    const { platform, model, deps } = setUp();
+    const ref = platform.openPullRequest({
       target: {
         ...BASE,
         '.ado-reviewer.yaml': 'reviews:\n  auto_review:\n    ignore_title_keywords: [WIP]\n',
@@ -120,19 +142,57 @@ describe('the configuration on the target branch', () => {
     expect(model.requests).toHaveLength(0);
     expect(platform.statuses(ref)).toEqual([
       expect.objectContaining({
-        state: 'notApplicable',
-        description: expect.stringMatching(/^Not reviewed: /),
+        state: 'pending',
+        description: expect.stringMatching(/^Not reviewed: .*The gate waits for a review/),
       }),
     ]);
   });
 
-  it('does not review a pull request whose description says ignore', async () => {
+  it('does not review a pull request whose description says ignore, and does not pass its gate', async () => {
     const { platform, model, deps } = setUp();
     const ref = platform.openPullRequest({ target: BASE, source: { 'src/app.ts': 'eval(x);\n' } });
     platform.update(ref, { description: 'Vendored drop.\n\n@<bot-id> ignore' });
     await reviewPullRequest(ref, deps);
     expect(model.requests).toHaveLength(0);
-    expect(platform.statuses(ref)[0]).toMatchObject({ state: 'notApplicable' });
+    expect(platform.statuses(ref)[0]).toMatchObject({ state: 'pending' });
+  });
+
+  it('counts findings with the severity their plan gave them, not what a thread property now says', async () => {
+    const { platform, deps } = setUp();
+    deps.settings = { ...deps.settings, policy: { ...deps.settings.policy, failSeverity: 'high' } };
+    const ref = platform.openPullRequest({ target: BASE, source: { 'src/app.ts': 'eval(x);\n' } });
+    await reviewPullRequest(ref, deps);
+    for (const thread of findings(platform, ref))
+      await platform.updateThreadProperties(ref, thread.id, {
+        [PROPERTY.severity]: 'low',
+        [PROPERTY.kind]: 'note',
+      });
+    platform.push(ref, { 'src/other.ts': 'export const other = 1;\n' });
+    await reviewPullRequest(ref, deps);
+    expect(platform.statuses(ref).at(-1)).toMatchObject({
+      state: 'failed',
+      description: expect.stringContaining('1 open finding of high severity or worse'),
+    });
+  });
+
+  it('keeps failing the gate when `ignore` is added after a failing review, and reads severities from the plan', async () => {
+    const { platform, deps } = setUp();
+    deps.settings = { ...deps.settings, policy: { ...deps.settings.policy, failSeverity: 'high' } };
+    const ref = platform.openPullRequest({ target: BASE, source: { 'src/app.ts': 'eval(x);\n' } });
+    await reviewPullRequest(ref, deps);
+    expect(platform.statuses(ref).at(-1)).toMatchObject({ state: 'failed' });
+    // A participant lowers the finding's severity in the thread's properties: the gate keeps the plan's.
+    for (const thread of findings(platform, ref))
+      await platform.updateThreadProperties(ref, thread.id, { [PROPERTY.severity]: 'low' });
+    platform.update(ref, { description: '@<bot-id> ignore' });
+    platform.push(ref, { 'src/other.ts': 'export const other = 1;\n' });
+    await reviewPullRequest(ref, deps);
+    expect(platform.statuses(ref).at(-1)).toMatchObject({
+      state: 'failed',
+      description: expect.stringMatching(
+        /^Not reviewed: .*Earlier iterations still fail the gate: 1 open finding/,
+      ),
+    });
   });
 });
 
