@@ -20,9 +20,10 @@ param principalId string = ''
 @allowed(['User', 'ServicePrincipal', 'Group'])
 param principalType string = 'User'
 
-@minLength(1)
-@description('Azure DevOps organization URL, e.g. https://dev.azure.com/contoso.')
-param azureDevOpsOrgUrl string
+// Optional only for azureDevOpsOrganizations' sake: exactly one of the two is required (checkedAzureDevOpsOrganizations),
+// as the app's configuration requires.
+@description('Azure DevOps organization URL, e.g. https://dev.azure.com/contoso; empty with azureDevOpsOrganizations.')
+param azureDevOpsOrgUrl string = ''
 
 @description('How the app signs in to Azure DevOps: managed-identity (the app\'s identity, added to the organization as a user; no secret, nothing expires), service-principal (an Entra app and its client secret in Key Vault) or pat (a personal access token in Key Vault).')
 @allowed(['managed-identity', 'service-principal', 'pat'])
@@ -32,7 +33,11 @@ param azureDevOpsAuth string = 'managed-identity'
 param azureTenantId string = ''
 param azureDevOpsClientId string = ''
 
-@description('More than one organization: a JSON list of {url, auth, ...}; see docs/azure-devops-identity.md. Empty: just azureDevOpsOrgUrl.')
+// Secure: the list is the operator's text and stays out of the deployment's recorded parameters. Its credentials must
+// be Key Vault secret names (tokenSecretName, clientSecretSecretName); a literal token or client secret fails the
+// deployment (checkedAzureDevOpsOrganizations below).
+@secure()
+@description('More than one organization: a JSON list of {url, auth, ...} naming Key Vault secrets, never holding them; see docs/azure-devops-identity.md. Empty: just azureDevOpsOrgUrl.')
 param azureDevOpsOrganizations string = ''
 
 @description('User name Azure DevOps service hooks send with basic auth (the password lives in Key Vault).')
@@ -205,6 +210,12 @@ param inboundFromAzureDevOpsOnly bool = false
 @description('Comma-separated CIDR ranges also allowed in when inboundFromAzureDevOpsOnly is on, e.g. a monitor\'s.')
 param inboundAllowedIpRanges string = ''
 
+@description('Private networking: a virtual network the Function App routes its outbound traffic through, private endpoints (with private DNS zones) for Key Vault and storage blob and queue, and public network access disabled on Key Vault and storage. The webhook stays public. See docs/deployment.md.')
+param privateNetworking bool = false
+
+@description('Address space of that virtual network (CIDR, /23 or larger): the app\'s subnet is its first /24, the private endpoints\' a /27 after it.')
+param privateNetworkAddressPrefix string = '10.90.0.0/23'
+
 @description('Upper bound on Function App instances.')
 @minValue(1)
 @maxValue(1000)
@@ -248,6 +259,32 @@ var requiredSecretSettings = map(
   filter(secretsInUse, secret => secret.key != 'WEBHOOK_PREVIOUS_PASSWORD'),
   secret => secret.key
 )
+
+// A deployment names the organizations' credentials, never carries them: an entry with a literal token (auth pat) or
+// client secret (service-principal) fails the deployment here, before anything is created, naming the entry by its URL
+// (never the value). shared/config still accepts literals, for local runs only. Exactly one of azureDevOpsOrgUrl and
+// azureDevOpsOrganizations is checked here too (the app refuses both, and needs one), so that the organization URL
+// itself stays a plain value.
+var azureDevOpsOrganizationEntries = empty(trim(azureDevOpsOrganizations)) ? [] : json(azureDevOpsOrganizations)
+var organizationsWithLiteralCredentials = filter(
+  azureDevOpsOrganizationEntries,
+  entry => contains(entry, 'token') || contains(entry, 'clientSecret')
+)
+var checkedAzureDevOpsOrganizations = empty(trim(azureDevOpsOrgUrl)) == empty(azureDevOpsOrganizationEntries)
+  ? fail(
+      empty(trim(azureDevOpsOrgUrl))
+        ? 'azureDevOpsOrgUrl (AZURE_DEVOPS_ORG_URL) is required, e.g. https://dev.azure.com/contoso, unless azureDevOpsOrganizations (AZURE_DEVOPS_ORGANIZATIONS) lists the organizations.'
+        : 'azureDevOpsOrgUrl (AZURE_DEVOPS_ORG_URL) and azureDevOpsOrganizations (AZURE_DEVOPS_ORGANIZATIONS): set one, not both (the app refuses both).'
+    )
+  : empty(organizationsWithLiteralCredentials)
+      ? azureDevOpsOrganizations
+      : fail(format(
+          'azureDevOpsOrganizations (AZURE_DEVOPS_ORGANIZATIONS) holds a literal credential for {0}: a deployment takes Key Vault secret names only. Store the value in Key Vault (az keyvault secret set) and name it with tokenSecretName or clientSecretSecretName instead of token or clientSecret; see docs/azure-devops-identity.md.',
+          join(
+            map(organizationsWithLiteralCredentials, entry => string(entry.?url ?? '(an entry without url)')),
+            ', '
+          )
+        ))
 
 // Event Grid delivers Key Vault events from its own addresses, so it stays allowed alongside Azure DevOps.
 var inboundServiceTags = inboundFromAzureDevOpsOnly ? ['AzureDevOps', 'AzureEventGrid'] : []
@@ -293,6 +330,7 @@ module storage 'core/storage/storage-account.bicep' = {
     // Created here: the app's queue role is scoped to these two queues, so neither the code nor the Functions host
     // (which would otherwise create the poison queue on first use) can create them.
     queueNames: [reviewQueueName, poisonQueueName]
+    privateNetworking: privateNetworking
   }
 }
 
@@ -304,6 +342,23 @@ module keyVault 'core/security/key-vault.bicep' = {
     location: location
     tags: tags
     enablePurgeProtection: keyVaultPurgeProtection
+    privateNetworking: privateNetworking
+  }
+}
+
+// Private networking (off by default): the virtual network, and private endpoints for Key Vault and storage, whose
+// public network access the two modules above then disable. Names, not outputs, for what-if; hence the dependencies.
+module network 'app/private-networking.bicep' = if (privateNetworking) {
+  scope: rg
+  name: 'private-networking'
+  dependsOn: [storage, keyVault]
+  params: {
+    location: location
+    tags: tags
+    virtualNetworkName: 'vnet-${resourceToken}'
+    addressPrefix: privateNetworkAddressPrefix
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
   }
 }
 
@@ -330,12 +385,13 @@ module api 'app/api.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     allowedServiceTags: inboundServiceTags
     allowedIpRanges: inboundIpRanges
+    virtualNetworkSubnetId: privateNetworking ? network!.outputs.appSubnetId : ''
+    azureDevOpsOrganizations: checkedAzureDevOpsOrganizations
     operatorSettings: {
       AZURE_DEVOPS_ORG_URL: azureDevOpsOrgUrl
       AZURE_DEVOPS_AUTH: azureDevOpsAuth
       AZURE_TENANT_ID: azureTenantId
       AZURE_DEVOPS_CLIENT_ID: azureDevOpsClientId
-      AZURE_DEVOPS_ORGANIZATIONS: azureDevOpsOrganizations
       WEBHOOK_USERNAME: webhookUsername
 
       LLM_PROVIDER: llmProvider
@@ -453,6 +509,8 @@ output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output REVIEW_QUEUE_NAME string = reviewQueueName
 output KEY_VAULT_EVENTS_ENABLED bool = keyVaultEventsEnabled
+// The postprovision hook's cue: with private networking Key Vault refuses requests from outside the virtual network.
+output PRIVATE_NETWORKING bool = privateNetworking
 // SETTING=secret-name pairs, space-separated, for the postprovision hook (infra/hooks/set-secrets.sh): names only,
 // the values never pass through the deployment.
 output KEY_VAULT_SECRET_NAMES string = join(map(secretsInUse, secret => '${secret.key}=${secret.value}'), ' ')

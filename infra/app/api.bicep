@@ -50,6 +50,12 @@ param reviewQueueName string
 @description('App settings the operator chooses, by name; empty values leave the code\'s defaults in force.')
 param operatorSettings { *: string }
 
+// Apart from operatorSettings, and secure, so that it is kept out of the deployment's recorded parameters: the list
+// names Key Vault secrets only (main.bicep refuses literal credentials), but it is the operator's text.
+@secure()
+@description('AZURE_DEVOPS_ORGANIZATIONS: the JSON list of organizations, or empty.')
+param azureDevOpsOrganizations string
+
 @description('Service tags allowed to reach the app; empty with allowedIpRanges, every source is.')
 param allowedServiceTags string[]
 
@@ -58,6 +64,9 @@ param allowedIpRanges string[]
 
 @description('Upper bound on instances the platform may scale out to.')
 param maximumInstanceCount int
+
+@description('Subnet the app joins for its outbound traffic (private networking); empty for none.')
+param virtualNetworkSubnetId string
 
 module host '../core/host/functions-flex-consumption.bicep' = {
   name: 'function-app'
@@ -76,6 +85,7 @@ module host '../core/host/functions-flex-consumption.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     allowedServiceTags: allowedServiceTags
     allowedIpRanges: allowedIpRanges
+    virtualNetworkSubnetId: virtualNetworkSubnetId
   }
 }
 
@@ -96,6 +106,9 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
   // Declared apart from the site, so it must wait for the module that creates it.
   dependsOn: [host]
   properties: union(operatorSettings, secretNameSettings, {
+    // From its own secure parameter, not operatorSettings (recorded with the deployment).
+    AZURE_DEVOPS_ORGANIZATIONS: azureDevOpsOrganizations
+
     // Host storage through the app's identity: no connection string, no account key.
     AzureWebJobsStorage__accountName: storageAccountName
     AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint

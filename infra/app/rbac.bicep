@@ -63,6 +63,16 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
 }
 
 // Read secret values (PAT, webhook passwords, OpenAI keys) at run time; cannot list, create or change them.
+//
+// Scoped to the vault, not to each secret, on purpose (docs/deployment.md, "Why the app reads secrets at vault scope"):
+// - a role assignment's scope must exist when it is created, and none of the secrets does when this template first
+//   runs: the postprovision hook stores them afterwards, the operator stores those AZURE_DEVOPS_ORGANIZATIONS names,
+//   and webhook-previous-password appears only with the first rotation (rotate-webhook-password). Secret-scoped
+//   assignments would fail the first `azd up` and leave later secrets unreadable (a rotation window that refuses the
+//   previous password). New versions of an existing secret would be covered; new secrets would not.
+// - the vault is the app's alone (one per azd environment, created here, nothing else stored in it), which is the
+//   layout Microsoft's Key Vault RBAC guide recommends with roles at vault scope; the only other principal with data
+//   access is the deployer (Officer, below), who writes those secrets.
 resource appReadsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, appIdentity.id, roleIds.keyVaultSecretsUser)
   scope: vault
@@ -70,7 +80,7 @@ resource appReadsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsUser)
     principalId: appIdentity.properties.principalId
     principalType: 'ServicePrincipal'
-    description: 'ado-reviewer reads its secrets from Key Vault at run time.'
+    description: 'ado-reviewer reads its secrets from Key Vault at run time. Vault scope: this vault holds only its secrets, some created after provisioning (hook, rotation), which a secret-scoped role could not cover.'
   }
 }
 
@@ -127,7 +137,9 @@ resource appPublishesTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-
 }
 
 // The operator running `azd up` sets the secret values (postprovision hook); reading them back is not needed but
-// comes with the role, which is the narrowest built-in one that can write secrets. No data-plane role on storage.
+// comes with the role, which is the narrowest built-in one that can write secrets. At vault scope because it creates
+// secrets (first provision, a new organization, the first rotation's webhook-previous-password), which a
+// secret-scoped role cannot. No data-plane role on storage.
 resource deployerSetsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
   name: guid(vault.id, deployerPrincipalId, roleIds.keyVaultSecretsOfficer)
   scope: vault

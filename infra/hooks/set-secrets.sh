@@ -42,9 +42,28 @@ is_required() {
   esac
 }
 
+# With private networking (output PRIVATE_NETWORKING) the vault refuses every request that does not come through its
+# private endpoint: no retry helps, so the hook stops at the first such refusal and says where to run it from.
+refused_by_network() {
+  grep -q -e 'ForbiddenByConnection' -e 'Public network access is disabled' -e 'not an approved private link' "$1"
+}
+
+stop_unreachable_vault() {
+  echo "Key Vault $AZURE_KEY_VAULT_NAME refused the request: it accepts connections only through its private endpoint" >&2
+  echo "(PRIVATE_NETWORKING=${PRIVATE_NETWORKING:-true}). Run this hook (azd hooks run postprovision) from a machine in" >&2
+  echo "or connected to its virtual network (VPN, peering, a jump host), or store the secrets while private networking" >&2
+  echo "is off and turn it on afterwards; see docs/deployment.md#private-networking." >&2
+  exit 1
+}
+
 secret_exists() {
-  az keyvault secret show --vault-name "$AZURE_KEY_VAULT_NAME" --name "$1" --query id --output none \
-    >/dev/null 2>&1
+  if az keyvault secret show --vault-name "$AZURE_KEY_VAULT_NAME" --name "$1" --query id --output none \
+    >/dev/null 2>"$workdir/error"; then
+    return 0
+  fi
+  # Anything else (not found, not yet authorized) counts as absent, as before.
+  if refused_by_network "$workdir/error"; then stop_unreachable_vault; fi
+  return 1
 }
 
 # Reads one line without echoing it; the prompt goes to stderr, the value into the named file.
@@ -67,6 +86,7 @@ store_secret() {
   attempt=1
   until az keyvault secret set --vault-name "$AZURE_KEY_VAULT_NAME" --name "$1" --file "$2" --encoding utf-8 \
     --output none 2>"$workdir/error"; do
+    if refused_by_network "$workdir/error"; then stop_unreachable_vault; fi
     if [ "$attempt" -ge "$attempts" ]; then
       cat "$workdir/error" >&2
       return 1

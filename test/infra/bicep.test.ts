@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import {
   accessSync,
   constants,
+  cpSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -118,6 +119,7 @@ interface PredictedResource {
 
 interface Snapshot {
   predictedResources: PredictedResource[];
+  diagnostics?: unknown[];
   outputs: Record<string, unknown>;
 }
 
@@ -192,10 +194,14 @@ if (!bicep && process.env.CI) {
     azureDevOpsOrgUrl: 'https://dev.azure.com/contoso',
   };
 
-  async function snapshot(name: string, params: Record<string, string | boolean>): Promise<Snapshot> {
+  async function snapshot(
+    name: string,
+    params: Record<string, string | boolean>,
+    template = mainBicep,
+  ): Promise<Snapshot> {
     const paramFile = path.join(workDir, `${name}.bicepparam`);
     const lines = [
-      `using '${path.relative(workDir, mainBicep).split(path.sep).join('/')}'`,
+      `using '${path.relative(workDir, template).split(path.sep).join('/')}'`,
       ...Object.entries(params).map(([key, value]) => `param ${key} = ${bicepLiteral(value)}`),
     ];
     writeFileSync(paramFile, `${lines.join('\n')}\n`);
@@ -221,6 +227,63 @@ if (!bicep && process.env.CI) {
     azureDevOpsOrgUrl: sample.azureDevOpsOrgUrl,
   };
 
+  /** A run that may fail: kept, so that only the tests needing it fail (with its error), not the whole suite. */
+  type Outcome<T> = { value: T } | { error: unknown };
+  const settle = <T>(promise: Promise<T>): Promise<Outcome<T>> =>
+    promise.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+  const valueOf = <T>(outcome: Outcome<T>): T => {
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
+  };
+  /** What a failed Bicep run said: its stderr and message. */
+  const failureOf = (outcome: Outcome<unknown>): string => {
+    if (!('error' in outcome)) throw new Error('expected the snapshot to be refused, and it was produced');
+    const error = outcome.error as { stderr?: string; message?: string };
+    return `${error.stderr ?? ''}${error.message ?? ''}`;
+  };
+
+  /**
+   * `bicep snapshot` never resolves a @secure() parameter (it stays an ARM expression), so the checks of what
+   * main.bicep does with azureDevOpsOrganizations run on a copy of infra/ whose only change is that decorator
+   * removed; another test checks that the real templates keep it.
+   */
+  const evaluableInfraDir = path.join(workDir, 'infra-evaluable');
+  function writeEvaluableInfra(): string {
+    cpSync(infraDir, evaluableInfraDir, { recursive: true });
+    for (const file of ['main.bicep', 'app/api.bicep']) {
+      const full = path.join(evaluableInfraDir, file);
+      const text = readFileSync(full, 'utf8');
+      writeFileSync(
+        full,
+        text.replace(/@secure\(\)\n((?:@description\([^\n]*\)\n)?param azureDevOpsOrganizations )/, '$1'),
+      );
+    }
+    return path.join(evaluableInfraDir, 'main.bicep');
+  }
+
+  const fabrikam = 'https://dev.azure.com/fabrikam';
+  const literalToken = 'literal-pat-value-that-must-not-appear';
+  const organizationsNamingSecrets = JSON.stringify([
+    { url: sample.azureDevOpsOrgUrl, auth: 'managed-identity' },
+    { url: fabrikam, auth: 'pat', tokenSecretName: 'fabrikam-pat' },
+  ]);
+  const organizationsWithLiteralToken = JSON.stringify([
+    { url: sample.azureDevOpsOrgUrl, auth: 'managed-identity' },
+    { url: fabrikam, auth: 'pat', token: literalToken },
+  ]);
+  const organizationsWithLiteralClientSecret = JSON.stringify([
+    {
+      url: fabrikam,
+      auth: 'service-principal',
+      tenantId: sample.tenantId,
+      clientId: '00000000-0000-0000-0000-0000000000cc',
+      clientSecret: literalToken,
+    },
+  ]);
+
   let build: { stdout: string; stderr: string };
   let lint: { stdout: string; stderr: string };
   let compiled: ArmTemplate;
@@ -229,6 +292,11 @@ if (!bicep && process.env.CI) {
   let azureOpenAi: Snapshot;
   let azureOpenAiWithKey: Snapshot;
   let bedrock: Snapshot;
+  let privateNetwork: Outcome<Snapshot>;
+  let namingSecrets: Outcome<Snapshot>;
+  let literalTokenRun: Outcome<Snapshot>;
+  let literalClientSecretRun: Outcome<Snapshot>;
+  let urlAndOrganizationsRun: Outcome<Snapshot>;
 
   const existingAzureOpenAi = { name: 'oai-contoso', resourceGroup: 'rg-shared-ai' };
 
@@ -276,8 +344,45 @@ if (!bicep && process.env.CI) {
       }),
     ]);
     compiled = JSON.parse(readFileSync(path.join(buildDir, 'main.json'), 'utf8')) as ArmTemplate;
-    // Seven Bicep runs at once; on a busy two-core machine they take longer than the default test timeout.
-  }, 300_000);
+    const evaluableMain = writeEvaluableInfra();
+    [privateNetwork, namingSecrets, literalTokenRun, literalClientSecretRun, urlAndOrganizationsRun] =
+      await Promise.all([
+        settle(snapshot('private-networking', { ...baseParams, privateNetworking: true })),
+        settle(
+          snapshot(
+            'organizations-naming-secrets',
+            { ...baseParams, azureDevOpsOrgUrl: '', azureDevOpsOrganizations: organizationsNamingSecrets },
+            evaluableMain,
+          ),
+        ),
+        settle(
+          snapshot(
+            'organizations-literal-token',
+            { ...baseParams, azureDevOpsOrgUrl: '', azureDevOpsOrganizations: organizationsWithLiteralToken },
+            evaluableMain,
+          ),
+        ),
+        settle(
+          snapshot(
+            'organizations-literal-client-secret',
+            {
+              ...baseParams,
+              azureDevOpsOrgUrl: '',
+              azureDevOpsOrganizations: organizationsWithLiteralClientSecret,
+            },
+            evaluableMain,
+          ),
+        ),
+        settle(
+          snapshot(
+            'organizations-and-url',
+            { ...baseParams, azureDevOpsOrganizations: organizationsNamingSecrets },
+            evaluableMain,
+          ),
+        ),
+      ]);
+    // Twelve Bicep runs; on a busy two-core machine they take longer than the default test timeout.
+  }, 400_000);
 
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
@@ -298,17 +403,21 @@ if (!bicep && process.env.CI) {
 
   /**
    * The environment the app sees in Azure: its app settings, with values known only at deployment (ARM expressions
-   * in the snapshot) replaced by stand-ins of the right form.
+   * in the snapshot) replaced by stand-ins of the right form. AZURE_DEVOPS_ORGANIZATIONS comes from a secure
+   * parameter, which the snapshot leaves unresolved: it stands for the value the snapshot was given (empty unless
+   * said otherwise).
    */
-  const environmentOf = (snap: Snapshot) =>
+  const environmentOf = (snap: Snapshot, organizations = '') =>
     Object.fromEntries(
       Object.entries(appSettingsOf(snap)).map(([name, value]) => [
         name,
         !value.startsWith('[')
           ? value
-          : /(URI|ENDPOINT)$/.test(name)
-            ? `https://${name.toLowerCase()}.example.net`
-            : 'resolved',
+          : name === 'AZURE_DEVOPS_ORGANIZATIONS'
+            ? organizations
+            : /(URI|ENDPOINT)$/.test(name)
+              ? `https://${name.toLowerCase()}.example.net`
+              : 'resolved',
       ]),
     );
 
@@ -659,7 +768,9 @@ if (!bicep && process.env.CI) {
       expect(templates.length).toBeGreaterThan(5);
       for (const template of templates) {
         for (const [name, parameter] of Object.entries(template.parameters ?? {})) {
-          expect(parameter.type.toLowerCase()).not.toMatch(/^secure/);
+          // The one secure parameter holds the organizations list, which names secrets (next test).
+          if (name !== 'azureDevOpsOrganizations')
+            expect(parameter.type.toLowerCase()).not.toMatch(/^secure/);
           expect(name).not.toMatch(secretValueWords);
         }
       }
@@ -670,6 +781,179 @@ if (!bicep && process.env.CI) {
       expect(JSON.stringify(compiled)).not.toMatch(/\blist[A-Z]\w*\(/);
       expect(Object.keys(defaults.outputs)).toContain('AZURE_KEY_VAULT_NAME');
       expect(defaults.outputs.WEBHOOK_URL).toContain('/azure_webhooks');
+    });
+
+    it('leaves networking as it was by default; with private networking, Key Vault and storage refuse public networks', () => {
+      // Off (the default): no network resource, public network access as before, the app on no subnet.
+      expect(defaults.predictedResources.filter((r) => r.type.startsWith('Microsoft.Network/'))).toEqual([]);
+      expect(only(defaults, 'Microsoft.KeyVault/vaults').properties?.publicNetworkAccess).toBe('Enabled');
+      expect(only(defaults, 'Microsoft.Storage/storageAccounts').properties).toMatchObject({
+        publicNetworkAccess: 'Enabled',
+        networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' },
+      });
+      const publicSite = only(defaults, 'Microsoft.Web/sites').properties ?? {};
+      expect(publicSite.virtualNetworkSubnetId ?? null).toBeNull();
+      expect(publicSite.outboundVnetRouting ?? null).toBeNull();
+      expect(defaults.outputs.PRIVATE_NETWORKING).toBe(false);
+
+      const on = valueOf(privateNetwork);
+      expect(on.diagnostics ?? []).toEqual([]);
+      expect(only(on, 'Microsoft.KeyVault/vaults').properties).toMatchObject({
+        publicNetworkAccess: 'Disabled',
+        networkAcls: { defaultAction: 'Deny', bypass: 'None' },
+        enableRbacAuthorization: true,
+      });
+      expect(only(on, 'Microsoft.Storage/storageAccounts').properties).toMatchObject({
+        publicNetworkAccess: 'Disabled',
+        networkAcls: { defaultAction: 'Deny', bypass: 'None' },
+        allowSharedKeyAccess: false,
+      });
+      expect(on.outputs.PRIVATE_NETWORKING).toBe(true);
+      const network = on.predictedResources.filter((r) => r.type.startsWith('Microsoft.Network/'));
+      for (const resource of network.filter((r) => r.location !== undefined))
+        expect(resource.tags?.['azd-env-name']).toBe(sample.environmentName);
+    });
+
+    it('with private networking, reaches Key Vault and storage blob and queue through private endpoints with DNS zone groups', () => {
+      const on = valueOf(privateNetwork);
+      const vnet = only(on, 'Microsoft.Network/virtualNetworks');
+      const vault = only(on, 'Microsoft.KeyVault/vaults');
+      const storage = only(on, 'Microsoft.Storage/storageAccounts');
+      const endpointSubnet = `${vnet.id}/subnets/snet-private-endpoints`;
+      const endpoints = resourcesOf(on, 'Microsoft.Network/privateEndpoints').map((endpoint) => {
+        const connections = endpoint.properties?.privateLinkServiceConnections as {
+          properties: { privateLinkServiceId: string; groupIds: string[] };
+        }[];
+        expect(connections).toHaveLength(1);
+        expect((endpoint.properties?.subnet as { id: string }).id).toBe(endpointSubnet);
+        return {
+          id: endpoint.id,
+          service: connections[0].properties.privateLinkServiceId,
+          group: connections[0].properties.groupIds.join(','),
+        };
+      });
+      // What the app and its Functions host use: Key Vault, and blob (host state, keys, package, review state) and
+      // queue (review jobs) storage. Flex Consumption has no content file share and nothing uses tables.
+      expect(endpoints.map(({ service, group }) => `${service} ${group}`).sort()).toEqual(
+        [`${storage.id} blob`, `${storage.id} queue`, `${vault.id} vault`].sort(),
+      );
+
+      const zones = resourcesOf(on, 'Microsoft.Network/privateDnsZones');
+      expect(zones).toHaveLength(3);
+      for (const zone of zones) expect(zone.location).toBe('global');
+      const links = resourcesOf(on, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks');
+      expect(links).toHaveLength(zones.length);
+      for (const link of links)
+        expect(link.properties).toMatchObject({
+          virtualNetwork: { id: vnet.id },
+          registrationEnabled: false,
+        });
+
+      // Each endpoint registers in the zone of its own sub-resource (names from the cloud's suffixes, so they stay
+      // expressions here: privatelink.blob.<storage suffix>, privatelink.queue.<...>, privatelink.vaultcore.<...>).
+      const zoneMarker: Record<string, string> = {
+        blob: "'privatelink.blob.{0}', environment().suffixes.storage",
+        queue: "'privatelink.queue.{0}', environment().suffixes.storage",
+        vault: "replace(environment().suffixes.keyvaultDns, '.vault.', '.vaultcore.')",
+      };
+      const zoneGroups = resourcesOf(on, 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups');
+      expect(zoneGroups).toHaveLength(endpoints.length);
+      for (const endpoint of endpoints) {
+        const group = zoneGroups.find((g) => g.id.startsWith(`${endpoint.id}/privateDnsZoneGroups/`));
+        expect(group).toBeDefined();
+        const configs = group?.properties?.privateDnsZoneConfigs as {
+          properties: { privateDnsZoneId: string };
+        }[];
+        expect(configs).toHaveLength(1);
+        expect(zones.map((zone) => zone.id)).toContain(configs[0].properties.privateDnsZoneId);
+        expect(configs[0].properties.privateDnsZoneId).toContain(zoneMarker[endpoint.group]);
+      }
+    });
+
+    it("with private networking, sends all the app's outbound traffic through the virtual network and leaves the webhook public", () => {
+      const on = valueOf(privateNetwork);
+      const vnet = only(on, 'Microsoft.Network/virtualNetworks');
+      expect(vnet.properties?.addressSpace).toEqual({ addressPrefixes: ['10.90.0.0/23'] });
+      const subnets = vnet.properties?.subnets as {
+        name: string;
+        properties: { addressPrefix: string; delegations?: { properties: { serviceName: string } }[] };
+      }[];
+      const appSubnet = subnets.find((subnet) => subnet.name === 'snet-app');
+      const endpointSubnet = subnets.find((subnet) => subnet.name === 'snet-private-endpoints');
+      expect(appSubnet?.properties.addressPrefix).toBe('10.90.0.0/24');
+      expect(endpointSubnet?.properties.addressPrefix).toBe('10.90.1.0/27');
+      // Flex Consumption's VNet integration needs this delegation.
+      expect(appSubnet?.properties.delegations?.map((d) => d.properties.serviceName)).toEqual([
+        'Microsoft.App/environments',
+      ]);
+
+      const site = only(on, 'Microsoft.Web/sites');
+      expect(site.properties?.virtualNetworkSubnetId).toBe(`${vnet.id}/subnets/snet-app`);
+      expect(site.properties?.outboundVnetRouting).toEqual({ applicationTraffic: true });
+      // Inbound as without it: Azure DevOps Services calls the webhook from the Internet.
+      expect(site.properties?.publicNetworkAccess ?? 'Enabled').toBe('Enabled');
+      expect(
+        (site.properties?.siteConfig as Record<string, unknown>).ipSecurityRestrictionsDefaultAction,
+      ).toBe('Allow');
+      const endpointServices = resourcesOf(on, 'Microsoft.Network/privateEndpoints').map((endpoint) =>
+        JSON.stringify(endpoint.properties?.privateLinkServiceConnections),
+      );
+      for (const service of endpointServices) expect(service).not.toContain('Microsoft.Web/sites');
+      expect(on.outputs.WEBHOOK_URL).toBe(defaults.outputs.WEBHOOK_URL);
+      // The app keeps addressing storage and Key Vault by their usual names, resolved privately in the network.
+      expect(appSettingsOf(on)).toEqual(appSettingsOf(defaults));
+    });
+
+    it('lets the app read its secrets at vault scope, the documented exception to secret-scoped roles', () => {
+      for (const snap of [defaults, switchedOn, bedrock, valueOf(privateNetwork)]) {
+        const vault = only(snap, 'Microsoft.KeyVault/vaults');
+        const readers = resourcesOf(snap, 'Microsoft.Authorization/roleAssignments').filter(
+          (a) => roleIdOf(a) === builtInRoles.keyVaultSecretsUser,
+        );
+        expect(readers).toHaveLength(1);
+        expect(scopeOf(readers[0])).toBe(vault.id);
+        // The reason travels with the assignment: its secrets are created after provisioning.
+        expect(String(readers[0].properties?.description)).toMatch(/created after provisioning/);
+      }
+      const docs = readFileSync(path.join(repoRoot, 'docs/deployment.md'), 'utf8');
+      expect(docs).toContain('### Why the app reads secrets at vault scope');
+      expect(readFileSync(path.join(infraDir, 'app/rbac.bicep'), 'utf8')).toContain(
+        'Why the app reads secrets at vault scope',
+      );
+    });
+
+    it('takes azureDevOpsOrganizations as a secure parameter, passed on secure to the module that sets it', () => {
+      const holders = allTemplates(compiled).filter(
+        (template) => template.parameters?.azureDevOpsOrganizations,
+      );
+      // main.bicep and app/api.bicep.
+      expect(holders).toHaveLength(2);
+      for (const template of holders)
+        expect(template.parameters?.azureDevOpsOrganizations.type.toLowerCase()).toBe('securestring');
+      // The app setting takes it from that secure parameter, not from the (recorded) operator settings.
+      expect(appSettingsOf(defaults).AZURE_DEVOPS_ORGANIZATIONS).toBe(
+        "[parameters('azureDevOpsOrganizations')]",
+      );
+    });
+
+    it('refuses an organization entry holding a literal token or client secret, naming the entry, never the value', () => {
+      for (const run of [literalTokenRun, literalClientSecretRun]) {
+        const message = failureOf(run);
+        expect(message).toContain('holds a literal credential for https://dev.azure.com/fabrikam');
+        expect(message).toContain('tokenSecretName or clientSecretSecretName');
+        expect(message).not.toContain(literalToken);
+      }
+      // The organization URL and the list: one or the other, as the app's configuration wants.
+      expect(failureOf(urlAndOrganizationsRun)).toContain('set one, not both');
+
+      // Entries that name Key Vault secrets reach the app unchanged, and its configuration accepts them.
+      const snap = valueOf(namingSecrets);
+      expect(appSettingsOf(snap).AZURE_DEVOPS_ORGANIZATIONS).toBe(organizationsNamingSecrets);
+      const config = parseConfig(environmentOf(snap, organizationsNamingSecrets));
+      expect(config.azureDevOps.organizations.map((organization) => organization.url)).toEqual([
+        sample.azureDevOpsOrgUrl,
+        fabrikam,
+      ]);
     });
   });
 }

@@ -11,9 +11,18 @@ import path from 'node:path';
 
 const hook = path.resolve(__dirname, '../../infra/hooks/set-secrets.sh');
 
-/** Stand-in for the Azure CLI's `az keyvault secret show|set`, storing each secret in $FAKE_AZ_STORE/<name>. */
+/**
+ * Stand-in for the Azure CLI's `az keyvault secret show|set`, storing each secret in $FAKE_AZ_STORE/<name>. With a
+ * file $FAKE_AZ_STORE/private-only it answers every call as a vault without public network access does.
+ */
 const fakeAz = `#!/bin/sh
 printf '%s\\n' "$*" >>"$FAKE_AZ_STORE/calls.log"
+if [ -f "$FAKE_AZ_STORE/private-only" ]; then
+  echo "(Forbidden) Public network access is disabled and request is not from a trusted service nor via an approved private link." >&2
+  echo "Code: Forbidden" >&2
+  echo "Inner error: {\\"code\\": \\"ForbiddenByConnection\\"}" >&2
+  exit 1
+fi
 verb="$1 $2 $3"; shift 3
 name=""; file=""
 while [ $# -gt 0 ]; do
@@ -203,5 +212,22 @@ describe('infra/hooks/set-secrets.sh', () => {
     const impatient = await runHook(values, { SET_SECRETS_ATTEMPTS: '3' });
     expect(impatient.code).not.toBe(0);
     expect(impatient.output).toContain('(Forbidden) Caller is not authorized');
+  });
+
+  it('stops at the first refusal of a vault reachable only through its private endpoint, saying where to run', async () => {
+    writeFileSync(path.join(store, 'private-only'), '');
+    const values = { AZURE_DEVOPS_BOT_TOKEN: 'pat', OPENAI_API_KEYS: 'keys' };
+    const result = await runHook(values, { PRIVATE_NETWORKING: 'true' });
+
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(
+      'Key Vault kv-test refused the request: it accepts connections only through its private endpoint',
+    );
+    expect(result.output).toContain('docs/deployment.md#private-networking');
+    // No retries, and no webhook password generated over one the vault may already hold.
+    expect(result.calls.trim().split('\n')).toHaveLength(1);
+    expect(result.output).not.toContain('waiting');
+    expect(result.output).not.toContain('generated');
+    for (const value of Object.values(values)) expect(result.output).not.toContain(value);
   });
 });

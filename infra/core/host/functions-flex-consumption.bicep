@@ -41,6 +41,9 @@ param allowedServiceTags string[] = []
 @description('Address ranges in CIDR notation allowed to reach the app, besides allowedServiceTags.')
 param allowedIpRanges string[] = []
 
+@description('Subnet (delegated to Microsoft.App/environments) the app joins, routing all its outbound traffic through the virtual network; empty for none.')
+param virtualNetworkSubnetId string = ''
+
 // Access restrictions apply to the whole site, not per route: an allow list also closes /health to other sources.
 var inboundAllowRules = [
   for (rule, index) in concat(
@@ -82,6 +85,16 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Regional VNet integration (outbound only: inbound requests still arrive on the public endpoint, where the
+    // service hooks reach it). Both properties stay unset without a subnet.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
+    // applicationTraffic is what siteConfig.vnetRouteAllEnabled was: all outbound traffic, not only RFC 1918
+    // destinations, goes through the virtual network (its DNS, NSGs and routes), so the private endpoints' names resolve.
+    outboundVnetRouting: empty(virtualNetworkSubnetId)
+      ? null
+      : {
+          applicationTraffic: true
+        }
     functionAppConfig: {
       deployment: {
         storage: {

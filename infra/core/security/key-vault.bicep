@@ -15,6 +15,9 @@ param enablePurgeProtection bool
 @maxValue(90)
 param softDeleteRetentionInDays int = 90
 
+@description('Refuse every request from a public network: the vault is then reached only through its private endpoint (main.bicep privateNetworking). Management operations through ARM are not affected.')
+param privateNetworking bool = false
+
 resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   name: name
   location: location
@@ -31,7 +34,14 @@ resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
     softDeleteRetentionInDays: softDeleteRetentionInDays
     // The service rejects an explicit false, so the property is left out unless purge protection is wanted.
     enablePurgeProtection: enablePurgeProtection ? true : null
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    // Only with private networking: the default (no firewall) is left untouched otherwise.
+    networkAcls: privateNetworking
+      ? {
+          defaultAction: 'Deny'
+          bypass: 'None'
+        }
+      : null
   }
 }
 

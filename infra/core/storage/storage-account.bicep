@@ -13,6 +13,9 @@ param containerNames string[]
 @description('Queues to create.')
 param queueNames string[]
 
+@description('Refuse every request from a public network: the account is then reached only through its private endpoints (main.bicep privateNetworking). ARM (creating containers and queues) is not affected.')
+param privateNetworking bool = false
+
 resource storage 'Microsoft.Storage/storageAccounts@2026-06-01' = {
   name: name
   location: location
@@ -28,10 +31,12 @@ resource storage 'Microsoft.Storage/storageAccounts@2026-06-01' = {
     allowBlobPublicAccess: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    // With private networking no exception either, not even for trusted Azure services: the app, its host and the
+    // platform pulling the deployment package all come through the virtual network.
     networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
+      bypass: privateNetworking ? 'None' : 'AzureServices'
     }
   }
 }
