@@ -45,7 +45,8 @@ export function createWebhookHandler(ports: WebhookPorts) {
           readBody: () => readBoundedBody(request.body, request.headers.get('content-length')),
         },
         {
-          // Values that refuse this delivery are read again from Key Vault first: they may predate a rotation.
+          // Values that refuse this delivery may predate a rotation: read again from Key Vault first, unless a
+          // re-read for another refusal is seconds old (then refused at once: wrong passwords hold no connection).
           credentials: () => resolveDeliveryCredentials(header, config.webhook, ports.secretStore()),
           organizations: config.azureDevOps.organizations,
           enqueue: (job) => jobs.send(job),

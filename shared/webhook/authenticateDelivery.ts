@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { SecretSource, WebhookAuthConfig } from '../config';
 import { MIN_WEBHOOK_SECRET_LENGTH } from '../config/fields';
-import type { Freshness, SecretStore } from '../secrets/secretStore';
+import type { SecretStore } from '../secrets/secretStore';
+import { arrivalMark, forgetRefusal, rereadForRefusal } from './refusalRereads';
 
 /** What a delivery is checked against: the webhook credentials with their secrets resolved. */
 export interface WebhookAuth {
@@ -102,31 +103,14 @@ async function resolveCredentialParts(
 }
 
 /**
- * Credentials refused by the values held, with the store mark of when each was first refused: the values a read
- * after that mark holds are as new as anything the sender could have been given then, so the sender repeating a
- * wrong password costs no read. Keyed by a digest of what was sent, never the value; bounded, oldest dropped first.
- */
-const refusedSince = new WeakMap<SecretStore, Map<string, number>>();
-const MAX_REMEMBERED_REFUSALS = 1024;
-
-function firstRefusal(store: SecretStore, key: string, mark: number): number {
-  let refusals = refusedSince.get(store);
-  if (refusals === undefined) refusedSince.set(store, (refusals = new Map<string, number>()));
-  const known = refusals.get(key);
-  if (known !== undefined) return known;
-  if (refusals.size >= MAX_REMEMBERED_REFUSALS) refusals.delete(refusals.keys().next().value as string);
-  refusals.set(key, mark);
-  return mark;
-}
-
-/**
  * The credentials to check one delivery against. The values held (Key Vault's, cached for minutes) are used when
- * they accept it with the current password. Otherwise the Key Vault secrets are read again before the delivery is
- * answered (see SecretStore.reread for the limits), since the instance may hold values older than the sender's:
- * - refused: a new password (or header secret) may have been stored since the values held were read; a 401 would
- *   put the Azure DevOps subscription on probation.
+ * they accept it with the current password. Otherwise the instance may hold values older than the sender's:
+ * - refused: a new password (or header secret) may have been stored since the values held were read. The secrets
+ *   are read again first unless a re-read for another refusal started within the re-read interval (5 s): then it
+ *   is refused at once (see refusalRereads.ts for the rule, and for what it leaves to a rotation by hand).
  * - accepted by the previous password only: that window is being closed (the secret disabled or expired), which
- *   takes effect at the first such delivery once the re-read interval has passed since the last read.
+ *   takes effect at the first such delivery once the re-read interval has passed since the last read (see
+ *   SecretStore.reread): only a sender holding the previous password can make a delivery wait for it.
  */
 export async function resolveDeliveryCredentials(
   header: HeaderLookup,
@@ -134,7 +118,7 @@ export async function resolveDeliveryCredentials(
   store: SecretStore | undefined,
   now: () => number = Date.now,
 ): Promise<WebhookCredentials> {
-  const arrived = store?.mark();
+  const arrived = store === undefined ? undefined : arrivalMark(store);
   const held = await resolveCredentialParts(config, store, now);
   const kept = held.credentials.passwords.filter((password) => password !== held.previousPassword);
   if (authenticateDelivery(header, { ...held.credentials, passwords: kept }).ok) return held.credentials;
@@ -143,14 +127,16 @@ export async function resolveDeliveryCredentials(
   );
   if (store === undefined || arrived === undefined || names.length === 0) return held.credentials;
 
-  const byPrevious = authenticateDelivery(header, held.credentials).ok;
+  if (authenticateDelivery(header, held.credentials).ok) {
+    await Promise.all(names.map((name) => store.reread(name, 'recent')));
+    return resolveWebhookCredentials(config, store, now);
+  }
   const key = createHash('sha256')
     .update(`${header('authorization') ?? ''}\0${config.headerName ? (header(config.headerName) ?? '') : ''}`)
     .digest('base64');
-  const freshness: Freshness = byPrevious ? 'recent' : { after: firstRefusal(store, key, arrived) };
-  await Promise.all(names.map((name) => store.reread(name, freshness)));
+  if (!rereadForRefusal(store, names, { key, arrived, now: now() })) return held.credentials;
   const fresh = await resolveWebhookCredentials(config, store, now);
-  if (!byPrevious && authenticateDelivery(header, fresh).ok) refusedSince.get(store)?.delete(key);
+  if (authenticateDelivery(header, fresh).ok) forgetRefusal(store, key);
   return fresh;
 }
 
