@@ -161,6 +161,13 @@ function crossFieldProblems(env: Presence): string[] {
         'can be authenticated; set WEBHOOK_AUTH_DISABLED=true only for local development',
     );
   }
+  // Azure sets WEBSITE_INSTANCE_ID on every App Service and Functions instance: there the endpoint is public.
+  if (env.WEBHOOK_AUTH_DISABLED !== undefined && env.WEBSITE_INSTANCE_ID !== undefined) {
+    problems.push(
+      'WEBHOOK_AUTH_DISABLED: refused on an Azure host (WEBSITE_INSTANCE_ID is set), where anyone could send ' +
+        'deliveries; it is for local development only',
+    );
+  }
   if (
     env.AzureWebJobsStorage === undefined &&
     (env.AzureWebJobsStorage__queueServiceUri === undefined ||

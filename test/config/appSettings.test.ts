@@ -68,6 +68,16 @@ describe('parseConfig', () => {
     expect(parseConfig({ ...withoutCredentials, WEBHOOK_AUTH_DISABLED: 'true' }).webhook.disabled).toBe(true);
   });
 
+  it('refuses WEBHOOK_AUTH_DISABLED on an Azure host, which sets WEBSITE_INSTANCE_ID', () => {
+    const onAzure = { ...valid, WEBSITE_INSTANCE_ID: '0a1b2c3d4e5f' };
+    expect(() => parseConfig({ ...onAzure, WEBHOOK_AUTH_DISABLED: 'true' })).toThrow(ConfigError);
+    expect(problemsOf({ ...onAzure, WEBHOOK_AUTH_DISABLED: 'true' })).toEqual([
+      'WEBHOOK_AUTH_DISABLED: refused on an Azure host (WEBSITE_INSTANCE_ID is set), where anyone could send ' +
+        'deliveries; it is for local development only',
+    ]);
+    expect(parseConfig({ ...onAzure, WEBHOOK_AUTH_DISABLED: 'false' }).webhook.disabled).toBe(false);
+  });
+
   it('accepts a previous password only with a current one, and pairs of header settings', () => {
     expect(
       parseConfig({ ...valid, WEBHOOK_PREVIOUS_PASSWORD: 'previous-password-0123' }).webhook.previousPassword,
