@@ -30,6 +30,11 @@ export interface OAuth2TokenServer {
   /** The lifetime of tokens issued from now on. */
   setExpiresIn(seconds: number): void;
   /**
+   * From now on every token request is answered `status` (307 by default) with `Location: location`, as an
+   * endpoint that moved would (or one that hands the client secret on); `undefined` ends it.
+   */
+  redirectTo(location: string | undefined, status?: number): void;
+  /**
    * Holds the answer to the next token request: `arrived` resolves when it comes in, and it is answered on
    * `release()`, so a test can act while a request is in flight.
    */
@@ -60,6 +65,7 @@ export async function startOAuth2TokenServer(options: OAuth2TokenServerOptions):
   let clientSecret = options.clientSecret;
   let expiresIn = options.expiresInSeconds ?? 3600;
   let hold: { arrived: () => void; released: Promise<void> } | undefined;
+  let redirect: { location: string; status: number } | undefined;
 
   async function answer(form: URLSearchParams): Promise<{ status: number; body: Record<string, unknown> }> {
     const error = (status: number, code: string, description: string) => ({
@@ -100,7 +106,8 @@ export async function startOAuth2TokenServer(options: OAuth2TokenServerOptions):
           held.arrived();
           await held.released;
         }
-        const { status, body } = await answer(form);
+        const { status, body } =
+          redirect === undefined ? await answer(form) : { status: redirect.status, body: {} };
         requests.push({
           grantType: form.get('grant_type') ?? undefined,
           clientId: form.get('client_id') ?? undefined,
@@ -108,6 +115,7 @@ export async function startOAuth2TokenServer(options: OAuth2TokenServerOptions):
           status,
           error: typeof body.error === 'string' ? body.error : undefined,
         });
+        if (redirect !== undefined) response.setHeader('location', redirect.location);
         reply(status, body);
       })
       .catch((error: Error) => reply(500, { error: 'server_error', error_description: error.message }));
@@ -124,6 +132,9 @@ export async function startOAuth2TokenServer(options: OAuth2TokenServerOptions):
     },
     setExpiresIn(seconds) {
       expiresIn = seconds;
+    },
+    redirectTo(location, status = 307) {
+      redirect = location === undefined ? undefined : { location, status };
     },
     holdNextRequest() {
       let arrived!: () => void;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseRepositoryUrl } from '../azure-devops-url/repositoryUrl';
 import { optionalString } from '../config/fields';
+import { isLoopbackHost } from '../config/loopbackHost';
 import { webhookEndpoint, type WebhookCredentials } from '../service-hooks/subscriptionPlanner';
 import { readCommandLine, type ParsedInvocation } from './commandLine';
 import { organizationsOfCommandLine, type HooksOrganization } from './hooksOrganizations';
@@ -42,9 +43,6 @@ export const HOOKS_USAGE: Record<HooksCommandName, string> = {
     SIGN_IN_USAGE,
 };
 
-const isLoopback = (hostname: string) =>
-  hostname === 'localhost' || /^127\./.test(hostname) || hostname === '[::1]';
-
 /** The PAT and the webhook password travel in these requests: https only, except to this machine (tests). */
 export const serviceUrl = z
   .string({ error: 'is required' })
@@ -52,7 +50,7 @@ export const serviceUrl = z
   .refine((value) => URL.canParse(value), 'must be an absolute URL')
   .transform((value) => new URL(value))
   .refine(
-    (url) => url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname)),
+    (url) => url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)),
     'must be an https URL',
   )
   .refine(

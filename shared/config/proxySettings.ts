@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, settingProblems } from './fields';
+import { isLoopbackHost } from './loopbackHost';
 
 /**
  * The outbound proxy settings: HTTP_PROXY, HTTPS_PROXY and NO_PROXY, in either case, as curl and undici read them.
@@ -7,7 +8,8 @@ import { ConfigError, settingProblems } from './fields';
  * - The lower-case name wins when it is set, even blank (a blank `https_proxy` turns off `HTTPS_PROXY`), as in
  *   curl and undici. Blank means "no proxy".
  * - http: targets use HTTP_PROXY; https: targets use HTTPS_PROXY, else HTTP_PROXY (undici's fallback).
- * - A proxy without a scheme is `http://` (curl's default), e.g. `proxy.corp:3128`; credentials go in its URL.
+ * - A proxy without a scheme is `http://` (curl's default), e.g. `proxy.corp:3128`; credentials go in its URL, which
+ *   must then be https:// unless the proxy is on this machine (loopback).
  * - NO_PROXY: comma- or space-separated; `*` alone bypasses every host; `host` matches the host and its
  *   subdomains, `.domain` and `*.domain` the same; `host:port` only that port; an IP address only itself (IPv6 as
  *   `[::1]` or `::1`; no CIDR ranges). Hosts compare case-insensitively.
@@ -40,10 +42,22 @@ const proxyUrl = z
       ctx.addIssue({ code: 'custom', message: 'must be a proxy URL (this setting or its lower-case twin)' });
       return z.NEVER;
     }
-    if (!/^https?:$/.test(new URL(url).protocol)) {
+    const parsed = new URL(url);
+    if (!/^https?:$/.test(parsed.protocol)) {
       ctx.addIssue({
         code: 'custom',
         message: 'must be an http:// or https:// proxy URL (this setting or its lower-case twin)',
+      });
+      return z.NEVER;
+    }
+    // Sent as Proxy-Authorization on every request: over http:// anyone between here and the proxy reads them.
+    const credentials = parsed.username !== '' || parsed.password !== '';
+    if (credentials && parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'carries credentials over plain http:// to a proxy not on this machine, so they would cross the network ' +
+          'in clear text: use an https:// proxy URL (this setting or its lower-case twin)',
       });
       return z.NEVER;
     }

@@ -68,6 +68,8 @@ export function createOAuth2TokenSource(options: OAuth2TokenSourceOptions): Bear
     try {
       response = await send(options.endpoint, {
         method: 'POST',
+        // Followed, a 307 or 308 would post the client secret to wherever the endpoint (or anyone on its path) says.
+        redirect: 'manual',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: form.toString(),
         signal: AbortSignal.timeout(timeoutMs),
@@ -81,6 +83,18 @@ export function createOAuth2TokenSource(options: OAuth2TokenSourceOptions): Bear
         timedOut ? `no answer within ${timeoutMs} ms` : 'could not reach the endpoint',
         undefined,
         error,
+      );
+    }
+    if (response.status >= 300 && response.status < 400) {
+      const location = response.headers.get('location');
+      const to =
+        location !== null && URL.canParse(location, options.endpoint)
+          ? ` to ${new URL(location, options.endpoint).host}`
+          : '';
+      throw failure(
+        `HTTP ${response.status}, a redirect${to}; ` +
+          'the client secret is sent to OAUTH2_ENDPOINT only, never where it redirects: set OAUTH2_ENDPOINT to the ' +
+          'token endpoint itself',
       );
     }
     let body: unknown;

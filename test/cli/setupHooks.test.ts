@@ -293,6 +293,22 @@ describe('hooks commands refuse bad invocations with exit code 2', () => {
     expect(result.err).toContain(message);
   });
 
+  it('sends the PAT and the password over http only to a loopback address, not to a name like 127.evil.net', async () => {
+    const port = new URL(server.orgUrl).port;
+    for (const host of ['127.evil.net', '127.0.0.1.nip.io', '0x7f.evil.net']) {
+      const toOrg = await run(runSetupHooksCommand, [
+        ...['--org', `http://${host}:${port}/contoso`, '--project', 'Demo', '--url', APP_URL],
+      ]);
+      expect(toOrg).toMatchObject({ code: 2, err: expect.stringContaining('--org: must be an https URL') });
+      const toApp = await setup('--project', 'Demo', '--url', `http://${host}`);
+      expect(toApp).toMatchObject({ code: 2, err: expect.stringContaining('--url: must be an https URL') });
+    }
+    expect(hookWrites()).toEqual([]);
+    // Loopback addresses in any spelling stay allowed (the local stand-ins): 127.1 is 127.0.0.1.
+    const loopback = await setup('--project', 'Demo', '--url', 'http://127.1:8080', '--dry-run');
+    expect(loopback.code).toBe(0);
+  });
+
   it('--repo-url names the organization and the project by a repository URL of the project', async () => {
     const repoUrl = `${server.orgUrl}/Demo/_git/service/pullrequest/3`;
     const created = await run(runSetupHooksCommand, ['--repo-url', repoUrl, '--url', APP_URL]);

@@ -45,6 +45,33 @@ describe('parseProxySettings', () => {
     expect(parse).not.toThrow(/hunter2|user|a b/);
   });
 
+  test('credentials over plain http:// to a proxy off this machine are a ConfigError naming the setting only', () => {
+    const parse = (env: NodeJS.ProcessEnv) => () => parseProxySettings(env);
+    const inClear = /HTTPS_PROXY: carries credentials over plain http:\/\/ to a proxy not on this machine/;
+    for (const proxy of [
+      'http://proxy-user:hunter2@proxy.corp:3128',
+      'proxy-user:hunter2@proxy.corp:3128',
+      'http://:hunter2@10.0.0.5:3128',
+      'http://proxy-user@127.evil.net:3128',
+    ]) {
+      expect(parse({ HTTPS_PROXY: proxy })).toThrow(ConfigError);
+      expect(parse({ HTTPS_PROXY: proxy })).toThrow(inClear);
+      expect(parse({ HTTPS_PROXY: proxy })).not.toThrow(/hunter2|proxy-user/);
+    }
+    expect(parse({ http_proxy: 'http://u:hunter2@proxy.corp:3128' })).toThrow(
+      /HTTP_PROXY: carries credentials/,
+    );
+    // Over TLS, to a proxy on this machine (any loopback spelling), or without credentials: as given.
+    for (const proxy of [
+      'https://proxy-user:hunter2@proxy.corp:3128',
+      'http://proxy-user:hunter2@127.0.0.1:3128',
+      'http://proxy-user:hunter2@localhost:3128',
+      'http://proxy-user:hunter2@[::1]:3128',
+      'http://proxy.corp:3128',
+    ])
+      expect(parseProxySettings({ HTTPS_PROXY: proxy }).httpsProxy).toBe(proxy);
+  });
+
   test('NO_PROXY entries: *, .domain, *.domain, host:port, IPv6, separated by commas or spaces', () => {
     expect(parseProxySettings({ NO_PROXY: 'a.example, *' }).noProxy).toBe('all');
     expect(
@@ -93,7 +120,7 @@ describe('proxyFor', () => {
 
 describe('azureDevOpsProxy', () => {
   const settings = parseProxySettings({
-    HTTPS_PROXY: 'http://proxy%20user:p%40ss@proxy.corp:3128',
+    HTTPS_PROXY: 'https://proxy%20user:p%40ss@proxy.corp:3128',
     NO_PROXY: 'vssps.example,internal.example:8443,tfs.example:443',
   });
   /** The check typed-rest-client makes: each entry as a case-insensitive RegExp against the request's href. */
@@ -104,7 +131,7 @@ describe('azureDevOpsProxy', () => {
 
   test('the proxy of the organization URL, its credentials apart and decoded', () => {
     expect(azureDevOpsProxy(settings, 'https://dev.azure.com/org')).toMatchObject({
-      proxyUrl: 'http://proxy.corp:3128/',
+      proxyUrl: 'https://proxy.corp:3128/',
       proxyUsername: 'proxy user',
       proxyPassword: 'p@ss',
     });

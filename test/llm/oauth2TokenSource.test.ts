@@ -169,3 +169,28 @@ test('the token request goes through the fetch it is given (a proxy-aware one)',
   expect(server.isValid(await source.getToken())).toBe(true);
   expect(fetched).toEqual([server.endpoint]);
 });
+
+test('a redirect is refused, naming the endpoint and where it points: the secret is posted nowhere else', async () => {
+  const elsewhere = await startOAuth2TokenServer({
+    clientId: CLIENT_ID,
+    clientSecret: SECRET,
+    scope: SCOPE,
+    now,
+  });
+  try {
+    const endpointHost = new URL(server.endpoint).host;
+    for (const status of [307, 308, 302]) {
+      server.redirectTo(elsewhere.endpoint, status);
+      const failure = tokenSource().getToken();
+      await expect(failure).rejects.toThrow(
+        `OAuth2 token request to ${endpointHost} failed: HTTP ${status}, a redirect to ` +
+          `${new URL(elsewhere.endpoint).host}; the client secret is sent to OAUTH2_ENDPOINT only`,
+      );
+      await expect(failure).rejects.not.toThrow(SECRET);
+    }
+    expect(elsewhere.requests).toEqual([]);
+    expect(server.requests.map((request) => request.status)).toEqual([307, 308, 302]);
+  } finally {
+    await elsewhere.close();
+  }
+});
