@@ -19,6 +19,7 @@ import { planReview } from '../review/pipeline/planReview';
 import { changeSides, type FileChange } from '../review/domain/platform';
 import type { ReviewPlan } from '../review/domain/reviewStore';
 import { describeZodIssues } from '../validation/describeZodIssues';
+import { printable } from './terminalText';
 
 /**
  * `ado-reviewer review-local --base <ref> [--head <ref>]`: the app's review of a pull request, run on a local branch
@@ -127,13 +128,17 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
     io.err.write(`ado-reviewer review-local: invalid configuration: ${error.problems.join('; ')}\n`);
     return 2;
   }
-  // One line, and never a key, whatever a provider's message quotes.
+  // One line, never a key and no escape sequence, whatever a provider's message (or the model's answer) quotes.
   const secrets = literalSecretValues(settings.llm);
   const oneLine = (message: string) =>
-    secrets
-      .reduce((text, secret) => text.split(secret).join('***'), message)
-      .replace(/\s*\n\s*/g, ' ')
-      .trim();
+    printable(
+      secrets
+        .reduce((text, secret) => text.split(secret).join('***'), message)
+        .replace(/\s*\n\s*/g, ' ')
+        .trim(),
+    );
+  // Model text and the repository's file names and content may hold escape sequences: none reaches the terminal.
+  const print = (text: string) => io.out.write(printable(text));
   const warn = (message: string) => io.err.write(`warning: ${oneLine(message)}\n`);
 
   try {
@@ -150,7 +155,7 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
         local,
         await previewLocalReview(local, settings.review, reviewContext),
         settings,
-        io.out,
+        print,
       );
     } else {
       const usage = createUsageLedger();
@@ -174,7 +179,7 @@ export async function runReviewLocalCommand(args: string[], io: Io): Promise<num
         undefined,
       );
       const changes = await local.platform.listIterationChanges(local.ref, local.iteration.id);
-      io.out.write(renderPlan(plan, changes));
+      print(renderPlan(plan, changes));
       if (plan.withheld !== undefined)
         warn(`the model's output was withheld: it held the prompt's canary (ref ${plan.withheld})`);
     }
@@ -222,7 +227,7 @@ async function printDryRun(
   local: LocalReview,
   preview: LocalReviewPreview,
   settings: LocalReviewConfig,
-  out: NodeJS.WritableStream,
+  print: (text: string) => void,
 ): Promise<void> {
   const { prepared, setAside, tokens, chunks, tooLarge } = preview;
   const reviewed = new Map(prepared.collected.files.map((file) => [file.change.path, file]));
@@ -230,16 +235,16 @@ async function printDryRun(
   for (const change of prepared.changes) {
     if (change.isFolder) continue;
     const from = change.originalPath === undefined ? '' : ` from ${repositoryPath(change.originalPath)}`;
-    out.write(`=== ${repositoryPath(change.path)} (${change.changeFlags.join(', ')}${from})\n`);
+    print(`=== ${repositoryPath(change.path)} (${change.changeFlags.join(', ')}${from})\n`);
     const file = reviewed.get(change.path);
     const reason = skipped.get(change.path);
     if (file === undefined || file.hunks.length === 0) {
-      out.write(`${reason === undefined ? 'no text changes' : `not reviewed: ${reason}`}\n\n`);
+      print(`${reason === undefined ? 'no text changes' : `not reviewed: ${reason}`}\n\n`);
       continue;
     }
     const aside = setAside.get(change.path);
-    if (aside !== undefined) out.write(`set aside without a model: ${aside}\n`);
-    out.write(`${await unifiedHunks(local, file)}\n`);
+    if (aside !== undefined) print(`set aside without a model: ${aside}\n`);
+    print(`${await unifiedHunks(local, file)}\n`);
   }
 
   const limits = settings.review.budget;
@@ -269,7 +274,7 @@ async function printDryRun(
     `Budget: REVIEW_TOKEN_BUDGET ${limits.tokenBudget}${budgetSource}, REVIEW_CHUNK_TOKENS ${limits.chunkTokens}, ` +
       `REVIEW_HEAVY_CHUNK_TOKENS ${limits.heavyChunkTokens}, REVIEW_CONCURRENCY ${limits.concurrency}`,
   ];
-  out.write(`${lines.join('\n')}\n`);
+  print(`${lines.join('\n')}\n`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

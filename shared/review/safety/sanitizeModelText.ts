@@ -1,7 +1,8 @@
 /**
  * Model-written text, made safe to post as Azure DevOps Markdown: no images (a viewer's browser would fetch them),
  * no HTML, no mentions, links only into the pull request's own organization, fences that cannot swallow or close
- * the comment around them, and no `suggestion` block the app did not write itself.
+ * the comment around them, no `suggestion` block the app did not write itself, and no control characters (review-local
+ * prints this text to a terminal).
  */
 
 export interface LinkPolicy {
@@ -11,6 +12,15 @@ export interface LinkPolicy {
 
 /** Zero-width, joiner and bidirectional control characters: invisible, and able to reorder what a reader sees. */
 const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u061C\uE000]/g;
+/**
+ * C0 controls but tab and line feed, DEL and C1: a terminal obeys them (escape sequences recolour, move the cursor,
+ * retitle the window, write the clipboard) where review-local prints this text, and Markdown shows nothing of them.
+ * A carriage return is kept only before a line feed (sanitizeMarkdown has made any other one a line break). Also
+ * what review-local escapes in everything it prints (shared/cli/terminalText.ts).
+ */
+// eslint-disable-next-line no-control-regex -- matching them is the point
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\r(?!\n)/g;
+const withoutHidden = (text: string) => text.replace(INVISIBLE, '').replace(CONTROL_CHARACTERS, '');
 /** Azure DevOps notifies `@<identity id>` wherever it appears, code included. */
 const neutraliseMentionIds = (text: string) => text.replace(/@</g, '@ <');
 
@@ -38,7 +48,7 @@ function isAllowedLink(url: string, policy: LinkPolicy): boolean {
 
 /** A code span showing `text` literally, on one line, whatever backticks it holds. */
 export function codeSpan(text: string): string {
-  const body = neutraliseMentionIds(text.replace(INVISIBLE, '').replace(/\s*\r?\n\s*/g, ' '));
+  const body = neutraliseMentionIds(withoutHidden(text).replace(/\s*\r?\n\s*/g, ' '));
   const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
   const ticks = '`'.repeat(longest + 1);
   const pad = body.startsWith('`') || body.endsWith('`') || body === '' ? ' ' : '';
@@ -47,7 +57,7 @@ export function codeSpan(text: string): string {
 
 /** A fenced block showing `text` literally: the fence is longer than any backtick run inside, so nothing closes it. */
 export function codeFence(text: string, info: string): string {
-  const body = neutraliseMentionIds(text.replace(INVISIBLE, ''));
+  const body = neutraliseMentionIds(withoutHidden(text));
   const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);
   return [`${fence}${info}`, body, fence].join('\n');
@@ -120,7 +130,7 @@ function sanitiseLine(line: string, policy: LinkPolicy): string {
 
 /** Sanitises model-written Markdown (see the module comment); fences are balanced at the end. */
 export function sanitizeMarkdown(text: string, policy: LinkPolicy = {}): string {
-  const lines = text.replace(INVISIBLE, '').replace(/\r\n?/g, '\n').split('\n');
+  const lines = withoutHidden(text.replace(/\r\n?/g, '\n')).split('\n');
   const output: string[] = [];
   let open: { char: string; length: number } | undefined;
   for (const line of lines) {
