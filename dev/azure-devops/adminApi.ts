@@ -5,11 +5,14 @@
  *
  * Admin API — JSON in, JSON out. File contents are a string (UTF-8 text), {"base64": "..."} (bytes) or null (delete).
  *   POST   {orgUrl}/_test/projects                     {name}                                   → TeamProjectReference
+ *   POST   {orgUrl}/_test/teams                        {project, name, description?, members?: TestUser[]}
+ *                                                      → WebApiTeam
  *   POST   {orgUrl}/_test/repositories                 {project, name, files, defaultBranch?}   → GitRepository
  *   POST   {orgUrl}/_test/pushes                       {repositoryId, branch, files, renames?, message?, baseBranch?}
  *                                                      → {commitId}  (adds an iteration to an active PR from `branch`)
  *   POST   {orgUrl}/_test/pullRequests                 {repositoryId, sourceBranch, targetBranch, title,
- *                                                       description?, isDraft?}                  → GitPullRequest
+ *                                                       description?, isDraft?, reviewers?: [{user: TestUser}
+ *                                                       | {team: name or id}, with isRequired?]}  → GitPullRequest
  *   POST   {orgUrl}/_test/pullRequests/{id}/votes      {vote: 10|5|0|-5|-10}                    → GitPullRequest
  *   POST   {orgUrl}/_test/pullRequests/{id}/comments   {content, threadId?, parentCommentId?, filePath?, line?}
  *                                                      → {thread, comment}  (by a human user)
@@ -39,6 +42,7 @@ import type {
   BuildDeliveryOptions,
   CreatePullRequestRequest,
   CreateRepositoryRequest,
+  CreateTeamRequest,
   PushRequest,
   ServiceHookEventType,
   Subscriber,
@@ -67,6 +71,10 @@ export async function handleAdminRequest(
       case 'POST projects':
         if (typeof input.name !== 'string' || input.name.trim() === '') throw new Error('name is required');
         return targets.actions.createProject(input.name);
+      case 'POST teams':
+        if (typeof input.project !== 'string' || typeof input.name !== 'string' || input.name.trim() === '')
+          throw new Error('project and name are required');
+        return targets.actions.createTeam(input as unknown as CreateTeamRequest);
       case 'POST repositories':
         return await targets.actions.createRepository({
           ...(input as unknown as CreateRepositoryRequest),

@@ -16,6 +16,7 @@
  *   properties.ts       property bags and the pullRequestProperties resource
  *   policies.ts         branch policy configurations
  *   projectsAndServiceHooks.ts   Core projects and the Service Hooks subscriptions API
+ *   teams.ts            Core teams and their members (teams can be pull request reviewers)
  *   deliveries.ts       service-hook payloads and their delivery to the subscriber
  *   workItems.ts        work items and their links to pull requests
  *   userActions.ts      what people do: push, open, vote, comment, complete, abandon, publish
@@ -45,6 +46,7 @@ import type {
   ClosePullRequestRequest,
   CreatePullRequestRequest,
   CreateRepositoryRequest,
+  CreateTeamRequest,
   CreateWorkItemRequest,
   DeliveryRecord,
   EditCommentRequest,
@@ -61,6 +63,7 @@ import type {
 import { Router } from './routing';
 import { identityJson, pullRequestJson, statusJson, threadJson } from './serialisers';
 import { registerStatusRoutes } from './statuses';
+import { registerTeamRoutes } from './teams';
 import { registerThreadRoutes } from './threads';
 import { UserActions } from './userActions';
 import { WorkItems } from './workItems';
@@ -84,6 +87,7 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
     const router = new Router(options.server?.apiVersion);
     registerLocationRoutes(router, this.model);
     registerProjectAndServiceHookRoutes(router, this.model);
+    registerTeamRoutes(router, this.model);
     registerGitRoutes(router, this.model);
     registerThreadRoutes(router, this.model, this.serviceHooks);
     registerStatusRoutes(router, this.model);
@@ -143,6 +147,9 @@ class AzureDevOpsServer implements AzureDevOpsTestServer {
 
   createProject(name: string): Json & { id: string; name: string } {
     return this.actions.createProject(name);
+  }
+  createTeam(request: CreateTeamRequest): Json & { id: string; name: string } {
+    return this.actions.createTeam(request);
   }
   createRepository(request: CreateRepositoryRequest): Promise<Json & { id: string; name: string }> {
     return this.actions.createRepository(request);

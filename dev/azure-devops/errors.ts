@@ -49,5 +49,13 @@ export const notFound = (typeKey: string, message: string) =>
   new AzureDevOpsError(404, typeKey, message, GIT_SERVER);
 export const hooksBadRequest = (message: string) =>
   badRequest(message, 'InvalidArgumentValueException', SERVICE_HOOKS);
+/** The typeKey and status the service's teams controllers map a missing team to. */
+export const teamNotFound = (idOrName: string) =>
+  new AzureDevOpsError(
+    404,
+    'TeamNotFoundException',
+    `The team with id or name '${idOrName}' does not exist in this project.`,
+    'Microsoft.TeamFoundation.Core.WebApi',
+  );
 export const pullRequestNotFound = () =>
   notFound('GitPullRequestNotFoundException', 'TF401180: The requested pull request was not found.');

@@ -4,7 +4,7 @@
  * uses. One instance per server, passed to each concern's handlers.
  */
 import { randomUUID } from 'node:crypto';
-import { AzureDevOpsError, notFound, pullRequestNotFound } from './errors';
+import { AzureDevOpsError, notFound, pullRequestNotFound, teamNotFound } from './errors';
 import type { GitPerson, GitRepository, TreeChange } from './gitRepository';
 import type { AzureDevOpsServerOptions, Json, RestrictedToken, TestUser, WriteRecord } from './publicTypes';
 
@@ -44,9 +44,21 @@ export interface MergeCommit {
   comment: string;
 }
 
+/** A person, or a team (`isContainer`: its identity is the team's), asked to review a pull request. */
 export interface ReviewerState {
   user: TestUser;
   vote: number;
+  isRequired: boolean;
+  isContainer: boolean;
+}
+
+/** A team of a project: its identity id is the team's id. */
+export interface TeamState {
+  id: string;
+  name: string;
+  description: string;
+  project: ProjectState;
+  members: TestUser[];
 }
 
 export interface CommentState {
@@ -170,6 +182,7 @@ export class ServerModel {
   readonly projects = new Map<string, ProjectState>();
   readonly repositories = new Map<string, RepositoryState>();
   readonly pullRequests = new Map<number, PullRequestState>();
+  readonly teams = new Map<string, TeamState>();
   readonly hookSubscriptions = new Map<string, HookSubscriptionState>();
   readonly writes: WriteRecord[] = [];
   readonly authorizations: string[] = [];
@@ -240,6 +253,17 @@ export class ServerModel {
       this.projects.set(project.id, project);
     }
     return project;
+  }
+
+  /** The project's team with this id or name (any case). */
+  findTeam(project: ProjectState, idOrName: string | undefined): TeamState {
+    const key = idOrName?.toLowerCase();
+    const team = [...this.teams.values()].find(
+      (candidate) =>
+        candidate.project === project && (candidate.id === key || candidate.name.toLowerCase() === key),
+    );
+    if (!team) throw teamNotFound(idOrName ?? '');
+    return team;
   }
 
   findRepository(idOrName: string, projectIdOrName?: string): RepositoryState {

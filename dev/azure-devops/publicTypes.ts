@@ -124,6 +124,19 @@ export interface CreatePullRequestRequest {
   description?: string;
   isDraft?: boolean;
   user?: TestUser;
+  /** Reviewers it starts with, as a branch policy or its author adds them; none by default. */
+  reviewers?: ReviewerRequest[];
+}
+
+/** A reviewer: a person, or a team of the pull request's project by name or id; optional unless `isRequired`. */
+export type ReviewerRequest = ({ user: TestUser } | { team: string }) & { isRequired?: boolean };
+
+export interface CreateTeamRequest {
+  /** The project's name; created when there is none, as with a repository. */
+  project: string;
+  name: string;
+  description?: string;
+  members?: TestUser[];
 }
 
 export interface VoteRequest {
@@ -194,6 +207,8 @@ export interface AzureDevOpsTestServer {
 
   /** A project without repositories (creating a repository also creates its project). */
   createProject(name: string): Json & { id: string; name: string };
+  /** A team of a project, with its members; answered as the Teams API's WebApiTeam. */
+  createTeam(request: CreateTeamRequest): Json & { id: string; name: string };
   createRepository(request: CreateRepositoryRequest): Promise<Json & { id: string; name: string }>;
   push(request: PushRequest): Promise<string>;
   createPullRequest(request: CreatePullRequestRequest): Promise<Json & { pullRequestId: number }>;

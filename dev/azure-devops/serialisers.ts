@@ -147,12 +147,15 @@ export function pullRequestJson(
         url: `${repositoryApiUrl}/commits/${pr.lastMergeCommit.commitId}`,
       },
     }),
+    // IdentityRefWithVote: `isRequired` and `isContainer` are sent only when true (as in the captured deliveries).
     reviewers: [...pr.reviewers.values()].map((reviewer) => ({
       reviewerUrl: `${url}/reviewers/${reviewer.user.id}`,
       vote: reviewer.vote,
       hasDeclined: false,
+      ...(reviewer.isRequired && { isRequired: true }),
       isFlagged: false,
       ...identityJson(model, reviewer.user),
+      ...(reviewer.isContainer && { isContainer: true }),
     })),
     url,
     _links: links,

@@ -16,8 +16,10 @@ import {
   toAzurePath,
   VOTES,
   type CommentState,
+  type ProjectState,
   type PullRequestState,
   type RepositoryState,
+  type ReviewerState,
   type ServerModel,
   type ThreadState,
 } from './model';
@@ -26,14 +28,17 @@ import type {
   ClosePullRequestRequest,
   CreatePullRequestRequest,
   CreateRepositoryRequest,
+  CreateTeamRequest,
   EditCommentRequest,
   Json,
   PushRequest,
+  ReviewerRequest,
   SetThreadStatusRequest,
   TestUser,
   VoteRequest,
 } from './publicTypes';
 import { commentJson, projectJson, pullRequestJson, repositoryJson, threadJson } from './serialisers';
+import { createTeam, teamIdentity, teamJson } from './teams';
 import { addThread, editCommentContent, newComment, validateThreadContext } from './threads';
 
 export class UserActions {
@@ -44,6 +49,10 @@ export class UserActions {
 
   createProject(name: string): Json & { id: string; name: string } {
     return projectJson(this.model, this.model.projectNamed(name)) as Json & { id: string; name: string };
+  }
+
+  createTeam(request: CreateTeamRequest): Json & { id: string; name: string } {
+    return teamJson(this.model, createTeam(this.model, request)) as Json & { id: string; name: string };
   }
 
   async createRepository(request: CreateRepositoryRequest): Promise<Json & { id: string; name: string }> {
@@ -136,7 +145,11 @@ export class UserActions {
         creationDate: now(),
         mergeId: randomUUID(),
         mergeStatus: 'succeeded',
-        reviewers: new Map(),
+        reviewers: new Map(
+          (request.reviewers ?? [])
+            .map((reviewer) => this.reviewer(repository.project, reviewer))
+            .map((reviewer) => [reviewer.user.id, reviewer]),
+        ),
         iterations: [],
         trackingIds: new Map(),
         nextTrackingId: 1,
@@ -158,7 +171,8 @@ export class UserActions {
     const user = request.user ?? this.model.defaultUser;
     const pr = this.model.pullRequestById(request.pullRequestId);
     if (!VOTES.has(request.vote)) throw new Error(`vote must be one of ${[...VOTES.keys()].join(', ')}`);
-    pr.reviewers.set(user.id, { user, vote: request.vote });
+    const isRequired = pr.reviewers.get(user.id)?.isRequired ?? false;
+    pr.reviewers.set(user.id, { user, vote: request.vote, isRequired, isContainer: false });
     // The service records a vote as a system thread too (shape from the pullRequestThreads GET example).
     addThread(this.model, pr, {
       threadContext: null,
@@ -281,6 +295,13 @@ export class UserActions {
       actor: user,
     });
     return pullRequestJson(this.model, pr);
+  }
+
+  private reviewer(project: ProjectState, request: ReviewerRequest): ReviewerState {
+    const isRequired = request.isRequired ?? false;
+    if ('user' in request) return { user: request.user, vote: 0, isRequired, isContainer: false };
+    const team = this.model.findTeam(project, request.team);
+    return { user: teamIdentity(team), vote: 0, isRequired, isContainer: true };
   }
 
   private closePullRequest(pr: PullRequestState, status: 'completed' | 'abandoned', user: TestUser): void {

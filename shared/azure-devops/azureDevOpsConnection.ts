@@ -1,4 +1,5 @@
 import { WebApi } from 'azure-devops-node-api';
+import type { ICoreApi } from 'azure-devops-node-api/CoreApi';
 import type { IGitApi } from 'azure-devops-node-api/GitApi';
 import type { IWorkItemTrackingApi } from 'azure-devops-node-api/WorkItemTrackingApi';
 import { getProxySettings } from '../config/proxySettings';
@@ -18,9 +19,11 @@ export interface AzureDevOpsConnection {
   /** The Git client, discovered once; a failed discovery is tried again by the next caller. */
   git: () => Promise<IGitApi>;
   workItems: () => Promise<IWorkItemTrackingApi>;
+  /** Projects' teams and their members. */
+  core: () => Promise<ICoreApi>;
 }
 
-type LibraryApi = IGitApi | IWorkItemTrackingApi;
+type LibraryApi = IGitApi | IWorkItemTrackingApi | ICoreApi;
 
 export function openAzureDevOpsConnection(
   orgUrl: string,
@@ -60,5 +63,6 @@ export function openAzureDevOpsConnection(
     connection,
     git: discovered(() => connection.getGitApi()),
     workItems: discovered(() => connection.getWorkItemTrackingApi()),
+    core: discovered(() => connection.getCoreApi()),
   };
 }

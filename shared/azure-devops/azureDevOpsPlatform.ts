@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebApi } from 'azure-devops-node-api';
+import type { ICoreApi } from 'azure-devops-node-api/CoreApi';
 import type { IGitApi } from 'azure-devops-node-api/GitApi';
 import type { IWorkItemTrackingApi } from 'azure-devops-node-api/WorkItemTrackingApi';
 import { WorkItemErrorPolicy } from 'azure-devops-node-api/interfaces/WorkItemTrackingInterfaces';
@@ -15,6 +16,7 @@ import type { AzureDevOpsRequests, RequestPolicyOptions, RetryRule } from './azu
 import {
   iterationReason,
   pullRequestStatuses,
+  requiredReviewers,
   statusStates,
   threadStatusValues,
   toFileChange,
@@ -22,6 +24,7 @@ import {
   writeProperties,
 } from './gitShapes';
 import { readItemContent } from './itemContent';
+import { cachedTeamMembers } from './teamMembers';
 import type {
   FileChange,
   FileContent,
@@ -50,6 +53,11 @@ const WORK_ITEM_FIELDS = [
 
 export type AzureDevOpsPlatform = PullRequestPlatform & { requestCount(): number };
 
+export interface AzureDevOpsPlatformOptions extends RequestPolicyOptions {
+  /** The clock cached team members expire by (epoch milliseconds); for tests. */
+  now?: () => number;
+}
+
 /**
  * Azure DevOps through its official Node client (azureDevOpsConnection.ts). Every call goes through
  * `AzureDevOpsRequests` (timeouts, retries, rate and concurrency limits), each with the rule for repeating it (see
@@ -58,9 +66,13 @@ export type AzureDevOpsPlatform = PullRequestPlatform & { requestCount(): number
 export const createAzureDevOpsPlatform = (
   orgUrl: string,
   credential: string | RefreshingSecret | AzureDevOpsCredential,
-  options: RequestPolicyOptions = {},
+  options: AzureDevOpsPlatformOptions = {},
 ): AzureDevOpsPlatform =>
-  new AzureDevOpsClientPlatform(openAzureDevOpsConnection(orgUrl, credential, options));
+  new AzureDevOpsClientPlatform(
+    orgUrl,
+    openAzureDevOpsConnection(orgUrl, credential, options),
+    options.now ?? Date.now,
+  );
 
 /** The platform createAzureDevOpsPlatform returns, over one organization's connection. */
 class AzureDevOpsClientPlatform implements AzureDevOpsPlatform {
@@ -68,14 +80,20 @@ class AzureDevOpsClientPlatform implements AzureDevOpsPlatform {
   private readonly connection: WebApi;
   private readonly git: () => Promise<IGitApi>;
   private readonly workItems: () => Promise<IWorkItemTrackingApi>;
+  private readonly core: () => Promise<ICoreApi>;
   /** The identity's id, asked for once; a failed lookup is dropped so that the next caller asks again. */
   private ownIdentity: Promise<string> | undefined;
 
-  constructor({ requests, connection, git, workItems }: AzureDevOpsConnection) {
+  constructor(
+    private readonly orgUrl: string,
+    { requests, connection, git, workItems, core }: AzureDevOpsConnection,
+    private readonly now: () => number,
+  ) {
     this.requests = requests;
     this.connection = connection;
     this.git = git;
     this.workItems = workItems;
+    this.core = core;
   }
 
   /** A Git API call, with the client discovered first (see AzureDevOpsConnection.git). */
@@ -116,6 +134,7 @@ class AzureDevOpsClientPlatform implements AzureDevOpsPlatform {
       sourceRefName: pr.sourceRefName ?? '',
       targetRefName: pr.targetRefName ?? '',
       authorId: pr.createdBy?.id ?? '',
+      requiredReviewers: requiredReviewers(pr.reviewers),
     };
   }
 
@@ -296,6 +315,14 @@ class AzureDevOpsClientPlatform implements AzureDevOpsPlatform {
         description: text(item.fields?.['System.Description']),
         acceptanceCriteria: text(item.fields?.['Microsoft.VSTS.Common.AcceptanceCriteria']),
       }));
+  }
+
+  listTeamMembers(ref: PullRequestRef, team: string): Promise<string[] | undefined> {
+    return cachedTeamMembers(this.orgUrl, this.requests, this.core, {
+      projectId: ref.projectId,
+      team,
+      now: this.now(),
+    });
   }
 
   async updateThreadStatus(

@@ -7,11 +7,13 @@ import {
   VersionControlChangeType,
   type GitPullRequestChange,
   type GitPullRequestCommentThread,
+  type IdentityRefWithVote,
 } from 'azure-devops-node-api/interfaces/GitInterfaces';
 import type {
   ChangeKind,
   FileChange,
   PullRequestDetails,
+  RequiredReviewer,
   ReviewThread,
   ThreadStatus,
   StatusState,
@@ -35,6 +37,16 @@ export const pullRequestStatuses: Record<PullRequestStatus, PullRequestDetails['
   [PullRequestStatus.Completed]: 'completed',
   [PullRequestStatus.All]: 'all',
 };
+
+/** The reviewers marked `isRequired`; `isContainer` is set for a group or team. */
+export function requiredReviewers(reviewers: IdentityRefWithVote[] | undefined): RequiredReviewer[] {
+  return (reviewers ?? [])
+    .filter((reviewer) => reviewer.isRequired === true && typeof reviewer.id === 'string')
+    .map((reviewer) => ({
+      id: (reviewer.id as string).toLowerCase(),
+      isContainer: reviewer.isContainer === true,
+    }));
+}
 
 /** The client turns the reason into flags of IterationReason; the review needs only its name(s). */
 export function iterationReason(reason: unknown): string {

@@ -173,6 +173,7 @@ export async function createLocalGitPlatform(
     sourceRefName: head,
     targetRefName: base,
     authorId: authorEmail.trim(),
+    requiredReviewers: [],
   };
 
   const checkIteration = (iterationId: number, compareTo: number | undefined) => {
@@ -226,6 +227,8 @@ export async function createLocalGitPlatform(
     getThread: () => Promise.resolve(undefined),
     // A local branch has no work items linked to it.
     listLinkedWorkItems: () => Promise.resolve([]),
+    // Nor a project with teams.
+    listTeamMembers: () => Promise.resolve(undefined),
   };
 
   return { platform, iteration, pullRequest, ref };

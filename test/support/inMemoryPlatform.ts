@@ -9,6 +9,7 @@ import type {
   LinkedWorkItem,
   PullRequestStatusUpdate,
   PullRequestWriter,
+  RequiredReviewer,
   ReviewThread,
   ThreadComment,
   ThreadDetails,
@@ -46,6 +47,7 @@ export class InMemoryPlatform implements PullRequestPlatform {
   private readonly pullRequests = new Map<string, StoredPullRequest>();
   private readonly failures: { method: keyof PullRequestWriter; callNumber: number }[] = [];
   private readonly calls = new Map<string, number>();
+  private readonly teams: { id: string; name: string; memberIds: string[] }[] = [];
   private nextCommit = 1;
   private nextPullRequest = 1;
   private nextThread = 1;
@@ -67,6 +69,7 @@ export class InMemoryPlatform implements PullRequestPlatform {
     authorId?: string;
     isDraft?: boolean;
     title?: string;
+    requiredReviewers?: RequiredReviewer[];
   }): PullRequestRef {
     const ref = { projectId: 'project', repositoryId: 'repo', pullRequestId: this.nextPullRequest++ };
     const target = this.commit(options.target);
@@ -79,6 +82,7 @@ export class InMemoryPlatform implements PullRequestPlatform {
         sourceRefName: 'refs/heads/topic',
         targetRefName: 'refs/heads/main',
         authorId: options.authorId ?? 'author-id',
+        requiredReviewers: options.requiredReviewers ?? [],
       },
       iterations: [],
       threads: [],
@@ -119,8 +123,14 @@ export class InMemoryPlatform implements PullRequestPlatform {
     });
   }
 
+  /** Changes the pull request's details, its required reviewers included. */
   update(ref: PullRequestRef, details: Partial<PullRequestDetails>): void {
     Object.assign(this.stored(ref).details, details);
+  }
+
+  /** A team of the project (every pull request here is in the one project), found by its name or its id. */
+  addTeam(name: string, memberIds: string[], id = `team-${this.teams.length + 1}`): void {
+    this.teams.push({ id, name, memberIds: [...memberIds] });
   }
 
   /** A comment by someone else: a new thread, or a reply to the thread's first comment. */
@@ -173,7 +183,14 @@ export class InMemoryPlatform implements PullRequestPlatform {
   }
 
   async getPullRequest(ref: PullRequestRef): Promise<PullRequestDetails> {
-    return { ...this.stored(ref).details };
+    const details = this.stored(ref).details;
+    return {
+      ...details,
+      requiredReviewers: details.requiredReviewers.map(({ id, isContainer }) => ({
+        id: id.toLowerCase(),
+        isContainer,
+      })),
+    };
   }
 
   async listIterations(ref: PullRequestRef): Promise<PullRequestIteration[]> {
@@ -248,6 +265,14 @@ export class InMemoryPlatform implements PullRequestPlatform {
       .sort((a, b) => a.id - b.id)
       .slice(0, max)
       .map((item) => ({ ...item }));
+  }
+
+  async listTeamMembers(_ref: PullRequestRef, team: string): Promise<string[] | undefined> {
+    const key = team.toLowerCase();
+    const found = this.teams.find((candidate) =>
+      [candidate.id, candidate.name].some((known) => known.toLowerCase() === key),
+    );
+    return found?.memberIds.map((id) => id.toLowerCase());
   }
 
   // The writer.

@@ -18,6 +18,15 @@ export interface PullRequestDetails {
   sourceRefName: string;
   targetRefName: string;
   authorId: string;
+  /** Reviewers the pull request requires (a branch policy's or a person's choice), optional ones left out. */
+  requiredReviewers: RequiredReviewer[];
+}
+
+export interface RequiredReviewer {
+  /** Lower case, as every identity id the review compares. */
+  id: string;
+  /** A group or team: its members act for it. */
+  isContainer: boolean;
 }
 
 export interface PullRequestIteration {
@@ -141,6 +150,11 @@ export interface PullRequestReader {
   getThread(ref: PullRequestRef, threadId: number): Promise<ThreadDetails | undefined>;
   /** The work items linked to the pull request, at most `max` of them (the lowest ids: the first linked, usually). */
   listLinkedWorkItems(ref: PullRequestRef, max: number): Promise<LinkedWorkItem[]>;
+  /**
+   * The identity ids (lower case) of the members of a team of the pull request's project, `team` being its name or
+   * id; undefined when the project has no such team.
+   */
+  listTeamMembers(ref: PullRequestRef, team: string): Promise<string[] | undefined>;
   /** Requests sent to the code host so far, where it counts them (the review plan records it). */
   requestCount?(): number;
 }
