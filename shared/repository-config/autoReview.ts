@@ -1,5 +1,5 @@
-import picomatch from 'picomatch';
 import type { Severity } from '../config/reviewSettings';
+import { compileGlob } from './globs';
 import type { RepositoryConfig } from './repositoryConfigSchema';
 
 /** Which findings a profile posts. chill leaves out low (nits, style, minor naming); assertive posts everything. */
@@ -43,7 +43,8 @@ export function shouldAutoReview(
     };
   }
   const target = branchName(pullRequest.targetBranch);
-  if (autoReview.base_branches.length > 0 && !picomatch(autoReview.base_branches.map(branchName))(target)) {
+  const branches = autoReview.base_branches.map((glob) => compileGlob(branchName(glob)));
+  if (branches.length > 0 && !branches.some((matches) => matches(target))) {
     return {
       review: false,
       reason: `the target branch ${target} is not in reviews.auto_review.base_branches`,

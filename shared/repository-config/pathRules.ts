@@ -1,16 +1,19 @@
-import picomatch from 'picomatch';
+import { compileGlob } from './globs';
 import type { PathInstruction, RepositoryConfig } from './repositoryConfigSchema';
 
 /**
  * Which files a review looks at and what it is told about them. Azure DevOps names files from the repository root
- * with a leading `/`; globs are written relative to the root (`src/**`), with or without that slash. `dot: true`: globs
- * match dotted files and folders (`.github/`, `.eslintrc.json`) like any other, as a team writing them means.
+ * with a leading `/`; globs are written relative to the root (`src/**`), with or without that slash. Globs
+ * match dotted files and folders (`.github/`, `.eslintrc.json`) like any other, as a team writing them means; the
+ * schema refused any glob `compileGlob` would not take.
  */
 
 const relative = (path: string) => path.replace(/^\/+/, '');
 
-const matcherOf = (globs: readonly string[]) =>
-  globs.length === 0 ? () => false : picomatch(globs.map(relative), { dot: true });
+const matcherOf = (globs: readonly string[]) => {
+  const matchers = globs.map((glob) => compileGlob(relative(glob)));
+  return (path: string) => matchers.some((matches) => matches(path));
+};
 
 /**
  * `path_filters`: an entry starting with `!` excludes, any other includes. A path is reviewed when it matches no

@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { compileGlob, globProblem } from '../../repository-config/globs';
 import type { ReviewedFile } from '../domain/changedFile';
 import type { PullRequestReader, PullRequestRef } from '../domain/platform';
 
@@ -42,7 +42,10 @@ export interface AttributeRule {
   set: boolean;
 }
 
-/** The linguist rules of a `.gitattributes` file, in order (a later line overrides an earlier one, as in git). */
+/**
+ * The linguist rules of a `.gitattributes` file, in order (a later line overrides an earlier one, as in git). A line
+ * whose glob the matcher refuses (too long, too many wildcards, syntax it does not take) is skipped.
+ */
 export function parseGitAttributes(text: string): AttributeRule[] {
   const rules: AttributeRule[] = [];
   for (const raw of text.split(/\r?\n/)) {
@@ -52,8 +55,10 @@ export function parseGitAttributes(text: string): AttributeRule[] {
     // git: a pattern without a slash matches a name at any depth; with one, it is relative to the root.
     const glob = pattern.replace(/^\//, '');
     const anchored = pattern.replace(/\/$/, '').includes('/');
-    const isMatch = picomatch(anchored ? glob : `**/${glob}`, { dot: true });
-    const matchesDirectory = picomatch(`${anchored ? glob : `**/${glob}`}/**`, { dot: true });
+    const rooted = anchored ? glob : `**/${glob}`;
+    const globs = [rooted, `${rooted}/**`];
+    if (globs.some((each) => globProblem(each) !== undefined)) continue;
+    const [isMatch, matchesDirectory] = globs.map(compileGlob);
     const matches = (path: string) => isMatch(path) || matchesDirectory(path);
     for (const entry of attributes) {
       const [, negation, name, value] = /^(-|!)?([^=]+)(?:=(.*))?$/.exec(entry) ?? [];
