@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FailSeverity } from '../config';
+import { globProblem } from './globs';
 
 /**
  * The shape of `.ado-reviewer.yaml`. Keys are named after CodeRabbit's `.coderabbit.yaml` where the meaning is the
@@ -15,17 +16,23 @@ const languageTag = z
   .string()
   .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a language tag such as en-US or de-DE');
 
+/** A glob the matcher takes (bounded, in its syntax); a refused one is a problem named by key and line. */
+const glob = z
+  .string()
+  .min(1)
+  .superRefine((pattern, context) => {
+    const problem = globProblem(pattern);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: `glob refused: ${problem}` });
+  });
+
 /**
  * Git forbids a ref component that starts with a dot, so a pattern with one can never match a branch: it is a
  * regular expression (CodeRabbit reads base_branches as regular expressions, e.g. `release/.*`), not a glob.
  */
-const branchGlob = z
-  .string()
-  .min(1)
-  .refine(
-    (pattern) => !/(^|\/)\./.test(pattern),
-    'a branch glob, not a regular expression: use release/* rather than release/.*',
-  );
+const branchGlob = glob.refine(
+  (pattern) => !/(^|\/)\./.test(pattern),
+  'a branch glob, not a regular expression: use release/* rather than release/.*',
+);
 
 const failSeverities = ['never', 'high', 'medium', 'low'] as const satisfies readonly FailSeverity[];
 
@@ -55,8 +62,16 @@ export const repositoryConfigSchema = z
           .boolean()
           .default(false)
           .describe('Fold the file-by-file walkthrough in the summary thread.'),
+        maintainers: z
+          .array(z.string().trim().min(1).max(256))
+          .max(20)
+          .default([])
+          .describe(
+            "Who may pause, resume and resolve reviews and approve learnings, besides the pull request's required " +
+              'reviewers: team names (or ids) of the project, or identity ids.',
+          ),
         path_filters: z
-          .array(z.string().min(1))
+          .array(glob)
           .default([])
           .describe(
             'Globs of the files reviewed; a leading ! excludes. With any include, only matching files are ' +
@@ -65,7 +80,7 @@ export const repositoryConfigSchema = z
         path_instructions: z
           .array(
             z.object({
-              path: z.string().min(1).describe('A glob of the files these instructions apply to.'),
+              path: glob.describe('A glob of the files these instructions apply to.'),
               instructions: z.string().min(1).describe('What to look for in those files.'),
             }),
           )

@@ -13,7 +13,25 @@ import type { ReviewRequest } from './reviewRequest';
 type IterationChoice =
   { kind: 'skip'; reason: string } | { kind: 'review'; newest: PullRequestIteration; full: boolean };
 
-/** The newest iteration, unless the pull request is closed, the bot's (or an ignored identity's), or reviewed. */
+/**
+ * `full review` commands a pull request may ask in a day: each is a whole review's cost, and anyone who can comment
+ * can ask (a redelivered command is the same request, counted once).
+ */
+export const FULL_REVIEWS_PER_DAY = 3;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The full reviews of the last day, with `key` added. */
+export const fullReviewsWith = (state: ReviewState, key: string, now: Date) => [
+  ...(state.fullReviews ?? []).filter(
+    (entry) => entry.key !== key && now.getTime() - Date.parse(entry.at) < DAY_MS,
+  ),
+  { key, at: now.toISOString() },
+];
+
+/**
+ * The newest iteration, unless the pull request is closed, the bot's (or an ignored identity's), or reviewed; or a
+ * `full review` past the day's limit.
+ */
 export function chooseIteration(read: {
   pullRequest: PullRequestDetails;
   ownId: string;
@@ -21,6 +39,7 @@ export function chooseIteration(read: {
   state: ReviewState;
   request: ReviewRequest;
   policy: Pick<ReviewPolicy, 'ignoredIdentityIds'>;
+  now: Date;
 }): IterationChoice {
   const { pullRequest, state, request } = read;
   if (pullRequest.status !== 'active')
@@ -34,6 +53,12 @@ export function chooseIteration(read: {
   const full = request.kind === 'command' && request.full;
   if (!full && state.lastReviewedIteration !== undefined && state.lastReviewedIteration >= newest.id) {
     return { kind: 'skip', reason: `iteration ${newest.id} is already reviewed` };
+  }
+  if (full && fullReviewsWith(state, request.key, read.now).length > FULL_REVIEWS_PER_DAY) {
+    return {
+      kind: 'skip',
+      reason: `a full review was asked ${FULL_REVIEWS_PER_DAY} times in the last day on this pull request, the most it may be`,
+    };
   }
   return { kind: 'review', newest, full };
 }

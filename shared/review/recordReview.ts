@@ -1,6 +1,7 @@
 import type { PullRequestIteration, PullRequestRef, StatusState } from './domain/platform';
 import type { ReviewLock, ReviewPlan, ReviewState, ReviewStore } from './domain/reviewStore';
 import type { FailureClass } from './domain/failures';
+import { fullReviewsWith } from './decideReview';
 import type { Published } from './publishReview';
 import { planMetrics, refFields } from './reviewMetrics';
 import type { PassOutcome, ReviewDependencies } from './reviewRequest';
@@ -20,10 +21,13 @@ export async function recordReviewed(
     newest: PullRequestIteration;
     plan: ReviewPlan;
     published: Published;
-    startedAt: number;
+    /** The request key of a `full review` command, counted against the day's limit. */
+    fullReview: string | undefined;
   },
 ): Promise<PassOutcome> {
-  const { state, newest, plan, published } = pass;
+  const { state, newest, plan, published, fullReview } = pass;
+  const fullReviews =
+    fullReview === undefined ? state.fullReviews : fullReviewsWith(state, fullReview, deps.now());
   await deps.store.writeState(
     ref,
     {
@@ -33,6 +37,7 @@ export async function recordReviewed(
       summaryThreadId: published.summaryThreadId,
       history: published.history,
       findingThreads: published.findingThreads,
+      ...(fullReviews === undefined ? {} : { fullReviews }),
     },
     lock,
   );

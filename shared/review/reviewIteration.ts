@@ -52,6 +52,7 @@ export async function reviewNewestIteration(
     state,
     request,
     policy: deps.settings.policy,
+    now: deps.now(),
   });
   if (choice.kind === 'skip') return { kind: 'skipped', reason: choice.reason };
   const { newest, full } = choice;
@@ -104,7 +105,10 @@ export async function reviewNewestIteration(
       context,
       reviewedAt,
     });
-    const outcome = await recordReviewed(ref, deps, lock, { state, newest, plan, published, startedAt });
+    const outcome = await recordReviewed(ref, deps, lock, {
+      ...{ state, newest, plan, published },
+      fullReview: requestKey,
+    });
     await setGateStatus(ref, platform, plan, ownId, settings.policy, published.findingThreads, setStatus);
     recordReviewedMetrics(ref, deps, { newest, plan, published, startedAt });
     return outcome;

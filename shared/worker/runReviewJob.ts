@@ -15,6 +15,7 @@ import {
   newCorrelationId,
   ReviewFailedError,
 } from '../review/domain/failures';
+import { fencedPlatform } from '../review/publish/fencedPlatform';
 import { reviewPullRequest } from '../review/reviewPullRequest';
 import { failureDetails } from '../review/safety/failureDetails';
 
@@ -71,7 +72,8 @@ async function runParsedJob(job: ReviewJob, context: JobContext): Promise<void> 
     if (lock === undefined) return requeue(`answering in thread ${job.threadId}`);
     try {
       const outcome = await answerComment(ref, job.threadId, job.commentId, {
-        platform,
+        // Replies and thread writes only while this job holds the thread: a redelivery that took it over answers.
+        platform: fencedPlatform(platform, lock),
         model: review.model,
         store,
         log: context.log,
@@ -124,11 +126,17 @@ export async function reportPoisonedJob(message: unknown, context: JobContext): 
   );
   if (job.kind !== 'pullRequest') return;
   const platform = await platformOf(config, job);
-  const iterations = await platform.listIterations(ref);
+  const newest = (await platform.listIterations(ref)).at(-1);
+  // A later job may have reviewed the newest iteration since: its result stands, not this job's failure.
+  const reviewedSince = newest !== undefined && state.lastReviewedIteration === newest.id;
+  if (reviewedSince) {
+    context.log.info(`PR ${job.pullRequestId}: iteration ${newest.id} was reviewed since; its status stands`);
+    return;
+  }
   await platform.setStatus(ref, {
     state: 'error',
     description: failureDescription(failure, correlationId, 'Review failed after every retry'),
-    iterationId: iterations.at(-1)?.id,
+    iterationId: newest?.id,
     ...config.review.statusContext,
   });
 }

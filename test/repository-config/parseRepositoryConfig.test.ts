@@ -18,6 +18,7 @@ describe('parseRepositoryConfig: every key, valid', () => {
     '  request_changes_workflow: true',
     '  high_level_summary: false',
     '  collapse_walkthrough: true',
+    '  maintainers: ["Platform Team", "0f8fad5b-d9cb-469f-a165-70867728950e"]',
     '  path_filters: ["src/**", "!**/*.generated.ts"]',
     '  path_instructions:',
     '    - path: "src/api/**"',
@@ -50,6 +51,7 @@ describe('parseRepositoryConfig: every key, valid', () => {
         request_changes_workflow: true,
         high_level_summary: false,
         collapse_walkthrough: true,
+        maintainers: ['Platform Team', '0f8fad5b-d9cb-469f-a165-70867728950e'],
         path_filters: ['src/**', '!**/*.generated.ts'],
         path_instructions: [{ path: 'src/api/**', instructions: 'Check authorization.' }],
         auto_review: {

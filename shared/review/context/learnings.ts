@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { compileGlob, globProblem } from '../../repository-config/globs';
 import type { Learning } from '../domain/reviewStore';
 import { capText } from '../safety/sanitizeModelText';
 import { maskCredentials } from '../safety/secretScan';
@@ -16,11 +16,27 @@ const MAX_LEARNINGS_IN_PROMPT = 20;
 
 const relative = (path: string) => path.replace(/^\/+/, '');
 
-/** The learnings that apply to a file: their glob matches it (dotted files too), newest last, at most 20. */
+/**
+ * Whether a learning's glob matches the file. The model writes the glob: one the matcher refuses (too long, too many
+ * wildcards, syntax it does not take) matches no file, rather than widening the learning to the whole repository.
+ */
+function matches(learning: Learning, file: string): boolean {
+  const glob = relative(learning.path) || '**';
+  return globProblem(glob) === undefined && compileGlob(glob)(file);
+}
+
+/** Whether a learning is applied: approved by a maintainer, or kept before proposals existed. */
+export const isApplied = (learning: Learning) => learning.status !== 'proposed';
+
+/**
+ * The learnings that apply to a file: approved, and their glob matches it (dotted files too), newest last, at
+ * most 20. A proposed learning reaches no prompt.
+ */
 export function learningsFor(learnings: readonly Learning[], path: string): Learning[] {
   const file = relative(path);
   return learnings
-    .filter((learning) => picomatch(relative(learning.path) || '**', { dot: true })(file))
+    .filter(isApplied)
+    .filter((learning) => matches(learning, file))
     .slice(-MAX_LEARNINGS_IN_PROMPT);
 }
 

@@ -6,10 +6,12 @@ import { PROPERTY } from '../publish/comments';
 import type { PullRequestPlatform, PullRequestRef } from '../domain/platform';
 import type { ReviewOutcome, ReviewRequest } from '../reviewRequest';
 import type { ReviewStore } from '../domain/reviewStore';
-import { learningsFor, renderLearningsForPrompt } from '../context/learnings';
+import { isApplied, learningsFor, renderLearningsForPrompt } from '../context/learnings';
 import { fetchLinkedWorkItems, renderLinkedWorkItems } from '../context/linkedWorkItems';
 import { readRepositoryConfig } from '../context/repositoryConfigFile';
 import { answerInFindingThread } from './findingConversation';
+import { proposeLearning } from './learningProposals';
+import { maintainersOf } from './maintainers';
 import { runCommand } from './runCommand';
 
 /**
@@ -79,7 +81,7 @@ export async function answerComment(
     ]);
     return {
       learnings: renderLearningsForPrompt(
-        filePath === undefined ? learnings : learningsFor(learnings, filePath),
+        filePath === undefined ? learnings.filter(isApplied) : learningsFor(learnings, filePath),
       ),
       workItems: renderLinkedWorkItems(workItems),
     };
@@ -89,8 +91,16 @@ export async function answerComment(
     const result = await runCommand(
       ref,
       command,
-      { threadId, commentId, authorName: comment.authorName, ownId },
-      { ...deps, repositoryConfig, learningsEnabled },
+      { threadId, commentId, authorId: comment.authorId, authorName: comment.authorName, ownId },
+      {
+        ...deps,
+        repositoryConfig,
+        learningsEnabled,
+        maintainers: () =>
+          platform
+            .getPullRequest(ref)
+            .then((pullRequest) => maintainersOf(ref, platform, pullRequest, config.reviews.maintainers)),
+      },
     );
     if ('kind' in result) return result;
     await platform.replyToComment(ref, threadId, commentId, result.reply);
@@ -107,7 +117,13 @@ export async function answerComment(
       teamContext,
       learn: learningsEnabled
         ? async (learning) => {
-            await deps.store.updateLearnings(ref, (current) => [...current, learning]);
+            const { authorId } = await platform.getPullRequest(ref);
+            const by = { pullRequestAuthor: authorId.toLowerCase() === comment.authorId.toLowerCase() };
+            const proposal = await proposeLearning(deps.store, ref, learning, by);
+            return 'proposed' in proposal
+              ? `Proposed as learning ${proposal.proposed} for this repository: a maintainer applies it to ` +
+                  `later reviews with \`learnings approve ${proposal.proposed}\`.`
+              : `Not proposed as a learning: ${proposal.notProposed}.`;
           }
         : undefined,
     });

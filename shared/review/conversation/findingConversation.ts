@@ -15,6 +15,7 @@ import { capText, sanitizeMarkdown } from '../safety/sanitizeModelText';
 import { maskCredentials } from '../safety/secretScan';
 import { STATUS_SET_BY_APP } from '../publish/findingThreadStatus';
 import { newLearning } from '../context/learnings';
+import { proposedScope } from './learningProposals';
 import { createBoundary, fencedInstructions } from '../safety/untrustedBoundary';
 
 /**
@@ -60,8 +61,8 @@ interface ConversationDependencies {
   log: { info(message: string): void };
   orgUrl?: string;
   teamContext?: (filePath: string | undefined) => Promise<TeamPromptContext>;
-  /** Saves a learning (none when learnings are off for the repository). */
-  learn?: (learning: Learning) => Promise<void>;
+  /** Proposes a learning (none when learnings are off for the repository); returns the reply's note about it. */
+  learn?: (learning: Learning) => Promise<string>;
   now: () => Date;
 }
 
@@ -122,15 +123,18 @@ export async function answerInFindingThread(
     allowedLinkPrefix: deps.orgUrl,
   });
   let learned = false;
+  let note = '';
   if (answer.dismisses) {
     // The person's call: the thread is theirs to reopen, and the app records that it set this status.
     await platform.updateThreadStatus(ref, thread.id, 'wontFix', { [STATUS_SET_BY_APP]: 'wontFix' });
-    if (deps.learn !== undefined && answer.learning !== null && answer.learning.trim() !== '') {
-      await deps.learn(
+    const rule = answer.learning?.trim() ?? '';
+    if (deps.learn !== undefined && rule !== '' && thread.filePath !== undefined) {
+      note = await deps.learn(
         newLearning({
-          text: answer.learning,
-          path: answer.appliesTo ?? undefined,
+          text: rule,
+          path: proposedScope(answer.appliesTo, thread.filePath),
           author: comment.authorName,
+          authorId: comment.authorId.toLowerCase(),
           at: deps.now().toISOString(),
           pullRequestId: ref.pullRequestId,
           threadId: thread.id,
@@ -139,8 +143,7 @@ export async function answerInFindingThread(
       learned = true;
     }
   }
-  const note = learned ? '\n\n_Noted as a learning for this repository (`learnings` lists them)._' : '';
-  await platform.replyToComment(ref, thread.id, commentId, (reply || 'Noted.') + note);
+  await platform.replyToComment(ref, thread.id, commentId, (reply || 'Noted.') + (note && `\n\n_${note}_`));
   deps.log.info(
     `Answered comment ${commentId} in finding thread ${thread.id} of PR ${ref.pullRequestId}` +
       (answer.dismisses ? ' (dismissed: wontFix)' : ''),

@@ -1,6 +1,8 @@
 import { stringify } from 'yaml';
 import type { ResolvedRepositoryConfig } from '../../repository-config';
-import { renderCommandHelp, type CommentCommand } from './commands';
+import { commandCatalog, renderCommandHelp, type CommentCommand } from './commands';
+import { approveLearning } from './learningProposals';
+import type { Maintainers } from './maintainers';
 import { PROPERTY, renderSummaryComment } from '../publish/comments';
 import { fencedPlatform } from '../publish/fencedPlatform';
 import type { PullRequestPlatform, PullRequestRef } from '../domain/platform';
@@ -8,6 +10,7 @@ import type { ReviewOutcome, ReviewRequest } from '../reviewRequest';
 import type { Learning, ReviewLock, ReviewState, ReviewStore } from '../domain/reviewStore';
 import { codeFence, codeSpan } from '../safety/sanitizeModelText';
 import { isOpen, STATUS_SET_BY_APP } from '../publish/findingThreadStatus';
+import { isApplied } from '../context/learnings';
 import { describeConfigProblems } from '../context/repositoryConfigFile';
 
 /** What a command needs: the platform and store, a way to run a review, and the repository's configuration. */
@@ -17,6 +20,8 @@ interface CommandDependencies {
   review(request: ReviewRequest): Promise<ReviewOutcome>;
   repositoryConfig: ResolvedRepositoryConfig;
   learningsEnabled: boolean;
+  /** Who may give the commands the catalog marks `maintainers` (read only when one is given). */
+  maintainers: () => Promise<Maintainers>;
   now: () => Date;
 }
 
@@ -32,9 +37,20 @@ type Command = Exclude<CommentCommand, { kind: 'question' }>;
 export async function runCommand(
   ref: PullRequestRef,
   command: Command,
-  source: { threadId: number; commentId: number; authorName: string; ownId: string },
+  source: { threadId: number; commentId: number; authorId: string; authorName: string; ownId: string },
   deps: CommandDependencies,
 ): Promise<CommandResult> {
+  const entry = commandCatalog.find((candidate) => candidate.kind === command.kind);
+  if (entry?.maintainers) {
+    const maintainers = await deps.maintainers();
+    if (!(await maintainers.includes(source.authorId))) {
+      return {
+        reply:
+          `Sorry, only this pull request's maintainers may use ${codeSpan(entry.usage)}: ` +
+          `${maintainers.description}. Ask one of them, or ask me a question instead.`,
+      };
+    }
+  }
   switch (command.kind) {
     case 'review':
     case 'fullReview': {
@@ -86,6 +102,15 @@ export async function runCommand(
       return { reply: renderLearnings(await deps.store.readLearnings(ref), deps.learningsEnabled) };
     case 'forget':
       return forget(ref, command.learning, deps);
+    case 'approveLearning':
+      return {
+        reply: await approveLearning(deps.store, ref, {
+          number: command.learning,
+          ...(command.appliesTo === undefined ? {} : { appliesTo: command.appliesTo }),
+          by: source.authorName,
+          at: deps.now().toISOString(),
+        }),
+      };
     case 'ignore':
       return {
         reply:
@@ -200,11 +225,11 @@ function renderLearnings(learnings: readonly Learning[], enabled: boolean): stri
   if (learnings.length === 0) return `I have not learnt anything in this repository yet.${off}`;
   const rows = learnings.map(
     (learning, index) =>
-      `${index + 1}. ${codeSpan(learning.text)} — files ${codeSpan(learning.path)}, from ${codeSpan(learning.author)}, ${learning.at.slice(0, 10)}`,
+      `${index + 1}. ${codeSpan(learning.text)} — files ${codeSpan(learning.path)}, from ${codeSpan(learning.author)}, ${learning.at.slice(0, 10)}` +
+      (isApplied(learning) ? '' : ' — proposed, not applied'),
   );
-  return (
-    [`What I have learnt in this repository (${codeSpan('forget <n>')} removes one):`, '', ...rows].join(
-      '\n',
-    ) + off
-  );
+  const heading =
+    `What I have learnt in this repository (maintainers: ${codeSpan('learnings approve <n>')} applies a ` +
+    `proposed one, ${codeSpan('forget <n>')} removes one):`;
+  return [heading, '', ...rows].join('\n') + off;
 }

@@ -24,6 +24,8 @@ export interface ReviewState {
    * saved before it existed (the properties are then trusted once, when it is first filled).
    */
   findingThreads?: Record<string, Severity>;
+  /** The `full review` commands answered in the last day, by request key: each costs a whole review. */
+  fullReviews?: { key: string; at: string }[];
 }
 
 export interface ReviewHistoryEntry {
@@ -68,16 +70,24 @@ export interface RepositoryRef {
   repositoryId: string;
 }
 
-/** What a team taught the reviewer in one repository: applied to later reviews of the files `path` matches. */
+/**
+ * What a team taught the reviewer in one repository: applied to later reviews of the files `path` matches once a
+ * maintainer approved it. A reply dismissing a finding only proposes one: anyone who can comment can write a reply.
+ */
 export interface Learning {
   text: string;
   /** A glob from the repository root; `**` for the whole repository. */
   path: string;
-  /** Who taught it (display name), when, and where. */
+  /** Who taught it (display name, and identity id where known), when, and where. */
   author: string;
+  authorId?: string;
   at: string;
   pullRequestId: number;
   threadId: number;
+  /** `proposed` until a maintainer approves it; unset on learnings kept before proposals existed (applied). */
+  status?: 'proposed' | 'approved';
+  /** The maintainer who approved it (display name), and when. */
+  approved?: { by: string; at: string };
 }
 
 export interface FileSummary {

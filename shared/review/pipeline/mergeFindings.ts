@@ -55,14 +55,26 @@ function boundFindings(findings: readonly Finding[], maxFindings: number) {
 }
 
 export interface MergedFindings {
+  /** The model's findings kept. */
   kept: Finding[];
-  /** How many the bound left out. */
+  /** The app's own checks of the pull request's text (injection attempts, credentials), kept first. */
+  checks: Finding[];
+  /** How many the bound left out, of both. */
   dropped: number;
   /** Set when a chunk's answer held the canary: the id under which it is logged; nothing of the model is kept. */
   withheld?: string;
 }
 
-export function mergeChunkFindings(reviewed: ReviewedChunks, maxFindings: number): MergedFindings {
-  if (reviewed.withheld) return { kept: [], dropped: 0, withheld: newCorrelationId() };
-  return boundFindings(mergeFindings(reviewed.answers.flatMap((answer) => answer.findings)), maxFindings);
+/** REVIEW_MAX_FINDINGS bounds what is posted in all: the app's own checks first, then the model's, most severe first. */
+export function mergeChunkFindings(
+  reviewed: ReviewedChunks,
+  maxFindings: number,
+  ownChecks: readonly Finding[],
+): MergedFindings {
+  const checks = ownChecks.slice(0, maxFindings);
+  const checksDropped = ownChecks.length - checks.length;
+  if (reviewed.withheld) return { kept: [], checks, dropped: checksDropped, withheld: newCorrelationId() };
+  const merged = mergeFindings(reviewed.answers.flatMap((answer) => answer.findings));
+  const { kept, dropped } = boundFindings(merged, maxFindings - checks.length);
+  return { kept, checks, dropped: dropped + checksDropped };
 }

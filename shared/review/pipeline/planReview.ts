@@ -61,7 +61,7 @@ export async function planReview(
     stages.context,
     guidance,
   );
-  const merged = mergeChunkFindings(reviewed, settings.safety.maxFindings);
+  const merged = mergeChunkFindings(reviewed, settings.safety.maxFindings, prepared.checks.findings);
   if (merged.withheld !== undefined) {
     deps.log.info(
       `PR ${ref.pullRequestId} iteration ${iteration.id}: ${FAILURE_MESSAGES['model-output-blocked']}; ` +

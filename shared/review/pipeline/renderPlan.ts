@@ -45,11 +45,18 @@ const summaryConfiguration = ({ repositoryConfig }: ReviewContext): SummaryConfi
   problems: repositoryConfig.problems,
 });
 
+/** The learnings the prompts of the files the model was shown carried, each once. */
+function appliedLearnings(context: ReviewContext | undefined, shownPaths: ReadonlySet<string>) {
+  if (context === undefined) return [];
+  const applied = new Set([...shownPaths].flatMap((path) => context.learningsFor(path)));
+  return [...applied].map(({ text, path }) => ({ text, path }));
+}
+
 export function renderPlan(input: PlanInput, log: { info(message: string): void }): ReviewPlan {
   const { prepared, files, merged, cost } = input;
   const { iteration, collected, checks } = prepared;
   const links = { allowedLinkPrefix: input.orgUrl };
-  const anchored = anchorFindings([...merged.kept, ...checks.findings], collected.files, input.shownPaths);
+  const anchored = anchorFindings([...merged.kept, ...merged.checks], collected.files, input.shownPaths);
   const threads = planThreads(anchored.inline, iteration.id, links);
   const thisComparison = new Set(prepared.changes.map((change) => change.path));
   const missing = files.filter(
@@ -91,6 +98,7 @@ export function renderPlan(input: PlanInput, log: { info(message: string): void 
       skipped: input.notReviewed,
       overLimit: { dropped: merged.dropped, limit: input.maxFindings },
       notices: checks.notices,
+      learnings: appliedLearnings(input.reviewContext, input.shownPaths),
       links,
       files,
       footer: renderCostFooter(cost),

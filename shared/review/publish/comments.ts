@@ -85,6 +85,8 @@ interface IterationSectionInput {
   overLimit?: { dropped: number; limit: number };
   /** The app's own notes (input checks, withheld output): fixed text, posted as it is. */
   notices?: string[];
+  /** The team's learnings the review applied (their text is untrusted: shown as code). */
+  learnings?: { text: string; path: string }[];
   links?: LinkPolicy;
   /** Every changed file with what the review made of it: one walkthrough table (replaces the answer's). */
   files?: FileSummary[];
@@ -150,6 +152,16 @@ export function renderIterationSection(input: IterationSectionInput): string {
     lines.push(sanitizeMarkdown(capText(answer.summary.trim(), TEXT_LIMITS.summary), links), '');
   }
   lines.push(...configurationLines(input.configuration, links));
+  if (input.learnings !== undefined && input.learnings.length > 0) {
+    lines.push(
+      `<details><summary>Learnings applied (${input.learnings.length})</summary>`,
+      '',
+      ...input.learnings.map((learning) => `- ${codeSpan(learning.text)} — files ${codeSpan(learning.path)}`),
+      '',
+      '</details>',
+      '',
+    );
+  }
   if (input.notices !== undefined && input.notices.length > 0) {
     lines.push('### Checks of the pull request', '', ...input.notices.map((notice) => `- ${notice}`), '');
   }

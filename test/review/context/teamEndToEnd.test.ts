@@ -40,7 +40,8 @@ beforeAll(async () => {
     name: 'team',
     files: {
       'README.md': '# Team\n',
-      '.ado-reviewer.yaml': 'reviews:\n  path_filters: ["!generated/**"]\n',
+      // The team's maintainer is the test server's default user, who gives the commands below.
+      '.ado-reviewer.yaml': `reviews:\n  path_filters: ["!generated/**"]\n  maintainers: ["${sandbox.devops.defaultUser.id}"]\n`,
     },
   });
   repositoryId = repository.id;

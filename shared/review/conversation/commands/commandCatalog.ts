@@ -18,6 +18,8 @@ export type SimpleCommandKind =
 export type CommentCommand =
   | { kind: SimpleCommandKind }
   | { kind: 'forget'; learning: number }
+  /** A maintainer approves a proposed learning, optionally for other files (`appliesTo`, a glob). */
+  | { kind: 'approveLearning'; learning: number; appliesTo?: string }
   /** A single word after the mention that is no command: answered with the help. */
   | { kind: 'unknown'; word: string }
   /** A mention with no command: the comment is a question for the reviewer. */
@@ -26,8 +28,10 @@ export type CommentCommand =
 interface CatalogEntry {
   /** As written after the mention; `<n>` stands for a number. */
   usage: string;
-  kind: SimpleCommandKind | 'forget';
+  kind: SimpleCommandKind | 'forget' | 'approveLearning';
   description: string;
+  /** Only the pull request's maintainers may give it: it changes what is reviewed, gated or learnt. */
+  maintainers?: true;
 }
 
 export const commandCatalog: readonly CatalogEntry[] = [
@@ -44,10 +48,22 @@ export const commandCatalog: readonly CatalogEntry[] = [
   {
     usage: 'pause',
     kind: 'pause',
-    description: 'Stop reviewing new pushes to this pull request automatically.',
+    description:
+      'Stop reviewing new pushes to this pull request automatically (the merge gate waits for a review).',
+    maintainers: true,
   },
-  { usage: 'resume', kind: 'resume', description: 'Review new pushes automatically again.' },
-  { usage: 'resolve', kind: 'resolve', description: 'Resolve all of my open finding threads.' },
+  {
+    usage: 'resume',
+    kind: 'resume',
+    description: 'Review new pushes automatically again.',
+    maintainers: true,
+  },
+  {
+    usage: 'resolve',
+    kind: 'resolve',
+    description: 'Resolve all of my open finding threads.',
+    maintainers: true,
+  },
   { usage: 'summary', kind: 'summary', description: 'Write the summary thread again.' },
   {
     usage: 'configuration',
@@ -58,9 +74,15 @@ export const commandCatalog: readonly CatalogEntry[] = [
   {
     usage: 'learnings',
     kind: 'learnings',
-    description: 'List what I have learnt in this repository, numbered.',
+    description: 'List what I have learnt in this repository, numbered, and what is only proposed.',
   },
-  { usage: 'forget <n>', kind: 'forget', description: 'Forget learning number n.' },
+  {
+    usage: 'learnings approve <n> [<glob>]',
+    kind: 'approveLearning',
+    description: 'Apply proposed learning n to later reviews (of the files the glob matches, if given).',
+    maintainers: true,
+  },
+  { usage: 'forget <n>', kind: 'forget', description: 'Forget learning number n.', maintainers: true },
   {
     usage: 'ignore',
     kind: 'ignore',

@@ -10,9 +10,12 @@ export function renderCommandHelp(botId: string, unknownWord?: string): string {
   lines.push(
     `Mention me (@<${botId}>) followed by one of these commands, alone on its line:`,
     '',
-    '| Command | What it does |',
-    '| --- | --- |',
-    ...commandCatalog.map((entry) => `| \`${entry.usage}\` | ${entry.description} |`),
+    '| Command | What it does | Who may |',
+    '| --- | --- | --- |',
+    ...commandCatalog.map(
+      (entry) =>
+        `| \`${entry.usage}\` | ${entry.description} | ${entry.maintainers ? 'maintainers' : 'anyone'} |`,
+    ),
     '',
     'A mention followed by anything else is answered as a question. Mentions inside code or quotes are not read.',
   );

@@ -11,7 +11,9 @@ import { withoutMarkdownCode } from './markdownCode';
 const MENTION = /@<([^<>\s]+)>/g;
 
 const simpleCommands = new Map<string, SimpleCommandKind>(
-  commandCatalog.flatMap((entry) => (entry.kind === 'forget' ? [] : [[entry.usage, entry.kind]])),
+  commandCatalog.flatMap((entry) =>
+    entry.kind === 'forget' || entry.kind === 'approveLearning' ? [] : [[entry.usage, entry.kind]],
+  ),
 );
 
 /** The words after one mention, up to the end of its line. */
@@ -30,6 +32,13 @@ function commandAfterMention(restOfLine: string): CommentCommand {
     if (learning !== null && Number(learning[1]) >= 1)
       return { kind: 'forget', learning: Number(learning[1]) };
     return { kind: 'unknown', word: 'forget' };
+  }
+  if (words[0] === 'learnings' && words[1] === 'approve' && words.length <= 4) {
+    const learning = /^#?(\d{1,6})$/.exec(words[2] ?? '');
+    if (learning === null || Number(learning[1]) < 1) return { kind: 'unknown', word: 'learnings' };
+    // The glob as written: paths are case-sensitive.
+    const appliesTo = text.split(/\s+/)[3];
+    return { kind: 'approveLearning', learning: Number(learning[1]), ...(appliesTo && { appliesTo }) };
   }
   if (words.length === 1 && /^[a-z][\w-]*$/.test(words[0])) return { kind: 'unknown', word: words[0] };
   return { kind: 'question' };
