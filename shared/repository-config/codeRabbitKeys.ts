@@ -14,6 +14,8 @@ export const codeRabbitOnlyKeys: KeyTree = {
   issue_enrichment: true,
   code_generation: true,
   reviews: {
+    // No vote is cast: the merge gate is the PR status a branch policy requires.
+    request_changes_workflow: true,
     high_level_summary_instructions: true,
     high_level_summary_placeholder: true,
     high_level_summary_in_walkthrough: true,

@@ -50,10 +50,6 @@ export const repositoryConfigSchema = z
           .enum(['chill', 'assertive'])
           .default('chill')
           .describe('chill: high and medium findings are posted; assertive: low ones too.'),
-        request_changes_workflow: z
-          .boolean()
-          .default(false)
-          .describe('Vote "waiting for author" while findings are open, approve when all are resolved.'),
         high_level_summary: z
           .boolean()
           .default(true)

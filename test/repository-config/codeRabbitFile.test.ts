@@ -81,7 +81,6 @@ describe("CodeRabbit's file shape", () => {
     expect(config.language).toBe('de-DE');
     expect(config.tone_instructions).toBe('Sachlich und knapp.');
     expect(config.reviews.profile).toBe('assertive');
-    expect(config.reviews.request_changes_workflow).toBe(true);
     expect(config.reviews.collapse_walkthrough).toBe(true);
     expect(config.reviews.path_filters).toEqual(['!**/*.lock', '!dist/**']);
     expect(config.reviews.path_instructions.map((entry) => entry.path)).toEqual([
@@ -105,6 +104,7 @@ describe("CodeRabbit's file shape", () => {
       'early_access',
       'enable_free_tier',
       'inheritance',
+      'reviews.request_changes_workflow',
       'reviews.high_level_summary_placeholder',
       'reviews.auto_title_placeholder',
       'reviews.review_status',

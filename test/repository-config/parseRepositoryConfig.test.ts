@@ -15,7 +15,6 @@ describe('parseRepositoryConfig: every key, valid', () => {
     'tone_instructions: Kurz und freundlich.',
     'reviews:',
     '  profile: assertive',
-    '  request_changes_workflow: true',
     '  high_level_summary: false',
     '  collapse_walkthrough: true',
     '  maintainers: ["Platform Team", "0f8fad5b-d9cb-469f-a165-70867728950e"]',
@@ -48,7 +47,6 @@ describe('parseRepositoryConfig: every key, valid', () => {
       tone_instructions: 'Kurz und freundlich.',
       reviews: {
         profile: 'assertive',
-        request_changes_workflow: true,
         high_level_summary: false,
         collapse_walkthrough: true,
         maintainers: ['Platform Team', '0f8fad5b-d9cb-469f-a165-70867728950e'],
@@ -99,7 +97,7 @@ describe('parseRepositoryConfig: every key, invalid', () => {
     'tone_instructions: 42', // 2
     'reviews:', // 3
     '  profile: strict', // 4
-    '  request_changes_workflow: sometimes', // 5
+    '  maintainers: Platform Team', // 5
     '  high_level_summary: "yes"', // 6
     '  collapse_walkthrough: 1', // 7
     '  path_filters:', // 8
@@ -133,9 +131,9 @@ describe('parseRepositoryConfig: every key, invalid', () => {
       { key: 'language', line: 1 },
       { key: 'tone_instructions', line: 2 },
       { key: 'reviews.profile', line: 4 },
-      { key: 'reviews.request_changes_workflow', line: 5 },
       { key: 'reviews.high_level_summary', line: 6 },
       { key: 'reviews.collapse_walkthrough', line: 7 },
+      { key: 'reviews.maintainers', line: 5 },
       { key: 'reviews.path_filters[1]', line: 10 },
       { key: 'reviews.path_instructions[1].instructions', line: 15 },
       { key: 'reviews.path_instructions[2].path', line: 16 },
