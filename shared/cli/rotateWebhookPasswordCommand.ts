@@ -235,6 +235,7 @@ async function giveNewPassword(
     await change.apply?.(client);
     say.out(`${change.outcome} ${change.eventType} ${change.project.name}`);
   }
+  for (const warning of plan.warnings) say.err(`warning: ${warning}`);
   if (plan.changes.length === 0) say.out('no ado-reviewer subscriptions found');
 }
 

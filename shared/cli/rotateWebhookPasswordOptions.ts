@@ -23,8 +23,10 @@ export const ROTATE_USAGE =
   '  and a new one (32 random characters, or the first line of stdin with --password-stdin) as the password in\n' +
   '  Key Vault, waits until the app accepts it (an authenticated delivery of an event type the app ignores, sent\n' +
   '  to --app-url, default --url), gives every subscription setup-hooks made the new password, and after the\n' +
-  '  grace period (default 60 minutes; --finish: now) disables the previous password. Run it again after a\n' +
-  '  failure or an interruption: it carries on where it stopped. It never prints a password.\n' +
+  '  grace period (default 60 minutes; --finish: now) disables the previous password. Only subscriptions that\n' +
+  "  deliver to --url's webhook get it: one of setup-hooks' delivering elsewhere (another host or path) is left\n" +
+  '  alone and reported (setup-hooks --url points it at the app). Run it again after a failure or an\n' +
+  '  interruption: it carries on where it stopped. It never prints a password.\n' +
   "  --all-organizations: the subscriptions of every organization of the app's settings, each signed in with its\n" +
   "  own credential (lines start with the organization's URL). The app has one webhook password, so use it when the\n" +
   '  app serves several organizations: the previous password is disabled only once every organization is done; one\n' +

@@ -214,9 +214,42 @@ function withMarker(httpHeaders: string | undefined, marker: string): string {
   return [...others, `${MARKER_HEADER}:${marker}`].join('\n');
 }
 
+/** A URL's path without trailing slashes ("/" for the root). */
+const withoutTrailingSlash = (pathname: string) => pathname.replace(/\/+$/, '') || '/';
+
+/**
+ * Whether `url` delivers to the app's webhook endpoint `webhookUrl`: the same scheme, host (case-insensitively:
+ * URL lower-cases it), port (a default port written out or not), user info and path (trailing slashes aside).
+ * When the app's URL has no query, a query of the subscription's own is allowed: it does not change which server
+ * receives the request, so the password still goes only to the app. When the app's URL has one (a function key,
+ * say), it is part of how the app is addressed, and must be the same.
+ */
+export function isAppWebhook(url: string, webhookUrl: URL): boolean {
+  if (!URL.canParse(url)) return false;
+  const target = new URL(url);
+  return (
+    target.protocol === webhookUrl.protocol &&
+    target.host === webhookUrl.host &&
+    target.username === webhookUrl.username &&
+    target.password === webhookUrl.password &&
+    withoutTrailingSlash(target.pathname) === withoutTrailingSlash(webhookUrl.pathname) &&
+    (webhookUrl.search === '' || target.search === webhookUrl.search)
+  );
+}
+
+/** Where a subscription that is not the app's webhook delivers, without anything a query or user info may hold. */
+function elsewhere(url: string, webhookUrl: URL): string {
+  const target = new URL(url);
+  if (target.hostname !== webhookUrl.hostname) return target.host;
+  return `${target.origin}${target.pathname}${target.search === '' ? '' : '?…'}`;
+}
+
 /**
  * Give every subscription of ours (copies included) the new password and its fingerprint, changing nothing else;
  * the ones whose fingerprint already matches it are unchanged, so a run after an interruption only does the rest.
+ * Only those delivering to the app's own webhook URL: one of ours elsewhere (our marker on another host, or another
+ * path) keeps its url, so writing the password into it would hand the password to whoever receives there. It is
+ * left alone, with a warning.
  */
 export async function planPasswordChange(
   current: CurrentSubscriptions,
@@ -224,8 +257,19 @@ export async function planPasswordChange(
 ): Promise<Plan> {
   const fingerprints = new PasswordFingerprints(credentials.password);
   const changes: Change[] = [];
+  const warnings: string[] = [];
   for (const { project, eventType, ours } of ourSubscriptions(current)) {
     for (const subscription of ours) {
+      const url = subscription.consumerInputs.url ?? '';
+      const { webhookUrl } = current;
+      if (!isAppWebhook(url, webhookUrl)) {
+        warnings.push(
+          `left alone: ${elsewhere(url, webhookUrl)} is not this app's webhook ` +
+            `(${webhookUrl.origin}${webhookUrl.pathname}): subscription ${subscription.id} (${eventType} ${project.name}) ` +
+            'keeps its password',
+        );
+        continue;
+      }
       if (await fingerprints.matches(markerOf(subscription))) {
         changes.push({ outcome: 'unchanged', eventType, project });
         continue;
@@ -252,5 +296,5 @@ export async function planPasswordChange(
       });
     }
   }
-  return { changes, warnings: [] };
+  return { changes, warnings };
 }
