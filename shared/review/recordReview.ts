@@ -1,6 +1,14 @@
 import type { PullRequestIteration, PullRequestRef, StatusState } from './domain/platform';
 import type { ReviewLock, ReviewPlan, ReviewState, ReviewStore } from './domain/reviewStore';
-import type { FailureClass } from './domain/failures';
+import {
+  classifyFailure,
+  failureDescription,
+  ModelCallError,
+  newCorrelationId,
+  ReviewFailedError,
+  type FailureClass,
+} from './domain/failures';
+import { failureDetails } from './safety/failureDetails';
 import { fullReviewsWith } from './decideReview';
 import type { Published } from './publishReview';
 import { planMetrics, refFields } from './reviewMetrics';
@@ -106,7 +114,44 @@ export async function recordSkipped(
   return { kind: 'skipped', reason };
 }
 
-export function recordFailedMetrics(
+/**
+ * A failed pass: the pull request and the stored state get a fixed sentence and an id, the details go to the log
+ * under it, and the status says the review failed (never left "in progress"). Returns the error to throw.
+ */
+export async function recordFailure(
+  ref: PullRequestRef,
+  deps: ReviewDependencies,
+  lock: ReviewLock,
+  pass: {
+    newest: PullRequestIteration;
+    startedAt: number;
+    error: unknown;
+    setStatus: (state: StatusState, description: string) => Promise<void>;
+  },
+): Promise<ReviewFailedError> {
+  const { newest, error } = pass;
+  const failure = classifyFailure(error);
+  const correlationId = newCorrelationId();
+  deps.log.warn(
+    `Review of PR ${ref.pullRequestId} iteration ${newest.id} failed (${failure}, ref ${correlationId}): ` +
+      failureDetails(error),
+  );
+  recordFailedMetrics(ref, deps, { newest, failure, startedAt: pass.startedAt });
+  const lastError = { at: deps.now().toISOString(), iterationId: newest.id, failure, correlationId };
+  await recordError(ref, deps.store, lock, lastError).catch(() => undefined);
+  await pass
+    .setStatus('error', failureDescription(failure, correlationId))
+    .catch((statusError: unknown) =>
+      deps.log.warn(`Could not set the error status (ref ${correlationId}): ${failureDetails(statusError)}`),
+    );
+  return new ReviewFailedError(
+    failure,
+    correlationId,
+    error instanceof ModelCallError ? error.original : error,
+  );
+}
+
+function recordFailedMetrics(
   ref: PullRequestRef,
   deps: ReviewDependencies,
   pass: { newest: PullRequestIteration; failure: FailureClass; startedAt: number },
@@ -125,7 +170,7 @@ export function recordFailedMetrics(
  * Adds the error to the state as saved now, not to the copy read when the pass began: a write since (this pass's,
  * or another job's) must not be undone.
  */
-export async function recordError(
+async function recordError(
   ref: PullRequestRef,
   store: ReviewStore,
   lock: ReviewLock,

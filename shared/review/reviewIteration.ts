@@ -1,28 +1,14 @@
-import { failureDetails } from './safety/failureDetails';
 import { withRepositoryPolicy } from '../config/reviewSettings';
 import { buildReviewContext } from './context/reviewContext';
 import { chooseIteration, decideAutomaticReview, incrementalBase } from './decideReview';
-import {
-  classifyFailure,
-  failureDescription,
-  markingModelErrors,
-  ModelCallError,
-  newCorrelationId,
-  ReviewFailedError,
-} from './domain/failures';
+import { markingModelErrors } from './domain/failures';
 import { handOverOf } from './domain/handOver';
 import type { PullRequestRef } from './domain/platform';
 import type { ReviewLock } from './domain/reviewStore';
 import { planReview } from './pipeline/planReview';
 import { teamPlan } from './publish/teamPlan';
 import { publishPlan, setGateStatus, skippedGateStatus, statusSetter } from './publishReview';
-import {
-  recordError,
-  recordFailedMetrics,
-  recordReviewed,
-  recordReviewedMetrics,
-  recordSkipped,
-} from './recordReview';
+import { recordFailure, recordReviewed, recordReviewedMetrics, recordSkipped } from './recordReview';
 import type { PassOutcome, ReviewDependencies, ReviewRequest } from './reviewRequest';
 
 /**
@@ -96,15 +82,8 @@ export async function reviewNewestIteration(
       ));
 
     const reviewedAt = deps.now().toISOString();
-    const published = await publishPlan(ref, platform, {
-      plan,
-      state,
-      ownId,
-      iterations,
-      newest,
-      context,
-      reviewedAt,
-    });
+    const publishing = { plan, state, ownId, iterations, newest, context, reviewedAt };
+    const published = await publishPlan(ref, platform, publishing);
     const outcome = await recordReviewed(ref, deps, lock, {
       ...{ state, newest, plan, published },
       fullReview: requestKey,
@@ -115,24 +94,6 @@ export async function reviewNewestIteration(
   } catch (error) {
     // Handing over is not a failure: no error to record or show, and this job may not write any more.
     if (handOverOf(error) !== undefined) throw error;
-    // The pull request and the stored state get a fixed sentence and an id; the details go to the log under it.
-    const failure = classifyFailure(error);
-    const correlationId = newCorrelationId();
-    deps.log.warn(
-      `Review of PR ${ref.pullRequestId} iteration ${newest.id} failed (${failure}, ref ${correlationId}): ` +
-        failureDetails(error),
-    );
-    recordFailedMetrics(ref, deps, { newest, failure, startedAt });
-    const lastError = { at: deps.now().toISOString(), iterationId: newest.id, failure, correlationId };
-    await recordError(ref, store, lock, lastError).catch(() => undefined);
-    // Never leave the PR showing "in progress": say that the review failed, and why in words the app chose.
-    await setStatus('error', failureDescription(failure, correlationId)).catch((statusError: unknown) =>
-      deps.log.warn(`Could not set the error status (ref ${correlationId}): ${failureDetails(statusError)}`),
-    );
-    throw new ReviewFailedError(
-      failure,
-      correlationId,
-      error instanceof ModelCallError ? error.original : error,
-    );
+    throw await recordFailure(ref, deps, lock, { newest, startedAt, error, setStatus });
   }
 }

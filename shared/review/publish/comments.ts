@@ -137,6 +137,19 @@ const statusLabel = (file: FileSummary, iterationId: number) => {
 
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|');
 
+/** The learnings a review applied, folded; their text is the team's, so it is shown as code. */
+function learningLines(learnings: readonly { text: string; path: string }[]): string[] {
+  if (learnings.length === 0) return [];
+  return [
+    `<details><summary>Learnings applied (${learnings.length})</summary>`,
+    '',
+    ...learnings.map((learning) => `- ${codeSpan(learning.text)} — files ${codeSpan(learning.path)}`),
+    '',
+    '</details>',
+    '',
+  ];
+}
+
 /** The part of the summary about the newest reviewed iteration. */
 export function renderIterationSection(input: IterationSectionInput): string {
   const { answer } = input;
@@ -152,16 +165,7 @@ export function renderIterationSection(input: IterationSectionInput): string {
     lines.push(sanitizeMarkdown(capText(answer.summary.trim(), TEXT_LIMITS.summary), links), '');
   }
   lines.push(...configurationLines(input.configuration, links));
-  if (input.learnings !== undefined && input.learnings.length > 0) {
-    lines.push(
-      `<details><summary>Learnings applied (${input.learnings.length})</summary>`,
-      '',
-      ...input.learnings.map((learning) => `- ${codeSpan(learning.text)} — files ${codeSpan(learning.path)}`),
-      '',
-      '</details>',
-      '',
-    );
-  }
+  lines.push(...learningLines(input.learnings ?? []));
   if (input.notices !== undefined && input.notices.length > 0) {
     lines.push('### Checks of the pull request', '', ...input.notices.map((notice) => `- ${notice}`), '');
   }
