@@ -115,6 +115,7 @@ export async function answerComment(
     const outcome = await answerInFindingThread(ref, thread, summary, commentId, ownId, {
       ...answering,
       teamContext,
+      repositoryConfig,
       learn: learningsEnabled
         ? async (learning) => {
             const { authorId } = await platform.getPullRequest(ref);
@@ -129,6 +130,10 @@ export async function answerComment(
     });
     return outcome.kind === 'answered' ? { kind: 'answered', as: 'conversation' } : outcome;
   }
-  const outcome = await answerMention(ref, threadId, commentId, { ...answering, teamContext });
+  const outcome = await answerMention(ref, threadId, commentId, {
+    ...answering,
+    teamContext,
+    repositoryConfig,
+  });
   return outcome.kind === 'answered' ? { kind: 'answered', as: 'question' } : outcome;
 }

@@ -2,13 +2,7 @@ import { z } from 'zod';
 import type { ChatModel } from '../../llm/chatModel';
 import { FAILURE_MESSAGES, newCorrelationId } from '../domain/failures';
 import { injectionSigns } from '../safety/injectionCheck';
-import type {
-  PullRequestPlatform,
-  PullRequestReader,
-  PullRequestRef,
-  ThreadComment,
-  ThreadDetails,
-} from '../domain/platform';
+import type { PullRequestPlatform, PullRequestRef, ThreadComment, ThreadDetails } from '../domain/platform';
 import { capText, sanitizeMarkdown } from '../safety/sanitizeModelText';
 import { maskCredentials } from '../safety/secretScan';
 import {
@@ -17,6 +11,7 @@ import {
   createBoundary,
   fencedInstructions,
 } from '../safety/untrustedBoundary';
+import { codeExcerpt, codeSection, excerptText, type ExcerptDependencies } from './codeExcerpt';
 
 const threadReplySchema = z.object({
   reply: z.string().describe('The answer to post in the thread, in Markdown: direct, specific, brief.'),
@@ -29,12 +24,7 @@ so when you are not sure. Write plain Markdown: no images, no HTML, no links, no
 /** A reply is one comment: well under Azure DevOps' 150,000 characters whatever the model writes. */
 const MAX_REPLY_CHARS = 20_000;
 
-/** Lines shown around the lines a thread is on. */
-const EXCERPT_CONTEXT = 10;
-/** A larger file gets no excerpt: a few lines of it are not worth downloading it. */
-const EXCERPT_MAX_FILE_BYTES = 2 * 1024 * 1024;
-
-export interface MentionDependencies {
+export interface MentionDependencies extends ExcerptDependencies {
   platform: PullRequestPlatform;
   model: ChatModel;
   log: { info(message: string): void };
@@ -56,27 +46,6 @@ type MentionOutcome = { kind: 'answered' } | { kind: 'skipped'; reason: string }
 const mentions = (content: string, identityId: string) => content.toLowerCase().includes(`@<${identityId}>`);
 const withoutIdentityCase = (content: string) =>
   content.replace(/@<([^>]+)>/g, (_mention, id: string) => `@<${id.toLowerCase()}>`);
-
-/** The lines the thread is on, with context, at `commitId` (default: the newest iteration's source commit). */
-export async function codeExcerpt(
-  platform: PullRequestReader,
-  ref: PullRequestRef,
-  thread: ThreadDetails,
-  commitId?: string,
-) {
-  if (thread.filePath === undefined || thread.rightLines === undefined) return undefined;
-  const commit = commitId ?? (await platform.listIterations(ref)).at(-1)?.sourceCommitId;
-  if (commit === undefined) return undefined;
-  const content = await platform.getFileContent(ref, thread.filePath, commit, EXCERPT_MAX_FILE_BYTES);
-  if (content?.kind !== 'content') return undefined;
-  const lines = Buffer.from(content.bytes).toString('utf8').split('\n');
-  const from = Math.max(1, thread.rightLines.start - EXCERPT_CONTEXT);
-  const to = Math.min(lines.length, thread.rightLines.end + EXCERPT_CONTEXT);
-  const numbered = lines
-    .slice(from - 1, to)
-    .map((line, index) => `${String(from + index).padStart(5)} ${line.replace(/\r$/, '')}`);
-  return `${thread.filePath}, lines ${thread.rightLines.start}–${thread.rightLines.end} (with context):\n${numbered.join('\n')}`;
-}
 
 /** The thread's comments up to `commentId`, one line each, with the app named and other people's ids hidden. */
 /**
@@ -187,15 +156,15 @@ export async function answerMention(
 
   const pullRequest = await platform.getPullRequest(ref);
   const conversation = discussionLines(thread, ownId, commentId);
-  const excerpt = await codeExcerpt(platform, ref, thread);
+  const excerpt = await codeExcerpt(deps, ref, thread);
   const team = await deps.teamContext?.(thread.filePath);
   const title = `Pull request: ${pullRequest.title}`;
-  const boundary = createBoundary([title, excerpt ?? '', ...teamTexts(team), ...conversation]);
+  const boundary = createBoundary([title, excerptText(excerpt), ...teamTexts(team), ...conversation]);
   const { system, canary } = fencedInstructions(boundary, REPLY_INSTRUCTIONS);
   const user = [
     boundary.fence('pull-request', maskCredentials(title)),
     ...teamSections(boundary, team),
-    ...(excerpt === undefined ? [] : ['', 'Code:', boundary.fence('code', maskCredentials(excerpt))]),
+    ...codeSection(boundary, 'Code:', excerpt),
     '',
     'Discussion so far (oldest first):',
     boundary.fence('discussion', maskCredentials(conversation.join('\n'))),

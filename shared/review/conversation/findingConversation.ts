@@ -2,12 +2,12 @@ import { z } from 'zod';
 import type { ChatModel } from '../../llm/chatModel';
 import {
   askForReply,
-  codeExcerpt,
   discussionLines,
   teamSections,
   teamTexts,
   type TeamPromptContext,
 } from './answerMention';
+import { codeExcerpt, codeSection, excerptText, type ExcerptDependencies } from './codeExcerpt';
 import { PROPERTY } from '../publish/comments';
 import type { PullRequestPlatform, PullRequestRef, ReviewThread, ThreadDetails } from '../domain/platform';
 import type { Learning } from '../domain/reviewStore';
@@ -55,7 +55,7 @@ a rule to remember, and the files it applies to.`;
 
 const MAX_REPLY_CHARS = 20_000;
 
-interface ConversationDependencies {
+interface ConversationDependencies extends ExcerptDependencies {
   platform: PullRequestPlatform;
   model: ChatModel;
   log: { info(message: string): void };
@@ -86,25 +86,24 @@ export async function answerInFindingThread(
   );
   const newest = iterations.at(-1);
   const [current, original] = await Promise.all([
-    codeExcerpt(platform, ref, thread, newest?.sourceCommitId),
+    codeExcerpt(deps, ref, thread, newest),
     origin === undefined || origin.id === newest?.id
       ? Promise.resolve(undefined)
-      : codeExcerpt(platform, ref, thread, origin.sourceCommitId),
+      : codeExcerpt(deps, ref, thread, origin),
   ]);
   const discussion = discussionLines(thread, ownId, commentId);
   const team = await deps.teamContext?.(thread.filePath);
-  const boundary = createBoundary([current ?? '', original ?? '', ...teamTexts(team), ...discussion]);
+  const boundary = createBoundary([
+    excerptText(current),
+    excerptText(original),
+    ...teamTexts(team),
+    ...discussion,
+  ]);
   const { system, canary } = fencedInstructions(boundary, INSTRUCTIONS);
   const user = [
     ...teamSections(boundary, team),
-    ...(current === undefined ? [] : ['', 'The code now:', boundary.fence('code', maskCredentials(current))]),
-    ...(original === undefined
-      ? []
-      : [
-          '',
-          `The code when the finding was posted (iteration ${origin?.id}):`,
-          boundary.fence('code', maskCredentials(original)),
-        ]),
+    ...codeSection(boundary, 'The code now:', current),
+    ...codeSection(boundary, `The code when the finding was posted (iteration ${origin?.id}):`, original),
     '',
     'The finding (your first comment) and the discussion so far (oldest first):',
     boundary.fence('discussion', maskCredentials(discussion.join('\n'))),
