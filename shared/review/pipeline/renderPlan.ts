@@ -12,6 +12,7 @@ import { renderCostFooter } from './costAccounting';
 import type { MergedFindings } from './mergeFindings';
 import { MODEL_ERROR } from './reviewChunks';
 import type { ReviewSummary } from './summary';
+import { MINIFIED_LONG_LINES, WHITESPACE_ONLY } from './trivialFiles';
 
 /**
  * Stage 7: the plan that is saved before anything is posted. Findings (the model's and the app's own checks')
@@ -35,8 +36,19 @@ interface PlanInput {
   reviewContext: ReviewContext | undefined;
 }
 
-/** Reasons that make a review partial: reviewable text the model did not reach (binaries and limits are listed). */
-const PARTIAL_REASONS = [OVER_BUDGET, MODEL_ERROR, TOO_LARGE_FOR_CONTEXT];
+/**
+ * Reasons that make a review partial: reviewable text the model did not reach (binaries and limits are listed),
+ * and files set aside by a heuristic the pull request's author can trigger from its content (a long-lined file, a
+ * change that looks like whitespace only), so a gate never passes on them unread. Not the target branch's
+ * `.gitattributes` (read at the merge base) nor lockfiles.
+ */
+const PARTIAL_REASONS = [
+  OVER_BUDGET,
+  MODEL_ERROR,
+  TOO_LARGE_FOR_CONTEXT,
+  MINIFIED_LONG_LINES,
+  WHITESPACE_ONLY,
+];
 
 const summaryConfiguration = ({ repositoryConfig }: ReviewContext): SummaryConfiguration => ({
   highLevelSummary: repositoryConfig.config.reviews.high_level_summary,

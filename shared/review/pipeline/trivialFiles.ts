@@ -35,6 +35,16 @@ const LOCKFILES = new Set([
 /** A line this long is not written by hand; minified bundles have few lines, each thousands of characters. */
 const MINIFIED_LINE_CHARS = 1_000;
 
+/** Set aside by its name (`.min.js`, `.min.css`, `.min.mjs`). */
+export const MINIFIED = 'minified';
+/**
+ * Set aside because most of the file's lines are over MINIFIED_LINE_CHARS. The author writes the content, so the
+ * review counts such a file as not reviewed (partial), as it does a whitespace-only change.
+ */
+export const MINIFIED_LONG_LINES = 'minified (long lines)';
+/** A change of whitespace the language ignores; an author can shape a diff to look like one: it counts as partial. */
+export const WHITESPACE_ONLY = 'whitespace or formatting only';
+
 type Attribute = 'linguist-generated' | 'linguist-vendored';
 export interface AttributeRule {
   matches: (path: string) => boolean;
@@ -75,7 +85,100 @@ function attributeOf(rules: AttributeRule[], path: string, attribute: Attribute)
   return set;
 }
 
-const squeeze = (lines: readonly string[]) => lines.join('').replace(/\s+/g, '');
+/**
+ * Minified as a whole: most of its non-blank lines are over MINIFIED_LINE_CHARS, not just one added line (a normal
+ * file with one long line is reviewed, the chunking bounding what a model is shown of it). A deleted file is judged
+ * by its old content.
+ */
+function longLined(file: ReviewedFile): boolean {
+  const lines = (file.newLines.length > 0 ? file.newLines : file.oldLines).filter(
+    (line) => line.trim() !== '',
+  );
+  const long = lines.filter((line) => line.length > MINIFIED_LINE_CHARS).length;
+  return lines.length > 0 && long * 2 > lines.length;
+}
+
+/**
+ * Whitespace separates the words of a command or of an unquoted string here (shell, make recipes, Dockerfiles,
+ * YAML plain and block scalars), and YAML and make read indentation: no whitespace change is only formatting.
+ */
+const WHITESPACE_SIGNIFICANT =
+  /\.(ya?ml|sh|bash|zsh|ksh|fish|ps1|psm1|bat|cmd|mk|mak|make|dockerfile)$|(^|\/)(GNUmakefile|makefile|Makefile|Dockerfile|Containerfile|justfile|Justfile)(\.[^/]*)?$/;
+/** Leading indentation (and so the line structure) is syntax here: Python, CoffeeScript, F#, Haskell and the like. */
+const INDENTATION_SIGNIFICANT =
+  /\.(py|pyw|pyi|coffee|litcoffee|fs|fsi|fsx|hs|lhs|elm|nim|haml|pug|jade|sass|styl|slim|purs)$/;
+
+/**
+ * A line that may start or continue a string literal over several lines: a backtick (template literal, Go raw
+ * string), a triple quote, a trailing backslash, or an odd count of `'` or `"` (C#, Rust, Ruby, PHP and SQL strings
+ * may hold line breaks; an escaped quote or an apostrophe in a comment is odd too, which only errs on reviewing).
+ * Where no line of either side has one, every string literal lies on one line, between the line's first and last
+ * quote, whatever its comments hold.
+ */
+const mayContinueString = (line: string) =>
+  /`|"""|'''|\\\s*$/.test(line) ||
+  (line.split('"').length - 1) % 2 === 1 ||
+  (line.split("'").length - 1) % 2 === 1;
+
+const WORD_END = /[\p{L}\p{N}_$]$/u;
+const WORD_START = /^[\p{L}\p{N}_$]/u;
+
+/**
+ * The lines with the whitespace the language ignores taken out. Outside string literals whitespace goes, but for one
+ * space between two word characters (`return x` is not `returnx`); from the first to the last quote of a line it is
+ * kept as written (a string's spaces are data: `"rm -rf /tmp"` is not `"rm -rf / tmp"`); with `keepIndentation`,
+ * each non-blank line keeps its line break and leading indentation (in Python `check_auth()` is not
+ * `    check_auth()`).
+ */
+function significantText(lines: readonly string[], keepIndentation: boolean): string {
+  let out = '';
+  let gap = false;
+  const code = (text: string) => {
+    for (const word of text.split(/(\s+)/)) {
+      if (word === '') continue;
+      if (/^\s/.test(word)) gap = true;
+      else {
+        if (gap && WORD_END.test(out) && WORD_START.test(word)) out += ' ';
+        out += word;
+        gap = false;
+      }
+    }
+  };
+  const verbatim = (text: string) => {
+    out += text;
+    gap = false;
+  };
+  for (const line of lines) {
+    if (keepIndentation) {
+      if (line.trim() === '') continue;
+      verbatim(`\n${/^\s*/.exec(line)?.[0] ?? ''}`);
+    }
+    const first = line.search(/["']/);
+    const last = Math.max(line.lastIndexOf('"'), line.lastIndexOf("'"));
+    if (first < 0) code(line);
+    else {
+      code(line.slice(0, first));
+      verbatim(line.slice(first, last + 1));
+      code(line.slice(last + 1));
+    }
+    gap = true;
+  }
+  return out;
+}
+
+/**
+ * Whether the change is of whitespace only, and of whitespace the file's language ignores: today's "ignore
+ * whitespace" comparison, except that it never counts a change of whitespace inside a string literal, nor of
+ * leading indentation or line breaks in a language that reads them, and never applies where whitespace is syntax
+ * or data throughout (WHITESPACE_SIGNIFICANT) or where a string literal may span lines (a hunk may sit inside one).
+ */
+function formattingOnly(file: ReviewedFile, path: string, removed: string[], added: string[]): boolean {
+  if (removed.length === 0 || added.length === 0 || WHITESPACE_SIGNIFICANT.test(path)) return false;
+  if ([file.oldLines, file.newLines, removed, added].some((lines) => lines.some(mayContinueString)))
+    return false;
+  const keepIndentation = INDENTATION_SIGNIFICANT.test(path);
+  return significantText(removed, keepIndentation) === significantText(added, keepIndentation);
+}
 
 /** Why `file` needs no review, or undefined when it may. */
 export function trivialReason(file: ReviewedFile, rules: AttributeRule[]): string | undefined {
@@ -84,14 +187,11 @@ export function trivialReason(file: ReviewedFile, rules: AttributeRule[]): strin
   if (attributeOf(rules, path, 'linguist-generated')) return 'generated (.gitattributes)';
   if (attributeOf(rules, path, 'linguist-vendored')) return 'vendored (.gitattributes)';
   if (LOCKFILES.has(name)) return 'lockfile';
+  if (/\.min\.(js|css|mjs)$/.test(name)) return MINIFIED;
+  if (longLined(file)) return MINIFIED_LONG_LINES;
   const added = file.hunks.flatMap((hunk) => hunk.added);
-  if (/\.min\.(js|css|mjs)$/.test(name) || added.some((line) => line.length > MINIFIED_LINE_CHARS)) {
-    return 'minified';
-  }
   const removed = file.hunks.flatMap((hunk) => hunk.removed);
-  if (removed.length > 0 && added.length > 0 && squeeze(removed) === squeeze(added)) {
-    return 'whitespace or formatting only';
-  }
+  if (formattingOnly(file, path, removed, added)) return WHITESPACE_ONLY;
   return undefined;
 }
 

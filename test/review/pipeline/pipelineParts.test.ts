@@ -53,6 +53,71 @@ describe('deterministic triage', () => {
   });
 });
 
+describe('deterministic triage an author could steer', () => {
+  const rules = parseGitAttributes('');
+  /** A file whose whole old and new content are `removed` and `added` (one hunk). */
+  const whitespace = (path: string, removed: string[], added: string[]) =>
+    trivialReason(file(path, removed, added), rules);
+
+  it('calls a file minified by its name or when most of its lines are long, not for one long added line', () => {
+    const long = `const a = '${'x'.repeat(1_200)}';`;
+    expect(trivialReason(file('/src/a.ts', ['const b = 1;'], ['const b = 1;', long, 'run();']), rules)).toBe(
+      undefined,
+    );
+    expect(trivialReason(file('/dist/bundle.js', ['a'], [long, long, 'b']), rules)).toBe(
+      'minified (long lines)',
+    );
+    expect(trivialReason(file('/dist/app.min.css', ['a'], ['b']), rules)).toBe('minified');
+  });
+
+  it('never takes a change of indentation in Python or YAML for formatting', () => {
+    expect(whitespace('/app/views.py', ['check_auth()'], ['    check_auth()'])).toBeUndefined();
+    expect(whitespace('/app/views.py', ['if a:', '    b()', '    c()'], ['if a:', '    b()', 'c()'])).toBe(
+      undefined,
+    );
+    expect(whitespace('/ci/azure-pipelines.yml', ['  - run: a', '    x: 1'], ['  - run: a', '  x: 1'])).toBe(
+      undefined,
+    );
+    expect(whitespace('/deploy.sh', ['rm -rf /tmp/cache'], ['rm -rf / tmp/cache'])).toBeUndefined();
+    // Within a line, Python's spacing outside strings is still formatting.
+    expect(whitespace('/app/views.py', ['x = f( a,b )'], ['x = f(a, b)'])).toBe(
+      'whitespace or formatting only',
+    );
+  });
+
+  it('never takes a change of whitespace inside a string literal, or one that joins words, for formatting', () => {
+    expect(whitespace('/src/a.ts', ['run("rm -rf /tmp/cache");'], ['run("rm -rf / tmp/cache");'])).toBe(
+      undefined,
+    );
+    expect(whitespace('/src/a.ts', ["run('rm -rf /tmp/cache');"], ["run('rm -rf  /tmp/cache');"])).toBe(
+      undefined,
+    );
+    // A comment's quote does not make the string's spaces code.
+    expect(
+      whitespace(
+        '/src/a.ts',
+        ['/* " */ run("rm -rf /tmp/x") /* " */'],
+        ['/* " */ run("rm -rf / tmp/x") /* " */'],
+      ),
+    ).toBeUndefined();
+    expect(whitespace('/src/a.ts', ['return x;'], ['returnx;'])).toBeUndefined();
+    // A hunk inside a template literal that started above it.
+    const script = (command: string) => ['const script = `', command, '`;'];
+    expect(
+      trivialReason(
+        {
+          ...file('/src/a.ts', ['rm -rf /tmp/cache'], ['rm -rf / tmp/cache']),
+          oldLines: script('rm -rf /tmp/cache'),
+          newLines: script('rm -rf / tmp/cache'),
+        },
+        rules,
+      ),
+    ).toBeUndefined();
+    // Spacing around strings, outside them, is still formatting.
+    expect(whitespace('/src/a.ts', ['f( "a b" ,c)'], ['f("a b", c)'])).toBe('whitespace or formatting only');
+  });
+});
+
 describe('token counts and prices', () => {
   it('count OpenAI models with their tokenizer and others at 3.5 characters a token', () => {
     const openai = tokenCounterFor('gpt-4.1-mini');

@@ -388,3 +388,43 @@ describe('the cost footer, through the openai client against the LLM stand-in', 
     expect(result.summarySection).toContain('<details><summary>Cost:');
   });
 });
+
+describe('files an author can have set aside by a heuristic', () => {
+  const WHITESPACE_ONLY = 'whitespace or formatting only';
+  const target: Files = {
+    'src/app.ts': 'export function run(): void {\n  check("rm -rf /tmp/cache");\n}\n',
+    'src/plain.ts': 'export const a = 1;\nexport const b = 2;\n',
+  };
+  const source: Files = {
+    // Whitespace outside any string only: set aside, but the review says it did not read it.
+    'src/app.ts': 'export function run(): void {\n    check("rm -rf /tmp/cache");\n}\n',
+    // One long added line in a normal file: reviewed, not called minified.
+    'src/plain.ts': `export const a = 1;\nexport const b = 2;\nexport const c = '${'x'.repeat(1_200)}';\n`,
+  };
+
+  it('reviews a normal file with one long line, and counts a whitespace-only change as a partial review', async () => {
+    const { model } = scriptedModel();
+    const { platform, deps } = setUp(model);
+    const result = await plan(platform, deps, target, source);
+
+    const byPath = new Map(result.fileSummaries?.map((file) => [file.path, file]));
+    expect(byPath.get('/src/app.ts')).toMatchObject({ status: 'trivial', reason: WHITESPACE_ONLY });
+    expect(byPath.get('/src/plain.ts')).toMatchObject({ status: 'reviewed' });
+    expect(
+      reviewPrompts(model)
+        .map((request) => request.user)
+        .join('\n'),
+    ).toContain('### /src/plain.ts');
+    expect(result.partial).toEqual({ notReviewed: 1, reasons: [WHITESPACE_ONLY] });
+  });
+
+  it('through the review: the status says the review was partial', async () => {
+    const { model } = scriptedModel();
+    const { platform, deps } = setUp(model);
+    const ref = platform.openPullRequest({ target, source });
+    await reviewPullRequest(ref, reviewDependencies(platform, deps, new InMemoryReviewStore()));
+    expect(platform.statuses(ref).at(-1)?.description).toMatch(
+      /^Partial review: 1 file not reviewed \(whitespace or formatting only\)/,
+    );
+  });
+});
