@@ -331,16 +331,7 @@ class AzureDevOpsClientPlatform implements AzureDevOpsPlatform {
     status: ThreadStatus,
     properties: Record<string, string>,
   ): Promise<void> {
-    // Sets the status: repeating it changes nothing.
-    await this.call('updateThread', 'idempotentWrite', (api) =>
-      api.updateThread(
-        { status: threadStatusValues[status], properties: writeProperties(properties) },
-        ref.repositoryId,
-        ref.pullRequestId,
-        threadId,
-        ref.projectId,
-      ),
-    );
+    await this.patchThread(ref, threadId, { status: threadStatusValues[status], properties });
   }
 
   async replyToComment(
@@ -366,15 +357,18 @@ class AzureDevOpsClientPlatform implements AzureDevOpsPlatform {
     threadId: number,
     properties: Record<string, string>,
   ): Promise<void> {
-    // Sets the properties: repeating it changes nothing.
+    await this.patchThread(ref, threadId, { properties });
+  }
+
+  /** Sets a thread's status or properties: repeating it changes nothing. */
+  private async patchThread(
+    ref: PullRequestRef,
+    threadId: number,
+    patch: { status?: (typeof threadStatusValues)[ThreadStatus]; properties: Record<string, string> },
+  ): Promise<void> {
+    const thread = { ...patch, properties: writeProperties(patch.properties) };
     await this.call('updateThread', 'idempotentWrite', (api) =>
-      api.updateThread(
-        { properties: writeProperties(properties) },
-        ref.repositoryId,
-        ref.pullRequestId,
-        threadId,
-        ref.projectId,
-      ),
+      api.updateThread(thread, ref.repositoryId, ref.pullRequestId, threadId, ref.projectId),
     );
   }
 

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import type { AzureDevOpsRequests } from './azureDevOpsRequests';
 
 /** Members asked for per request (core Teams "Get Team Members With Extended Properties", `$top`). */
-export const TEAM_MEMBERS_PAGE_SIZE = 100;
+const TEAM_MEMBERS_PAGE_SIZE = 100;
 
 /**
  * How long a team's members are reused. Every comment command asks who the maintainers are, and team membership
  * changes rarely: five minutes spares most of those requests, and a change still counts within minutes.
  */
-export const TEAM_MEMBERS_TTL_MS = 5 * 60 * 1000;
+const TEAM_MEMBERS_TTL_MS = 5 * 60 * 1000;
 
 /** TeamMember[]: only the identity's id is read. */
 const teamMembersPage = z.array(z.object({ identity: z.object({ id: z.string() }) }));

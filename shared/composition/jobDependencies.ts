@@ -29,7 +29,7 @@ export interface JobContext {
   };
 }
 
-export interface JobDependencies {
+interface JobDependencies {
   organization: AzureDevOpsOrganization;
   ref: PullRequestRef;
   platform: PullRequestPlatform;

@@ -17,7 +17,7 @@ type IterationChoice =
  * `full review` commands a pull request may ask in a day: each is a whole review's cost, and anyone who can comment
  * can ask (a redelivered command is the same request, counted once).
  */
-export const FULL_REVIEWS_PER_DAY = 3;
+const FULL_REVIEWS_PER_DAY = 3;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The full reviews of the last day, with `key` added. */

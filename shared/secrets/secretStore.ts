@@ -36,7 +36,7 @@ export interface SecretStore {
 }
 
 /** A read started after a mark, or one started within the re-read interval. */
-export type Freshness = { after: number } | 'recent';
+type Freshness = { after: number } | 'recent';
 
 export interface KeyVaultSecretStoreOptions {
   /** `https://<vault>.vault.azure.net` */

@@ -41,7 +41,7 @@ export interface ExcerptDependencies {
 const DEFAULT_SECRET_FILE_PATTERNS = reviewSafetyShape.REVIEW_SECRET_FILES.parse(undefined);
 
 /** Masked, bounded code to fence; or the fixed line that says why there is none. */
-export type CodeExcerpt = { code: string } | { withheld: string };
+type CodeExcerpt = { code: string } | { withheld: string };
 
 /**
  * The lines the thread is on, with context, at `iteration`'s source commit (default: the newest iteration). A file

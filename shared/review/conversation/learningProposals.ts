@@ -25,7 +25,7 @@ export function proposedScope(suggested: string | null | undefined, threadFile: 
   return compileGlob(glob)(file) ? glob : file;
 }
 
-export type Proposal = { proposed: number } | { notProposed: string };
+type Proposal = { proposed: number } | { notProposed: string };
 
 /**
  * Records `learning` as proposed, unless the pull request's author wrote it (their own dismissal teaches nothing

@@ -36,7 +36,7 @@ const LOCKFILES = new Set([
 const MINIFIED_LINE_CHARS = 1_000;
 
 /** Set aside by its name (`.min.js`, `.min.css`, `.min.mjs`). */
-export const MINIFIED = 'minified';
+const MINIFIED = 'minified';
 /**
  * Set aside because most of the file's lines are over MINIFIED_LINE_CHARS. The author writes the content, so the
  * review counts such a file as not reviewed (partial), as it does a whitespace-only change.
