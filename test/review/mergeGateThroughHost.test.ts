@@ -1,9 +1,10 @@
 import { startSandbox, type Json, type Sandbox } from '../../dev/sandbox/sandbox';
 
 /**
- * The merge gate when the pull request switches its own review off, end to end (webhook, queue, review job, the
- * Azure DevOps test server, the LLM stand-in): a pause or `ignore` stops the review of the next push, never the
- * gate. A Status-check policy passes on `succeeded` and `notApplicable`, so neither may follow such a skip.
+ * The merge gate when the review of a pull request is switched off, end to end (webhook, queue, review job, the
+ * Azure DevOps test server, the LLM stand-in): a pause (a maintainer's: the author's is refused) stops the review of
+ * the next push, never the gate. A Status-check policy passes on `succeeded` and `notApplicable`, so neither may
+ * follow such a skip.
  */
 
 let sandbox: Sandbox;
@@ -25,7 +26,11 @@ async function openPullRequest(name: string, files: Record<string, string>) {
   const repository = await sandbox.devops.createRepository({
     project: 'demo',
     name,
-    files: { 'README.md': `# ${name}\n` },
+    // The test server's default user, who comments below, is a maintainer.
+    files: {
+      'README.md': `# ${name}\n`,
+      '.ado-reviewer.yaml': `reviews:\n  maintainers: ["${sandbox.devops.defaultUser.id}"]\n`,
+    },
   });
   await sandbox.devops.push({ repositoryId: repository.id, branch: 'feature', baseBranch: 'main', files });
   const pr = await sandbox.devops.createPullRequest({
@@ -46,7 +51,7 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-it('keeps the gate failing when the author pauses the review and pushes again', async () => {
+it('keeps the gate failing when the review is paused and the author pushes again', async () => {
   const { repositoryId, pullRequestId } = await openPullRequest('paused', {
     'src/rules.ts': 'export const rules = (text: string) => eval(text);\n',
   });
